@@ -1,0 +1,156 @@
+// The GEMMs are 1x1 convolutions over the column buffer viewed as a [images, C*kh*kw, Ho, Wo]
+// image: LibTorch routes them to oneDNN on CPU (which picks the right vector ISA by itself,
+// unlike the BLAS behind at::matmul on some CPUs) and to cuDNN/cuBLAS on GPU, and
+// at::convolution_backward gives grad-columns, grad-weight and grad-bias in one call.
+#include "ops/deform_conv2d_driver.h"
+
+#include <ATen/ATen.h>
+#include <c10/util/Exception.h>
+
+#include <algorithm>
+
+#include "ops/deform_conv2d_check.h"
+#include "ops/deform_conv2d_device.h"
+
+namespace wdc::ops {
+namespace {
+
+// Column buffers are bounded so memory stays flat in the batch size: enough images per block
+// to keep the GEMM large, never more than this many bytes of columns.
+constexpr int64_t kColumnBudgetBytes = 64ll << 20;
+
+int64_t images_per_block(const DeformConv2dGeometry& g, const at::Tensor& input) {
+  const int64_t bytes_per_image = g.column_rows() * g.out_pixels() * input.element_size();
+  return std::clamp<int64_t>(kColumnBudgetBytes / std::max<int64_t>(bytes_per_image, 1), 1,
+                             std::max<int64_t>(g.batch, 1));
+}
+
+// The weight [O, C/groups, kh, kw] as the weight of a grouped 1x1 convolution over columns.
+at::Tensor weight_as_1x1(const at::Tensor& weight) {
+  return weight.reshape({weight.size(0), weight.size(1) * weight.size(2) * weight.size(3), 1, 1});
+}
+
+void im2col(const at::Tensor& input, const at::Tensor& offset, const at::Tensor& mask,
+            const DeformConv2dGeometry& g, int64_t begin, int64_t count, at::Tensor& columns) {
+  if (input.is_cuda()) {
+#ifdef WDC_WITH_CUDA
+    cuda::deformable_im2col(input, offset, mask, g, begin, count, columns);
+    return;
+#else
+    TORCH_CHECK(false, "deform_conv2d: this build of wdc has no CUDA kernels");
+#endif
+  }
+  cpu::deformable_im2col(input, offset, mask, g, begin, count, columns);
+}
+
+void col2im(const at::Tensor& columns, const at::Tensor& offset, const at::Tensor& mask,
+            const DeformConv2dGeometry& g, int64_t begin, int64_t count, at::Tensor& grad_input) {
+  if (columns.is_cuda()) {
+#ifdef WDC_WITH_CUDA
+    cuda::deformable_col2im(columns, offset, mask, g, begin, count, grad_input);
+    return;
+#else
+    TORCH_CHECK(false, "deform_conv2d: this build of wdc has no CUDA kernels");
+#endif
+  }
+  cpu::deformable_col2im(columns, offset, mask, g, begin, count, grad_input);
+}
+
+void col2im_coord(const at::Tensor& columns, const at::Tensor& input, const at::Tensor& offset,
+                  const at::Tensor& mask, const DeformConv2dGeometry& g, int64_t begin,
+                  int64_t count, at::Tensor& grad_offset, at::Tensor& grad_mask) {
+  if (columns.is_cuda()) {
+#ifdef WDC_WITH_CUDA
+    cuda::deformable_col2im_coord(columns, input, offset, mask, g, begin, count, grad_offset,
+                                  grad_mask);
+    return;
+#else
+    TORCH_CHECK(false, "deform_conv2d: this build of wdc has no CUDA kernels");
+#endif
+  }
+  cpu::deformable_col2im_coord(columns, input, offset, mask, g, begin, count, grad_offset,
+                               grad_mask);
+}
+
+struct Contiguous {
+  at::Tensor input, offset, weight, bias, mask;
+};
+
+Contiguous contiguous(const at::Tensor& input, const at::Tensor& offset, const at::Tensor& weight,
+                      const at::Tensor& bias, const at::Tensor& mask) {
+  return {input.contiguous(), offset.contiguous(), weight.contiguous(),
+          bias.defined() ? bias.contiguous() : bias, mask.defined() ? mask.contiguous() : mask};
+}
+
+}  // namespace
+
+at::Tensor deform_conv2d_forward_impl(const at::Tensor& input_, const at::Tensor& offset_,
+                                      const at::Tensor& weight_, const at::Tensor& bias_,
+                                      const at::Tensor& mask_, const DeformConv2dOptions& options) {
+  const DeformConv2dGeometry g =
+      check_deform_conv2d_args(input_, offset_, weight_, bias_, mask_, options);
+  const Contiguous t = contiguous(input_, offset_, weight_, bias_, mask_);
+  const int64_t out_channels = t.weight.size(0);
+  at::Tensor output = at::empty({g.batch, out_channels, g.out_h, g.out_w}, t.input.options());
+  if (g.batch == 0) return output;
+
+  const at::Tensor weight_1x1 = weight_as_1x1(t.weight);
+  const int64_t block = images_per_block(g, t.input);
+  for (int64_t begin = 0; begin < g.batch; begin += block) {
+    const int64_t count = std::min(block, g.batch - begin);
+    at::Tensor columns = at::empty({count, g.column_rows(), g.out_h, g.out_w}, t.input.options());
+    im2col(t.input, t.offset, t.mask, g, begin, count, columns);
+    at::Tensor out = at::conv2d(columns, weight_1x1, t.bias, at::IntArrayRef{1, 1},
+                                 at::IntArrayRef{0, 0}, at::IntArrayRef{1, 1}, options.groups);
+    if (count == g.batch) return out;
+    output.narrow(0, begin, count).copy_(out);
+  }
+  return output;
+}
+
+DeformConv2dGrads deform_conv2d_backward_impl(const at::Tensor& grad_output_,
+                                              const at::Tensor& input_, const at::Tensor& offset_,
+                                              const at::Tensor& weight_, const at::Tensor& bias_,
+                                              const at::Tensor& mask_,
+                                              const DeformConv2dOptions& options) {
+  const DeformConv2dGeometry g =
+      check_deform_conv2d_args(input_, offset_, weight_, bias_, mask_, options);
+  const Contiguous t = contiguous(input_, offset_, weight_, bias_, mask_);
+  const int64_t out_channels = t.weight.size(0);
+  TORCH_CHECK(grad_output_.defined() && grad_output_.sizes() ==
+                  at::IntArrayRef({g.batch, out_channels, g.out_h, g.out_w}),
+              "deform_conv2d_backward: grad_output must have the output's shape [", g.batch, ", ",
+              out_channels, ", ", g.out_h, ", ", g.out_w, "]");
+  TORCH_CHECK(grad_output_.scalar_type() == t.input.scalar_type() &&
+                  grad_output_.device() == t.input.device(),
+              "deform_conv2d_backward: grad_output must have input's dtype and device");
+  const at::Tensor grad_output = grad_output_.contiguous();
+
+  DeformConv2dGrads grads;
+  grads.input = at::zeros_like(t.input);
+  grads.offset = at::empty_like(t.offset);
+  grads.weight = at::zeros_like(t.weight);
+  if (t.bias.defined()) grads.bias = grad_output.sum({0, 2, 3});
+  if (t.mask.defined()) grads.mask = at::empty_like(t.mask);
+  if (g.batch == 0) return grads;
+
+  const at::Tensor weight_1x1 = weight_as_1x1(t.weight);
+  at::Tensor grad_weight_1x1 = grads.weight.view_as(weight_1x1);
+  const int64_t block = images_per_block(g, t.input);
+  for (int64_t begin = 0; begin < g.batch; begin += block) {
+    const int64_t count = std::min(block, g.batch - begin);
+    at::Tensor columns = at::empty({count, g.column_rows(), g.out_h, g.out_w}, t.input.options());
+    im2col(t.input, t.offset, t.mask, g, begin, count, columns);
+    auto [grad_columns, grad_w, unused_grad_bias] = at::convolution_backward(
+        grad_output.narrow(0, begin, count), columns, weight_1x1, c10::nullopt, {1, 1}, {0, 0},
+        {1, 1}, false, {0, 0}, options.groups, {true, true, false});
+    grad_weight_1x1.add_(grad_w);
+    grad_columns = grad_columns.contiguous();
+    col2im(grad_columns, t.offset, t.mask, g, begin, count, grads.input);
+    col2im_coord(grad_columns, t.input, t.offset, t.mask, g, begin, count, grads.offset,
+                 grads.mask);
+  }
+  return grads;
+}
+
+}  // namespace wdc::ops

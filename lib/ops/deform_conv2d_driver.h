@@ -1,0 +1,22 @@
+// The device-independent algorithm of deform_conv2d, without autograd: validation, then per
+// block of images a device sampling kernel (im2col) and a GEMM. deform_conv2d.cpp wraps these
+// two in an autograd Function.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include "ops/deform_conv2d.h"
+
+namespace wdc::ops {
+
+at::Tensor deform_conv2d_forward_impl(const at::Tensor& input, const at::Tensor& offset,
+                                      const at::Tensor& weight, const at::Tensor& bias,
+                                      const at::Tensor& mask, const DeformConv2dOptions& options);
+
+DeformConv2dGrads deform_conv2d_backward_impl(const at::Tensor& grad_output,
+                                              const at::Tensor& input, const at::Tensor& offset,
+                                              const at::Tensor& weight, const at::Tensor& bias,
+                                              const at::Tensor& mask,
+                                              const DeformConv2dOptions& options);
+
+}  // namespace wdc::ops

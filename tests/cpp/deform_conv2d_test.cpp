@@ -1,0 +1,277 @@
+// deform_conv2d against an independent LibTorch reference (forward and autograd gradients),
+// against conv2d at zero offsets, against central differences, and on every bad argument.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <random>
+#include <string>
+
+#include "deform_conv2d_reference.h"
+#include "ops/deform_conv2d.h"
+
+using wdc::ops::DeformConv2dOptions;
+
+namespace {
+
+struct Case {
+  int64_t batch, in_channels, out_channels, height, width, kernel;
+  int64_t stride, padding, dilation, groups, offset_groups;
+  bool with_mask, with_bias;
+  double offset_scale;  // large values push samples off the map
+};
+
+std::string describe(const Case& c) {
+  return "N=" + std::to_string(c.batch) + " C=" + std::to_string(c.in_channels) +
+         " O=" + std::to_string(c.out_channels) + " " + std::to_string(c.height) + "x" +
+         std::to_string(c.width) + " k=" + std::to_string(c.kernel) +
+         " s=" + std::to_string(c.stride) + " p=" + std::to_string(c.padding) +
+         " d=" + std::to_string(c.dilation) + " g=" + std::to_string(c.groups) +
+         " og=" + std::to_string(c.offset_groups) + " mask=" + std::to_string(c.with_mask) +
+         " bias=" + std::to_string(c.with_bias) + " off=" + std::to_string(c.offset_scale);
+}
+
+// Random cases over the ranges the op must support; shapes that give an empty output are
+// redrawn.
+std::vector<Case> random_cases(int count, uint32_t seed) {
+  std::mt19937 rng(seed);
+  auto pick = [&](std::initializer_list<int64_t> v) {
+    return *(v.begin() + std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng));
+  };
+  std::vector<Case> cases;
+  while (static_cast<int>(cases.size()) < count) {
+    Case c;
+    c.batch = pick({1, 2, 3, 4});
+    c.groups = pick({1, 2});
+    c.offset_groups = pick({1, 2});
+    const int64_t unit = c.groups * c.offset_groups / (c.groups == c.offset_groups ? c.groups : 1);
+    c.in_channels = unit * pick({1, 2, 3, 4, 8});
+    c.in_channels = std::min<int64_t>(c.in_channels, 16);
+    if (c.in_channels % c.groups || c.in_channels % c.offset_groups) continue;
+    c.out_channels = c.groups * pick({1, 2, 3, 5});
+    c.kernel = pick({1, 3, 5});
+    c.stride = pick({1, 2});
+    c.padding = pick({0, 1, 2});
+    c.dilation = pick({1, 2});
+    c.height = pick({5, 7, 9, 12});
+    c.width = pick({5, 8, 11});
+    c.with_mask = pick({0, 1});
+    c.with_bias = pick({0, 1});
+    c.offset_scale = static_cast<double>(pick({0, 1, 4}));
+    if (c.offset_scale == 0) c.offset_scale = 0.3;
+    const int64_t span = c.dilation * (c.kernel - 1) + 1;
+    if (c.height + 2 * c.padding < span || c.width + 2 * c.padding < span) continue;
+    cases.push_back(c);
+  }
+  return cases;
+}
+
+struct Inputs {
+  torch::Tensor input, offset, weight, bias, mask;
+  DeformConv2dOptions options;
+};
+
+Inputs make_inputs(const Case& c, torch::Dtype dtype, uint64_t seed) {
+  torch::manual_seed(seed);
+  const auto opts = torch::TensorOptions().dtype(dtype);
+  Inputs in;
+  in.options.stride = {c.stride, c.stride};
+  in.options.padding = {c.padding, c.padding};
+  in.options.dilation = {c.dilation, c.dilation};
+  in.options.groups = c.groups;
+  in.options.offset_groups = c.offset_groups;
+  const int64_t span = c.dilation * (c.kernel - 1) + 1;
+  const int64_t ho = (c.height + 2 * c.padding - span) / c.stride + 1;
+  const int64_t wo = (c.width + 2 * c.padding - span) / c.stride + 1;
+  const int64_t taps = c.kernel * c.kernel;
+  in.input = torch::randn({c.batch, c.in_channels, c.height, c.width}, opts);
+  in.offset = torch::randn({c.batch, 2 * c.offset_groups * taps, ho, wo}, opts) * c.offset_scale;
+  in.weight = torch::randn({c.out_channels, c.in_channels / c.groups, c.kernel, c.kernel}, opts);
+  if (c.with_bias) in.bias = torch::randn({c.out_channels}, opts);
+  if (c.with_mask) in.mask = torch::rand({c.batch, c.offset_groups * taps, ho, wo}, opts);
+  return in;
+}
+
+torch::Tensor run_op(const Inputs& in) {
+  return wdc::ops::deform_conv2d(in.input, in.offset, in.weight, in.bias, in.mask, in.options);
+}
+
+class DeformConv2dTest : public ::testing::Test {
+ protected:
+  void SetUp() override { at::set_num_threads(2); }
+};
+
+TEST_F(DeformConv2dTest, ForwardMatchesReferenceOnRandomShapes) {
+  for (const Case& c : random_cases(60, 1234)) {
+    const Inputs in = make_inputs(c, torch::kDouble, 7);
+    const auto expected = wdc::testing::deform_conv2d_reference(in.input, in.offset, in.weight,
+                                                                in.bias, in.mask, in.options);
+    const auto actual = run_op(in);
+    ASSERT_EQ(actual.sizes(), expected.sizes()) << describe(c);
+    EXPECT_TRUE(torch::allclose(actual, expected, 1e-10, 1e-10))
+        << describe(c) << " max diff " << (actual - expected).abs().max().item<double>();
+  }
+}
+
+TEST_F(DeformConv2dTest, Float32ForwardMatchesFloat64) {
+  for (const Case& c : random_cases(15, 99)) {
+    const Inputs in = make_inputs(c, torch::kDouble, 3);
+    Inputs in32 = in;
+    in32.input = in.input.to(torch::kFloat);
+    in32.offset = in.offset.to(torch::kFloat);
+    in32.weight = in.weight.to(torch::kFloat);
+    if (in.bias.defined()) in32.bias = in.bias.to(torch::kFloat);
+    if (in.mask.defined()) in32.mask = in.mask.to(torch::kFloat);
+    const auto expected = run_op(in);
+    const auto actual = run_op(in32).to(torch::kDouble);
+    EXPECT_TRUE(torch::allclose(actual, expected, 1e-4, 1e-4)) << describe(c);
+  }
+}
+
+TEST_F(DeformConv2dTest, ZeroOffsetsEqualConv2d) {
+  for (const Case& c : random_cases(20, 42)) {
+    Inputs in = make_inputs(c, torch::kDouble, 11);
+    in.offset.zero_();
+    in.mask = torch::Tensor();
+    const auto expected = torch::conv2d(in.input, in.weight, in.bias, c.stride, c.padding,
+                                        c.dilation, c.groups);
+    EXPECT_TRUE(torch::allclose(run_op(in), expected, 1e-10, 1e-10)) << describe(c);
+  }
+}
+
+// Gradients of sum(out * r) for a fixed random r: ours vs the reference's autograd.
+TEST_F(DeformConv2dTest, GradientsMatchReferenceAutograd) {
+  for (const Case& c : random_cases(30, 777)) {
+    Inputs in = make_inputs(c, torch::kDouble, 5);
+    for (auto* t : {&in.input, &in.offset, &in.weight, &in.bias, &in.mask})
+      if (t->defined()) t->requires_grad_(true);
+    auto ref_out = wdc::testing::deform_conv2d_reference(in.input, in.offset, in.weight, in.bias,
+                                                         in.mask, in.options);
+    const auto r = torch::randn_like(ref_out);
+    std::vector<torch::Tensor> wrt = {in.input, in.offset, in.weight};
+    if (in.bias.defined()) wrt.push_back(in.bias);
+    if (in.mask.defined()) wrt.push_back(in.mask);
+    const auto expected = torch::autograd::grad({(ref_out * r).sum()}, wrt);
+    const auto actual = torch::autograd::grad({(run_op(in) * r).sum()}, wrt);
+    const char* names[] = {"input", "offset", "weight", "bias/mask", "mask"};
+    for (size_t k = 0; k < wrt.size(); ++k)
+      EXPECT_TRUE(torch::allclose(actual[k], expected[k], 1e-9, 1e-9))
+          << describe(c) << " grad " << names[k] << " max diff "
+          << (actual[k] - expected[k]).abs().max().item<double>();
+  }
+}
+
+// Central differences in float64. Offsets are integers plus a fraction in [0.15, 0.85], so no
+// sample sits within eps of a grid line where bilinear interpolation has a kink.
+TEST_F(DeformConv2dTest, GradientsMatchCentralDifferences) {
+  const Case cases[] = {
+      {2, 4, 4, 6, 7, 3, 1, 1, 1, 2, 2, true, true, 0},
+      {1, 2, 3, 7, 6, 3, 2, 2, 2, 1, 1, true, false, 0},
+      {2, 2, 2, 5, 5, 1, 1, 0, 1, 1, 2, false, true, 0},
+  };
+  for (const Case& c : cases) {
+    Inputs in = make_inputs(c, torch::kDouble, 21);
+    const auto frac = torch::rand_like(in.offset) * 0.7 + 0.15;
+    in.offset = torch::randint(-2, 3, in.offset.sizes(), in.offset.options()) + frac;
+    const auto r = torch::randn_like(run_op(in));
+    auto loss = [&](const Inputs& x) { return (run_op(x) * r).sum().item<double>(); };
+
+    Inputs grad_in = in;
+    for (auto* t : {&grad_in.input, &grad_in.offset, &grad_in.weight, &grad_in.bias,
+                    &grad_in.mask})
+      if (t->defined()) *t = t->detach().clone().requires_grad_(true);
+    std::vector<torch::Tensor> wrt = {grad_in.input, grad_in.offset, grad_in.weight};
+    if (in.bias.defined()) wrt.push_back(grad_in.bias);
+    if (in.mask.defined()) wrt.push_back(grad_in.mask);
+    const auto analytic = torch::autograd::grad({(run_op(grad_in) * r).sum()}, wrt);
+
+    torch::Tensor* targets[] = {&in.input, &in.offset, &in.weight,
+                                in.bias.defined() ? &in.bias : &in.mask, &in.mask};
+    const double eps = 1e-6;
+    for (size_t k = 0; k < wrt.size(); ++k) {
+      torch::Tensor& t = *targets[k];
+      auto flat = t.view(-1);
+      auto numeric = torch::zeros_like(flat);
+      for (int64_t e = 0; e < flat.numel(); ++e) {
+        const double saved = flat[e].item<double>();
+        flat[e] = saved + eps;
+        const double plus = loss(in);
+        flat[e] = saved - eps;
+        const double minus = loss(in);
+        flat[e] = saved;
+        numeric[e] = (plus - minus) / (2 * eps);
+      }
+      EXPECT_TRUE(torch::allclose(analytic[k].reshape(-1), numeric, 1e-5, 1e-6))
+          << describe(c) << " tensor " << k << " max diff "
+          << (analytic[k].reshape(-1) - numeric).abs().max().item<double>();
+    }
+  }
+}
+
+TEST_F(DeformConv2dTest, ExplicitBackwardMatchesAutograd) {
+  const Case c{2, 4, 6, 8, 9, 3, 2, 1, 1, 2, 2, true, true, 2.0};
+  Inputs in = make_inputs(c, torch::kFloat, 8);
+  for (auto* t : {&in.input, &in.offset, &in.weight, &in.bias, &in.mask}) t->requires_grad_(true);
+  const auto out = run_op(in);
+  const auto r = torch::randn_like(out);
+  const auto expected = torch::autograd::grad({(out * r).sum()},
+                                              {in.input, in.offset, in.weight, in.bias, in.mask});
+  const auto g = wdc::ops::deform_conv2d_backward(r, in.input.detach(), in.offset.detach(),
+                                                  in.weight.detach(), in.bias.detach(),
+                                                  in.mask.detach(), in.options);
+  const torch::Tensor actual[] = {g.input, g.offset, g.weight, g.bias, g.mask};
+  for (int k = 0; k < 5; ++k) EXPECT_TRUE(torch::allclose(actual[k], expected[k], 1e-5, 1e-5));
+}
+
+TEST_F(DeformConv2dTest, EmptyBatchGivesEmptyOutput) {
+  Inputs in = make_inputs({1, 2, 2, 5, 5, 3, 1, 1, 1, 1, 1, false, false, 1}, torch::kFloat, 1);
+  in.input = in.input.narrow(0, 0, 0);
+  in.offset = in.offset.narrow(0, 0, 0);
+  EXPECT_EQ(run_op(in).sizes(), (std::vector<int64_t>{0, 2, 5, 5}));
+}
+
+// Each bad argument must raise an error whose message names the argument.
+void expect_error(const Inputs& in, const std::string& needle) {
+  try {
+    run_op(in);
+    ADD_FAILURE() << "no error; expected one mentioning '" << needle << "'";
+  } catch (const c10::Error& e) {
+    EXPECT_NE(std::string(e.what_without_backtrace()).find(needle), std::string::npos)
+        << "message: " << e.what_without_backtrace();
+  }
+}
+
+TEST_F(DeformConv2dTest, BadArgumentsRaiseNamedErrors) {
+  const Case c{2, 4, 4, 6, 6, 3, 1, 1, 1, 2, 2, true, true, 1};
+  const Inputs good = make_inputs(c, torch::kFloat, 2);
+  ASSERT_NO_THROW(run_op(good));
+  auto with = [&](auto change) {
+    Inputs in = good;
+    change(in);
+    return in;
+  };
+  expect_error(with([](Inputs& in) { in.input = in.input[0]; }), "input must be 4-D");
+  expect_error(with([](Inputs& in) { in.input = in.input.to(torch::kInt); }), "float32 or float64");
+  expect_error(with([](Inputs& in) { in.offset = in.offset.to(torch::kDouble); }), "offset must have the dtype");
+  expect_error(with([](Inputs& in) { in.weight = in.weight.to(torch::kDouble); }), "weight must have the dtype");
+  expect_error(with([](Inputs& in) { in.bias = in.bias.to(torch::kDouble); }), "bias must have the dtype");
+  expect_error(with([](Inputs& in) { in.mask = in.mask.to(torch::kDouble); }), "mask must have the dtype");
+  expect_error(with([](Inputs& in) { in.weight = in.weight[0]; }), "weight must be 4-D");
+  expect_error(with([](Inputs& in) { in.offset = in.offset.narrow(3, 0, 5); }), "offset must have shape [2, 36, 6, 6]");
+  expect_error(with([](Inputs& in) { in.offset = in.offset.narrow(1, 0, 18); }), "offset must have shape");
+  expect_error(with([](Inputs& in) { in.mask = in.mask.narrow(1, 0, 9); }), "mask must have shape [2, 18, 6, 6]");
+  expect_error(with([](Inputs& in) { in.bias = torch::zeros({5}); }), "bias must have shape [4]");
+  expect_error(with([](Inputs& in) { in.options.stride = {0, 1}; }), "stride must be positive");
+  expect_error(with([](Inputs& in) { in.options.dilation = {1, -1}; }), "dilation must be positive");
+  expect_error(with([](Inputs& in) { in.options.padding = {-1, 0}; }), "padding must be non-negative");
+  expect_error(with([](Inputs& in) { in.options.groups = 0; }), "groups must be positive");
+  expect_error(with([](Inputs& in) { in.options.offset_groups = 0; }), "offset_groups must be positive");
+  expect_error(with([](Inputs& in) { in.options.groups = 3; }), "divisible by groups");
+  expect_error(with([](Inputs& in) { in.options.offset_groups = 3; }), "divisible by offset_groups");
+  expect_error(with([](Inputs& in) { in.weight = torch::randn({4, 4, 3, 3}); }), "weight.size(1) must be");
+  expect_error(with([](Inputs& in) { in.weight = torch::randn({3, 2, 3, 3}); }), "output channels (3) must be divisible by groups");
+  expect_error(with([](Inputs& in) { in.weight = torch::randn({4, 2, 9, 9}); }), "output would be empty");
+  expect_error(with([](Inputs& in) { in.input = torch::randn({2, 0, 6, 6}); }), "C, H and W > 0");
+  expect_error(with([](Inputs& in) { in.offset = torch::Tensor(); }), "offset is undefined");
+}
+
+}  // namespace
