@@ -170,7 +170,10 @@ void build_derivative_row(const DeformConv2dGeometry& geo, const T* offset, int6
       const T y = base_y + off_y[p];
       const T x = base_x + off_x[p];
       SampleDerivative<T>& d = row[p];
-      if (!(y > T(-1) && y < T(H) && x > T(-1) && x < T(W))) {
+      // Unlike the sample itself, the derivative at exactly y == -1 (x == -1) is taken from the
+      // inside, as torchvision does: zero offsets with padding put taps exactly there, and a
+      // freshly initialised DCN must get a gradient that moves them.
+      if (!(y >= T(-1) && y < T(H) && x >= T(-1) && x < T(W))) {
         for (int c = 0; c < 4; ++c) { d.index[c] = 0; d.dy[c] = d.dx[c] = d.value[c] = T(0); }
         continue;
       }
