@@ -1,0 +1,20 @@
+// Internal: replace a file only once its new content is complete, so that a crash, a full disk or
+// an exception half-way through a save never destroys the previous version of the file.
+#pragma once
+
+#include <string>
+
+namespace wdc::data::detail {
+
+// A path in the same directory as `path` (so the final rename stays on one file system) that
+// does not exist yet.
+std::string temp_path_for(const std::string& path);
+
+// Flushes `temp` to disk and renames it over `path`. On failure removes `temp` and throws
+// DataError naming `path`.
+void commit_temp_file(const std::string& temp, const std::string& path);
+
+// Removes `temp` if it exists; for cleanup paths, never throws.
+void discard_temp_file(const std::string& temp) noexcept;
+
+}  // namespace wdc::data::detail

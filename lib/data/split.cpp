@@ -1,0 +1,51 @@
+#include "data/split.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "data/data_error.h"
+#include "data/rng.h"
+
+namespace wdc::data {
+
+Split stratified_split(const WaferSet& set, double val_fraction, double test_fraction,
+                       uint64_t seed) {
+  const bool fractions_ok = val_fraction >= 0 && val_fraction <= 1 && test_fraction >= 0 &&
+                            test_fraction <= 1 && val_fraction + test_fraction <= 1;
+  if (!fractions_ok)
+    fail("stratified_split", "invalid fractions val=" + std::to_string(val_fraction) +
+                                 " test=" + std::to_string(test_fraction));
+  if (set.labels.size() != static_cast<size_t>(set.count) * kNumLabels)
+    fail("stratified_split", "the set has " + std::to_string(set.labels.size()) +
+                                 " label values for " + std::to_string(set.count) + " maps");
+
+  // Stratum kNumPatternTypes collects label vectors outside the 38 types.
+  std::vector<std::vector<int64_t>> strata(kNumPatternTypes + 1);
+  for (int64_t i = 0; i < set.count; ++i) {
+    const int t = set.pattern_type(i);
+    strata[static_cast<size_t>(t < 0 ? kNumPatternTypes : t)].push_back(i);
+  }
+
+  Split split;
+  Rng rng(seed);
+  for (auto& members : strata) {
+    rng.shuffle(members);
+    const double n = static_cast<double>(members.size());
+    const auto n_val = static_cast<size_t>(std::llround(n * val_fraction));
+    // Both rounded up at .5 could overshoot by one when the fractions sum to 1.
+    const auto n_test =
+        std::min(static_cast<size_t>(std::llround(n * test_fraction)), members.size() - n_val);
+    const auto val_end = members.begin() + static_cast<std::ptrdiff_t>(n_val);
+    const auto test_end = val_end + static_cast<std::ptrdiff_t>(n_test);
+    split.val.insert(split.val.end(), members.begin(), val_end);
+    split.test.insert(split.test.end(), val_end, test_end);
+    split.train.insert(split.train.end(), test_end, members.end());
+  }
+  std::sort(split.train.begin(), split.train.end());
+  std::sort(split.val.begin(), split.val.end());
+  std::sort(split.test.begin(), split.test.end());
+  return split;
+}
+
+}  // namespace wdc::data
