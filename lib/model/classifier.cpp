@@ -1,0 +1,280 @@
+#include "model/classifier.h"
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <mutex>
+#include <shared_mutex>
+#include <sstream>
+#include <thread>
+
+#include "data/resize.h"
+#include "data/split.h"
+#include "data/synth.h"
+#include "io/model_file.h"
+#include "model/error.h"
+#include "nn/network_config.h"
+#include "nn/wafer_net.h"
+#include "train/inference.h"
+#include "train/metrics.h"
+#include "train/trainer.h"
+#include "wdc_version.h"
+
+namespace wdc {
+
+using nlohmann::json;
+
+struct Classifier::State {
+  nn::NetworkConfig config;
+  nn::WaferNet net{nullptr};
+  std::vector<float> thresholds;  // per label; a label is predicted at probability >= threshold
+  json training = json::object();  // options and history of the last training run
+  torch::Device device{torch::kCPU};
+  // Shared by predict/cam/evaluate/info, exclusive for train/save; never waited on (kBusy).
+  mutable std::shared_mutex mutex;
+};
+
+namespace {
+
+// Model construction seeds LibTorch's global generator; serialise it across threads.
+std::mutex& construction_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+torch::Device resolve_device(const std::string& name) {
+  const bool cuda = torch::cuda::is_available();
+  if (name == "cpu") return torch::kCPU;
+  if (name == "auto") return cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  if (name == "cuda") {
+    if (!cuda)
+      fail(ErrorCode::kUnsupported,
+           "device \"cuda\" requested, but this build of wdc or this machine has no CUDA GPU");
+    return torch::kCUDA;
+  }
+  fail(ErrorCode::kInvalidArgument,
+       "device must be \"cpu\", \"cuda\" or \"auto\", got \"" + name + "\"");
+}
+
+void apply_threads(int threads) {
+  if (threads < 0) fail(ErrorCode::kInvalidArgument, "threads must be >= 0 (0 = all cores)");
+  const int n = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
+  at::set_num_threads(std::max(n, 1));
+}
+
+std::shared_lock<std::shared_mutex> read_lock(std::shared_mutex& m, const char* what) {
+  std::shared_lock<std::shared_mutex> lock(m, std::try_to_lock);
+  if (!lock.owns_lock())
+    fail(ErrorCode::kBusy, std::string(what) + ": the model is being trained or saved");
+  return lock;
+}
+
+std::unique_lock<std::shared_mutex> write_lock(std::shared_mutex& m, const char* what) {
+  std::unique_lock<std::shared_mutex> lock(m, std::try_to_lock);
+  if (!lock.owns_lock())
+    fail(ErrorCode::kBusy, std::string(what) + ": the model is in use by another call");
+  return lock;
+}
+
+// Maps as the network takes them: the model's input size, values clamped to 0..2.
+std::vector<uint8_t> prepare_maps(const uint8_t* maps, int64_t count, int64_t height,
+                                  int64_t width, int64_t in_h, int64_t in_w) {
+  std::vector<uint8_t> out;
+  out.reserve(static_cast<size_t>(count * in_h * in_w));
+  for (int64_t i = 0; i < count; ++i) {
+    const uint8_t* map = maps + i * height * width;
+    std::vector<uint8_t> resized = (height == in_h && width == in_w)
+                                       ? std::vector<uint8_t>(map, map + height * width)
+                                       : data::resize_nearest(map, height, width, in_h, in_w);
+    for (uint8_t& v : resized) v = std::min<uint8_t>(v, data::kFail);
+    out.insert(out.end(), resized.begin(), resized.end());
+  }
+  return out;
+}
+
+void check_map_args(const void* maps, int64_t count, int64_t height, int64_t width) {
+  if (maps == nullptr) fail(ErrorCode::kInvalidArgument, "maps is NULL");
+  if (count < 1 || height < 1 || width < 1)
+    fail(ErrorCode::kInvalidArgument, "count, height and width must be >= 1, got " +
+                                          std::to_string(count) + ", " + std::to_string(height) +
+                                          ", " + std::to_string(width));
+  if (height > 4096 || width > 4096)
+    fail(ErrorCode::kInvalidArgument, "maps larger than 4096x4096 are refused, got " +
+                                          std::to_string(height) + "x" + std::to_string(width));
+}
+
+std::string serialize_weights(nn::WaferNet& net) {
+  torch::serialize::OutputArchive archive;
+  net->save(archive);
+  std::ostringstream out;
+  archive.save_to(out);
+  return out.str();
+}
+
+data::WaferSet load_training_set(const train::TrainOptions& o) {
+  return o.synthetic > 0 ? data::synthesize(o.synthetic, o.seed) : data::load_wafer_npz(o.data);
+}
+
+data::WaferSet fit_to_input(data::WaferSet set, int64_t h, int64_t w) {
+  return set.height == h && set.width == w ? set : data::resize_nearest(set, h, w);
+}
+
+}  // namespace
+
+Classifier::Classifier(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Classifier::~Classifier() = default;
+
+std::unique_ptr<Classifier> Classifier::create(const std::string& config_json,
+                                               const RuntimeOptions& runtime) {
+  auto state = std::make_unique<State>();
+  state->config = nn::parse_network_config(config_json);
+  state->device = resolve_device(runtime.device);
+  apply_threads(runtime.threads);
+  {
+    std::lock_guard<std::mutex> lock(construction_mutex());
+    state->net = nn::WaferNet(state->config);
+  }
+  state->net->to(state->device);
+  state->net->eval();
+  state->thresholds.assign(state->config.labels.size(), 0.5f);
+  return std::unique_ptr<Classifier>(new Classifier(std::move(state)));
+}
+
+std::unique_ptr<Classifier> Classifier::load(const std::string& path,
+                                             const RuntimeOptions& runtime) {
+  const io::ModelFileContents file = io::read_model_file(path);
+  std::unique_ptr<Classifier> c = create(file.config_json, runtime);
+  State& s = *c->state_;
+  try {
+    const json meta = json::parse(file.metadata_json);
+    s.thresholds = meta.at("thresholds").get<std::vector<float>>();
+    s.training = meta.value("training", json::object());
+    if (s.thresholds.size() != s.config.labels.size())
+      fail(ErrorCode::kFormat, path + ": thresholds do not match the labels");
+    torch::serialize::InputArchive archive;
+    std::istringstream in(file.weights);
+    archive.load_from(in, s.device);
+    s.net->load(archive);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    fail(ErrorCode::kFormat, path + ": the model's metadata or weights are invalid: " +
+                                 std::string(e.what()).substr(0, 300));
+  }
+  s.net->eval();
+  return c;
+}
+
+void Classifier::save(const std::string& path) {
+  auto lock = write_lock(state_->mutex, "save");
+  json meta = {{"format", "wdc model"},
+               {"library_version", WDC_VERSION_STRING},
+               {"labels", state_->config.labels},
+               {"thresholds", state_->thresholds},
+               {"training", state_->training}};
+  io::write_model_file(path, {nn::to_json(state_->config), meta.dump(),
+                              serialize_weights(state_->net)});
+}
+
+int Classifier::num_labels() const { return static_cast<int>(state_->config.labels.size()); }
+const std::vector<std::string>& Classifier::label_names() const { return state_->config.labels; }
+int64_t Classifier::input_height() const { return state_->config.input_height; }
+int64_t Classifier::input_width() const { return state_->config.input_width; }
+
+std::vector<float> Classifier::predict(const uint8_t* maps, int64_t count, int64_t height,
+                                       int64_t width) const {
+  check_map_args(maps, count, height, width);
+  auto lock = read_lock(state_->mutex, "predict");
+  const int64_t h = input_height(), w = input_width();
+  const std::vector<uint8_t> input = prepare_maps(maps, count, height, width, h, w);
+  return train::predict_probabilities(state_->net, input.data(), count, h, w, state_->device);
+}
+
+std::vector<float> Classifier::cam(const uint8_t* map, int64_t height, int64_t width,
+                                   int label) const {
+  check_map_args(map, 1, height, width);
+  if (label < 0 || label >= num_labels())
+    fail(ErrorCode::kInvalidArgument, "label index " + std::to_string(label) +
+                                          " is out of range [0, " +
+                                          std::to_string(num_labels()) + ")");
+  auto lock = read_lock(state_->mutex, "cam");
+  const std::vector<uint8_t> input =
+      prepare_maps(map, 1, height, width, input_height(), input_width());
+  c10::InferenceMode inference;
+  nn::WaferNet& net = state_->net;
+  const torch::Tensor x =
+      train::maps_to_tensor(input.data(), 1, input_height(), input_width(), state_->device);
+  const torch::Tensor features = net->features(net->encode(x));  // [1, C, h, w]
+  // Zhou et al. 2016: the label's fully connected weights over the last feature maps.
+  torch::Tensor cam = torch::einsum("c,nchw->nhw", {net->classifier_weight()[label], features});
+  cam = torch::upsample_bilinear2d(cam.unsqueeze(1), {height, width}, false)
+            .reshape({height, width})
+            .to(torch::kCPU, torch::kFloat);
+  const float lo = cam.min().item<float>(), hi = cam.max().item<float>();
+  cam = hi > lo ? (cam - lo) / (hi - lo) : torch::zeros_like(cam);
+  cam = cam.contiguous();
+  return {cam.data_ptr<float>(), cam.data_ptr<float>() + cam.numel()};
+}
+
+std::string Classifier::train(const std::string& train_json, const ProgressFn& progress) {
+  const train::TrainOptions options = train::parse_train_options(train_json);
+  if (num_labels() != data::kNumLabels)
+    fail(ErrorCode::kUnsupported, "train: MixedWM38 data has 8 labels, this network has " +
+                                      std::to_string(num_labels()));
+  auto lock = write_lock(state_->mutex, "train");
+  if (options.threads > 0) apply_threads(options.threads);
+  const int64_t h = input_height(), w = input_width();
+  data::WaferSet all = fit_to_input(load_training_set(options), h, w);
+  data::WaferSet train_set, val_set;
+  if (!options.val.empty()) {
+    train_set = std::move(all);
+    val_set = fit_to_input(data::load_wafer_npz(options.val), h, w);
+  } else {
+    const data::Split split = data::stratified_split(all, options.val_fraction, 0, options.seed);
+    train_set = data::subset(all, split.train);
+    val_set = data::subset(all, split.val);
+  }
+  const train::TrainOutcome outcome =
+      train::fit(state_->net, train_set, val_set, options, progress, state_->device);
+  json report = json::parse(train::to_json(outcome));
+  state_->training = {{"options", json::parse(train::to_json(options))},
+                      {"history", report["history"]},
+                      {"best_epoch", outcome.best_epoch},
+                      {"best_val_exact_match", outcome.best_val_exact_match},
+                      {"train_samples", outcome.train_samples},
+                      {"val_samples", outcome.val_samples},
+                      {"seconds", outcome.seconds}};
+  return report.dump();
+}
+
+std::string Classifier::evaluate(const data::WaferSet& set) const {
+  if (set.count == 0) fail(ErrorCode::kInvalidArgument, "evaluate: the data set is empty");
+  if (num_labels() != data::kNumLabels)
+    fail(ErrorCode::kUnsupported, "evaluate: MixedWM38 data has 8 labels, this network has " +
+                                      std::to_string(num_labels()));
+  const std::vector<float> p = predict(set.maps.data(), set.count, set.height, set.width);
+  auto lock = read_lock(state_->mutex, "evaluate");
+  return train::to_json(
+      train::evaluate_predictions(p, set.labels, state_->config.labels, state_->thresholds));
+}
+
+std::string Classifier::evaluate_file(const std::string& npz_path) const {
+  return evaluate(data::load_wafer_npz(npz_path));
+}
+
+std::string Classifier::info() const {
+  auto lock = read_lock(state_->mutex, "info");
+  int64_t parameters = 0;
+  for (const auto& p : state_->net->parameters()) parameters += p.numel();
+  return json{{"library_version", WDC_VERSION_STRING},
+              {"config", json::parse(nn::to_json(state_->config))},
+              {"labels", state_->config.labels},
+              {"thresholds", state_->thresholds},
+              {"parameters", parameters},
+              {"device", state_->device.str()},
+              {"training", state_->training}}
+      .dump();
+}
+
+}  // namespace wdc

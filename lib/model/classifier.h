@@ -1,0 +1,78 @@
+// wdc::Classifier: the wafer-map classifier as one object — the network built from its JSON
+// config, the label names, per-label decision thresholds and the training history. It is what
+// the C ABI, the bindings and the CLI call; this header is free of LibTorch so that those layers
+// compile quickly.
+//
+// Threading: predict, cam, evaluate and info may run concurrently on one object (they take a
+// shared lock); train, load_weights and save take the lock exclusively, and a call that finds
+// the object in use by another thread fails at once with ErrorCode::kBusy rather than waiting.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "data/mixedwm38.h"
+
+namespace wdc {
+
+struct TrainProgress {
+  int32_t epoch = 0, epochs = 0;  // 1-based
+  int64_t step = 0, steps = 0;    // batches done in this epoch, batches per epoch
+  double loss = 0;                // mean training loss so far in this epoch
+  double val_exact_match = -1;    // after an epoch's validation, else -1
+};
+// Returns true to cancel training (it then throws Error(kCancelled)).
+using ProgressFn = std::function<bool(const TrainProgress&)>;
+
+struct RuntimeOptions {
+  std::string device = "cpu";  // "cpu", "cuda" or "auto"
+  int threads = 0;             // 0 = all cores
+};
+
+class Classifier {
+ public:
+  // An untrained classifier from a network config (JSON text; empty = the seed network).
+  static std::unique_ptr<Classifier> create(const std::string& config_json,
+                                            const RuntimeOptions& runtime = {});
+  // A classifier from a .wdcm model file.
+  static std::unique_ptr<Classifier> load(const std::string& path,
+                                          const RuntimeOptions& runtime = {});
+  ~Classifier();
+  Classifier(const Classifier&) = delete;
+  Classifier& operator=(const Classifier&) = delete;
+
+  // Atomically writes the model file (temporary file + rename).
+  void save(const std::string& path);
+
+  int num_labels() const;
+  const std::vector<std::string>& label_names() const;
+  int64_t input_height() const;
+  int64_t input_width() const;
+
+  // Sigmoid outputs, count x num_labels, for count row-major maps of height x width values
+  // (0 off-wafer, 1 pass, >= 2 fail). Maps of another size than the input are resized by
+  // nearest neighbour.
+  std::vector<float> predict(const uint8_t* maps, int64_t count, int64_t height,
+                             int64_t width) const;
+  // Class activation map of `label` for one map, at the map's own size, scaled to [0, 1].
+  std::vector<float> cam(const uint8_t* map, int64_t height, int64_t width, int label) const;
+
+  // Trains per `train_json` (see docs/TRAINING.md: data, val, epochs, batch_size, lr, ...),
+  // returns the report as JSON text. Keeps the best epoch by validation exact match.
+  std::string train(const std::string& train_json, const ProgressFn& progress);
+  // Metrics on a labelled set as JSON text (the schema of `wdc eval --json`).
+  std::string evaluate(const data::WaferSet& set) const;
+  std::string evaluate_file(const std::string& npz_path) const;
+  // Config, labels, thresholds, training metadata and library version as JSON text.
+  std::string info() const;
+
+ private:
+  struct State;
+  explicit Classifier(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace wdc

@@ -1,0 +1,38 @@
+#include "model/error.h"
+
+#include <c10/util/Exception.h>
+
+#include <new>
+
+#include "data/data_error.h"
+
+namespace wdc {
+
+ErrorInfo describe_exception(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const Error& e) {
+    return {e.code(), e.what()};
+  } catch (const data::DataError& e) {
+    // The data layer reports unreadable files and malformed ones alike; tell them apart by
+    // whether the file could be opened at all.
+    const std::string m = e.what();
+    const bool io = m.find("cannot open") != std::string::npos ||
+                    m.find("cannot write") != std::string::npos ||
+                    m.find("cannot create") != std::string::npos ||
+                    m.find("cannot rename") != std::string::npos;
+    return {io ? ErrorCode::kIo : ErrorCode::kFormat, m};
+  } catch (const c10::Error& e) {
+    return {ErrorCode::kInvalidArgument, e.what_without_backtrace()};
+  } catch (const std::bad_alloc&) {
+    return {ErrorCode::kOutOfMemory, "out of memory"};
+  } catch (const std::invalid_argument& e) {
+    return {ErrorCode::kInvalidArgument, e.what()};
+  } catch (const std::exception& e) {
+    return {ErrorCode::kInternal, e.what()};
+  } catch (...) {
+    return {ErrorCode::kInternal, "unknown error"};
+  }
+}
+
+}  // namespace wdc

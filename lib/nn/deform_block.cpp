@@ -1,0 +1,46 @@
+#include "nn/deform_block.h"
+
+#include <torch/nn/init.h>
+
+#include <cmath>
+
+namespace wdc::nn {
+
+DeformBlockImpl::DeformBlockImpl(int64_t in_channels, const BlockConfig& config)
+    : config_(config) {
+  const int64_t k = config.kernel, taps = k * k, pad = k / 2;
+  options_.stride = {config.stride, config.stride};
+  options_.padding = {pad, pad};
+  if (config.deformable) {
+    const int64_t field_channels = (config.modulated ? 3 : 2) * taps;
+    offset_conv_ = register_module(
+        "offset", torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, field_channels, k)
+                                        .stride(config.stride)
+                                        .padding(pad)));
+    torch::nn::init::zeros_(offset_conv_->weight);
+    torch::nn::init::zeros_(offset_conv_->bias);
+  }
+  // The deformable convolution has no bias: BatchNorm follows and would cancel it.
+  weight_ = register_parameter("weight", torch::empty({config.channels, in_channels, k, k}));
+  torch::nn::init::kaiming_uniform_(weight_, std::sqrt(5.0));  // conv2d's default
+  norm_ = register_module("norm", torch::nn::BatchNorm2d(config.channels));
+}
+
+torch::Tensor DeformBlockImpl::forward(const torch::Tensor& x) {
+  if (!config_.deformable) {
+    const torch::Tensor y = torch::conv2d(x, weight_, {}, options_.stride, options_.padding);
+    return torch::relu(norm_->forward(y));
+  }
+  const torch::Tensor field = offset_conv_->forward(x);
+  const int64_t taps = config_.kernel * config_.kernel;
+  torch::Tensor offset = field, mask;
+  if (config_.modulated) {
+    offset = field.narrow(1, 0, 2 * taps);
+    // DCNv2: sigmoid mask; zero-initialised logits give 0.5, which BatchNorm absorbs.
+    mask = torch::sigmoid(field.narrow(1, 2 * taps, taps));
+  }
+  torch::Tensor y = ops::deform_conv2d(x, offset, weight_, {}, mask, options_);
+  return torch::relu(norm_->forward(y));
+}
+
+}  // namespace wdc::nn

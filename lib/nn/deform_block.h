@@ -1,0 +1,32 @@
+// One block of the network: deformable convolution -> BatchNorm -> ReLU (Dai et al. 2017), or a
+// plain convolution in its place when the config says so.
+// The offsets (and, for DCNv2, the mask) come from a plain convolution of the block's input with
+// the same kernel and stride, initialised to zero so training starts from a regular convolution.
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/pimpl.h>
+
+#include "nn/network_config.h"
+#include "ops/deform_conv2d.h"
+
+namespace wdc::nn {
+
+class DeformBlockImpl : public torch::nn::Module {
+ public:
+  DeformBlockImpl(int64_t in_channels, const BlockConfig& config);
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  BlockConfig config_;
+  ops::DeformConv2dOptions options_;
+  torch::nn::Conv2d offset_conv_{nullptr};  // 2·k² offsets (+ k² mask logits when modulated);
+                                            // absent in a plain block
+  torch::Tensor weight_;
+  torch::nn::BatchNorm2d norm_{nullptr};
+};
+TORCH_MODULE(DeformBlock);
+
+}  // namespace wdc::nn

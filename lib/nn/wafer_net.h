@@ -1,0 +1,39 @@
+// The classifier network: input encoding -> deformable blocks -> global average pooling ->
+// (dropout) -> fully connected layer to one logit per label.
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/dropout.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/pimpl.h>
+
+#include "nn/network_config.h"
+
+namespace wdc::nn {
+
+class WaferNetImpl : public torch::nn::Module {
+ public:
+  explicit WaferNetImpl(const NetworkConfig& config);
+
+  // maps: uint8 [N, H, W] with 0 off-wafer, 1 pass, 2 fail, at the config's input size.
+  torch::Tensor encode(const torch::Tensor& maps) const;
+  // The last block's feature maps (after its ReLU), [N, C_last, h, w], from encoded input.
+  torch::Tensor features(const torch::Tensor& encoded);
+  // Logits [N, labels] from the features.
+  torch::Tensor head(const torch::Tensor& features);
+  // Logits [N, labels] from uint8 maps.
+  torch::Tensor forward(const torch::Tensor& maps);
+
+  // Weight row of the fully connected layer for each label: [labels, C_last].
+  const torch::Tensor& classifier_weight() const { return fc_->weight; }
+
+ private:
+  NetworkConfig config_;
+  torch::nn::ModuleList blocks_;
+  torch::nn::Dropout dropout_{nullptr};
+  torch::nn::Linear fc_{nullptr};
+};
+TORCH_MODULE(WaferNet);
+
+}  // namespace wdc::nn

@@ -1,0 +1,42 @@
+// Evaluation of multi-label predictions: exact-match (subset) accuracy, Hamming accuracy,
+// per-label precision/recall/F1/support, and accuracy per MixedWM38 pattern type.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace wdc::train {
+
+struct LabelMetrics {
+  std::string name;
+  double precision = 0, recall = 0, f1 = 0;
+  int64_t support = 0;  // maps that carry the label
+};
+
+struct TypeMetrics {
+  std::string id, name;  // "C1", "Normal"
+  int64_t count = 0, correct = 0;
+  double accuracy() const { return count ? static_cast<double>(correct) / count : 0.0; }
+};
+
+struct EvalReport {
+  int64_t samples = 0;
+  double exact_match = 0, hamming = 0, mean_f1 = 0, min_f1 = 0;
+  std::vector<LabelMetrics> labels;
+  std::vector<TypeMetrics> types;  // the pattern types present, in C1..C38 order
+};
+
+// probabilities and truth are samples x names.size(), row-major; a label is predicted when its
+// probability >= its threshold. A label with no positives and no predictions has precision,
+// recall and F1 of 1 (nothing to find, nothing found wrongly); otherwise an empty ratio is 0.
+// Pattern types are counted only for the 8 MixedWM38 labels (by each map's true label vector).
+EvalReport evaluate_predictions(const std::vector<float>& probabilities,
+                                const std::vector<uint8_t>& truth,
+                                const std::vector<std::string>& names,
+                                const std::vector<float>& thresholds);
+
+// The JSON of `wdc eval --json`.
+std::string to_json(const EvalReport& report);
+
+}  // namespace wdc::train

@@ -1,0 +1,112 @@
+#include "train/train_options.h"
+
+#include <nlohmann/json.hpp>
+
+#include "model/error.h"
+
+namespace wdc::train {
+namespace {
+
+using nlohmann::json;
+
+[[noreturn]] void option_error(const std::string& key, const std::string& problem) {
+  fail(ErrorCode::kConfig, "training options: \"" + key + "\" " + problem);
+}
+
+template <typename T>
+void read_number(const json& j, const char* key, T& out, double min, double max) {
+  if (!j.contains(key)) return;
+  const json& v = j.at(key);
+  const bool integral = std::is_integral_v<T>;
+  if (!(integral ? v.is_number_integer() : v.is_number()))
+    option_error(key, std::string("must be ") + (integral ? "an integer" : "a number") +
+                          ", got " + v.dump());
+  const double value = v.get<double>();
+  if (!(value >= min && value <= max))
+    option_error(key, "must be in [" + json(min).dump() + ", " + json(max).dump() + "], got " +
+                          v.dump());
+  out = v.get<T>();
+}
+
+void read_bool(const json& j, const char* key, bool& out) {
+  if (!j.contains(key)) return;
+  if (!j.at(key).is_boolean()) option_error(key, "must be true or false, got " + j.at(key).dump());
+  out = j.at(key).get<bool>();
+}
+
+void read_string(const json& j, const char* key, std::string& out) {
+  if (!j.contains(key)) return;
+  if (!j.at(key).is_string()) option_error(key, "must be a string, got " + j.at(key).dump());
+  out = j.at(key).get<std::string>();
+}
+
+}  // namespace
+
+TrainOptions parse_train_options(const std::string& json_text) {
+  json j;
+  try {
+    j = json::parse(json_text.empty() ? "{}" : json_text);
+  } catch (const json::parse_error& e) {
+    fail(ErrorCode::kConfig, std::string("training options: invalid JSON: ") + e.what());
+  }
+  if (!j.is_object()) fail(ErrorCode::kConfig, "training options: must be a JSON object");
+  static const char* kKeys[] = {"data",     "synthetic", "val",          "val_fraction",
+                                "epochs",   "batch_size", "lr",          "momentum",
+                                "weight_decay", "nesterov", "schedule",  "warmup_epochs",
+                                "augment",  "seed",      "threads",      "checkpoint",
+                                "resume",   "pos_weight"};
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (std::find(std::begin(kKeys), std::end(kKeys), it.key()) == std::end(kKeys))
+      option_error(it.key(), "is not a known key");
+
+  TrainOptions o;
+  read_string(j, "data", o.data);
+  read_number(j, "synthetic", o.synthetic, 0, 1e8);
+  read_string(j, "val", o.val);
+  read_number(j, "val_fraction", o.val_fraction, 0, 0.9);
+  read_number(j, "epochs", o.epochs, 1, 100000);
+  read_number(j, "batch_size", o.batch_size, 1, 65536);
+  read_number(j, "lr", o.lr, 0, 100);
+  read_number(j, "momentum", o.momentum, 0, 1);
+  read_number(j, "weight_decay", o.weight_decay, 0, 1);
+  read_bool(j, "nesterov", o.nesterov);
+  read_string(j, "schedule", o.schedule);
+  if (o.schedule != "constant" && o.schedule != "cosine")
+    option_error("schedule", "must be \"constant\" or \"cosine\", got \"" + o.schedule + "\"");
+  read_number(j, "warmup_epochs", o.warmup_epochs, 0, 1000);
+  read_bool(j, "augment", o.augment);
+  read_number(j, "seed", o.seed, 0, 9e15);
+  read_number(j, "threads", o.threads, 0, 1024);
+  read_string(j, "checkpoint", o.checkpoint);
+  read_bool(j, "resume", o.resume);
+  read_number(j, "pos_weight", o.pos_weight, 0.01, 100);
+  if (o.data.empty() == (o.synthetic == 0))
+    fail(ErrorCode::kConfig,
+         "training options: give exactly one data source, \"data\" (an npz path) or "
+         "\"synthetic\" (a count of generated maps)");
+  if (o.resume && o.checkpoint.empty())
+    option_error("resume", "needs \"checkpoint\" (the path to resume from)");
+  return o;
+}
+
+std::string to_json(const TrainOptions& o) {
+  return json{{"data", o.data},
+              {"synthetic", o.synthetic},
+              {"val", o.val},
+              {"val_fraction", o.val_fraction},
+              {"epochs", o.epochs},
+              {"batch_size", o.batch_size},
+              {"lr", o.lr},
+              {"momentum", o.momentum},
+              {"weight_decay", o.weight_decay},
+              {"nesterov", o.nesterov},
+              {"schedule", o.schedule},
+              {"warmup_epochs", o.warmup_epochs},
+              {"augment", o.augment},
+              {"seed", o.seed},
+              {"threads", o.threads},
+              {"pos_weight", o.pos_weight}}
+      .dump();
+}
+
+}  // namespace wdc::train

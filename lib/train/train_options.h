@@ -1,0 +1,45 @@
+// Training options, read from the JSON that wdc_train / Classifier::train take. Every key is
+// optional except a data source ("data" or "synthetic"):
+//
+//   data          path of a MixedWM38-layout npz with the training maps
+//   synthetic     number of generated maps to train on instead (demos, tests)
+//   val           path of an npz for validation; without it val_fraction of the data is split
+//                 off, stratified by pattern type (default 0.1)
+//   epochs 20, batch_size 32, lr 0.01, momentum 0.9, weight_decay 0, nesterov false,
+//   schedule "constant" | "cosine" (per step, to 0 at the end), warmup_epochs 0,
+//   augment false (random rotations by 90 degrees and flips: they keep every label),
+//   seed 0, threads 0 (= all cores), checkpoint "" (path written after every epoch),
+//   resume false (continue from the checkpoint), pos_weight 1 (BCE weight of positive labels)
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace wdc::train {
+
+struct TrainOptions {
+  std::string data;
+  int64_t synthetic = 0;
+  std::string val;
+  double val_fraction = 0.1;
+  int32_t epochs = 20;
+  int64_t batch_size = 32;
+  double lr = 0.01;
+  double momentum = 0.9;
+  double weight_decay = 0;
+  bool nesterov = false;
+  std::string schedule = "constant";
+  int32_t warmup_epochs = 0;
+  bool augment = false;
+  uint64_t seed = 0;
+  int32_t threads = 0;
+  std::string checkpoint;
+  bool resume = false;
+  double pos_weight = 1.0;
+};
+
+// Throws wdc::Error(kConfig) naming the bad key; unknown keys are errors.
+TrainOptions parse_train_options(const std::string& json_text);
+std::string to_json(const TrainOptions& options);
+
+}  // namespace wdc::train

@@ -1,0 +1,42 @@
+// The training loop: binary cross-entropy on logits, SGD with momentum, optional symmetry
+// augmentation and cosine schedule; validation exact match after every epoch; the best epoch's
+// weights kept; a checkpoint after every epoch from which a killed run resumes to the same
+// result as an uninterrupted one (each epoch draws from its own seed).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "data/mixedwm38.h"
+#include "model/classifier.h"
+#include "nn/wafer_net.h"
+#include "train/train_options.h"
+
+namespace wdc::train {
+
+struct EpochRecord {
+  int32_t epoch = 0;
+  double loss = 0;             // mean training loss
+  double val_exact_match = 0;  // at threshold 0.5
+  double seconds = 0;
+};
+
+struct TrainOutcome {
+  std::vector<EpochRecord> history;
+  int32_t best_epoch = 0;  // 0: no epoch completed
+  double best_val_exact_match = -1;
+  int64_t train_samples = 0, val_samples = 0;
+  double seconds = 0;  // this call's wall time
+};
+
+// Trains `net` in place. On return (and when cancelled through `progress`, which then throws
+// Error(kCancelled)) the network holds the weights of the best completed epoch, or its weights
+// before the call if no epoch completed.
+TrainOutcome fit(nn::WaferNet& net, const data::WaferSet& train_set,
+                 const data::WaferSet& val_set, const TrainOptions& options,
+                 const ProgressFn& progress, const torch::Device& device);
+
+std::string to_json(const TrainOutcome& outcome);
+
+}  // namespace wdc::train
