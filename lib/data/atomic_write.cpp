@@ -32,13 +32,13 @@ void commit_temp_file(const std::string& temp, const std::string& path) {
     const std::string reason = std::strerror(errno);
     if (fd >= 0) ::close(fd);
     discard_temp_file(temp);
-    fail(path, "cannot flush the temporary file " + temp + ": " + reason);
+    fail_io(path, "cannot flush the temporary file " + temp + ": " + reason);
   }
   ::close(fd);
   if (std::rename(temp.c_str(), path.c_str()) != 0) {
     const std::string reason = std::strerror(errno);
     discard_temp_file(temp);
-    fail(path, "cannot replace the file: " + reason);
+    fail_io(path, "cannot replace the file: " + reason);
   }
 }
 

@@ -49,7 +49,7 @@ class FileSource : public detail::ByteSource {
   size_t read(void* dst, size_t n) override {
     const size_t got = std::fread(dst, 1, n, file_);
     if (got < n && std::ferror(file_))
-      fail(what_, std::string("read error: ") + std::strerror(errno));
+      fail_io(what_, std::string("read error: ") + std::strerror(errno));
     return got;
   }
 
@@ -154,7 +154,7 @@ NpyArray parse_npy(const uint8_t* data, size_t size, const std::string& what) {
 
 NpyArray read_npy(const std::string& path) {
   std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-  if (!file) fail(path, std::string("cannot open: ") + std::strerror(errno));
+  if (!file) fail_io(path, std::string("cannot open: ") + std::strerror(errno));
   struct stat st {};
   if (::fstat(::fileno(file.get()), &st) != 0 || !S_ISREG(st.st_mode))
     fail(path, "not a regular file");
@@ -172,7 +172,7 @@ std::vector<uint8_t> serialize_npy(const NpyArray& array) {
 void write_npy(const std::string& path, const NpyArray& array) {
   const std::string temp = detail::temp_path_for(path);
   std::FILE* file = std::fopen(temp.c_str(), "wb");
-  if (file == nullptr) fail(path, "cannot create " + temp + ": " + std::strerror(errno));
+  if (file == nullptr) fail_io(path, "cannot create " + temp + ": " + std::strerror(errno));
   const std::vector<uint8_t> header = detail::format_npy_header(array.dtype(), array.shape());
   bool ok = std::fwrite(header.data(), 1, header.size(), file) == header.size();
   ok = ok && std::fwrite(array.data(), 1, array.nbytes(), file) == array.nbytes();
@@ -180,7 +180,7 @@ void write_npy(const std::string& path, const NpyArray& array) {
   ok = (std::fclose(file) == 0) && ok;
   if (!ok) {
     detail::discard_temp_file(temp);
-    fail(path, "write failed: " + reason);
+    fail_io(path, "write failed: " + reason);
   }
   detail::commit_temp_file(temp, path);
 }

@@ -140,11 +140,11 @@ void write_empty_zip(const std::string& temp, const std::string& path) {
   // the end-of-central-directory record, so do the same.
   static const uint8_t kEmptyZip[22] = {'P', 'K', 5, 6};
   std::FILE* file = std::fopen(temp.c_str(), "wb");
-  if (file == nullptr) fail(path, "cannot create " + temp + ": " + std::strerror(errno));
+  if (file == nullptr) fail_io(path, "cannot create " + temp + ": " + std::strerror(errno));
   const bool ok = std::fwrite(kEmptyZip, 1, sizeof kEmptyZip, file) == sizeof kEmptyZip;
   if (std::fclose(file) != 0 || !ok) {
     detail::discard_temp_file(temp);
-    fail(path, "write failed");
+    fail_io(path, "write failed");
   }
 }
 
@@ -153,11 +153,15 @@ void write_empty_zip(const std::string& temp, const std::string& path) {
 NpzFile NpzFile::open(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
-    fail(path, std::string("cannot open: ") + std::strerror(errno));
+    fail_io(path, std::string("cannot open: ") + std::strerror(errno));
   if (!S_ISREG(st.st_mode)) fail(path, "not a regular file");
   int code = 0;
   zip_t* zip = zip_open(path.c_str(), ZIP_RDONLY, &code);
-  if (zip == nullptr) fail(path, open_error_text(code));
+  if (zip == nullptr) {
+    const bool io = code == ZIP_ER_OPEN || code == ZIP_ER_NOENT || code == ZIP_ER_READ;
+    if (io) fail_io(path, open_error_text(code));
+    fail(path, open_error_text(code));
+  }
   NpzFile npz;
   npz.zip_ = zip;
   npz.what_ = path;
@@ -296,7 +300,7 @@ void write_npz(const std::string& path, const std::vector<NpzEntry>& entries, bo
 
   int code = 0;
   zip_t* zip = zip_open(temp.c_str(), ZIP_CREATE | ZIP_EXCL, &code);
-  if (zip == nullptr) fail(path, "cannot create " + temp + ": " + open_error_text(code));
+  if (zip == nullptr) fail_io(path, "cannot create " + temp + ": " + open_error_text(code));
   auto abandon = [&](const std::string& problem) {
     const std::string text = problem + ": " + zip_strerror(zip);
     zip_discard(zip);

@@ -14,14 +14,8 @@ ErrorInfo describe_exception(std::exception_ptr error) {
   } catch (const Error& e) {
     return {e.code(), e.what()};
   } catch (const data::DataError& e) {
-    // The data layer reports unreadable files and malformed ones alike; tell them apart by
-    // whether the file could be opened at all.
-    const std::string m = e.what();
-    const bool io = m.find("cannot open") != std::string::npos ||
-                    m.find("cannot write") != std::string::npos ||
-                    m.find("cannot create") != std::string::npos ||
-                    m.find("cannot rename") != std::string::npos;
-    return {io ? ErrorCode::kIo : ErrorCode::kFormat, m};
+    const bool io = e.kind() == data::DataError::Kind::kIo;
+    return {io ? ErrorCode::kIo : ErrorCode::kFormat, e.what()};
   } catch (const c10::Error& e) {
     return {ErrorCode::kInvalidArgument, e.what_without_backtrace()};
   } catch (const std::bad_alloc&) {

@@ -24,7 +24,7 @@ class DeformConv2dFunction : public torch::autograd::Function<DeformConv2dFuncti
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& input,
                             const at::Tensor& offset, const at::Tensor& weight,
                             const at::Tensor& bias, const at::Tensor& mask,
-                            const DeformConv2dOptions& options) {
+                            const DeformConv2dOptions& options, bool backward_expected) {
     at::AutoDispatchBelowADInplaceOrView guard;
     ctx->save_for_backward({input, offset, weight, bias, mask});
     ctx->saved_data["stride_h"] = options.stride[0];
@@ -35,8 +35,14 @@ class DeformConv2dFunction : public torch::autograd::Function<DeformConv2dFuncti
     ctx->saved_data["dilation_w"] = options.dilation[1];
     ctx->saved_data["groups"] = options.groups;
     ctx->saved_data["offset_groups"] = options.offset_groups;
-    return deform_conv2d_forward_impl(input, offset, weight, from_function_arg(bias),
-                                      from_function_arg(mask), options);
+    // Reusing the forward's samples saves backward one full sampling pass; they are kept only
+    // when a gradient will be asked for and the batch fits in one bounded column block.
+    at::Tensor columns;
+    at::Tensor out = deform_conv2d_forward_impl(input, offset, weight, from_function_arg(bias),
+                                                from_function_arg(mask), options,
+                                                backward_expected ? &columns : nullptr);
+    ctx->saved_data["columns"] = columns;
+    return out;
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
@@ -48,11 +54,14 @@ class DeformConv2dFunction : public torch::autograd::Function<DeformConv2dFuncti
                         ctx->saved_data["dilation_w"].toInt()};
     options.groups = ctx->saved_data["groups"].toInt();
     options.offset_groups = ctx->saved_data["offset_groups"].toInt();
-    DeformConv2dGrads g = deform_conv2d_backward_impl(grad_outputs[0], saved[0], saved[1],
-                                                      saved[2], from_function_arg(saved[3]),
-                                                      from_function_arg(saved[4]), options);
-    // One gradient per forward() argument; the options get none.
-    return {g.input, g.offset, g.weight, g.bias, g.mask, at::Tensor()};
+    const c10::IValue& columns = ctx->saved_data["columns"];
+    DeformConv2dGrads g = deform_conv2d_backward_impl(
+        grad_outputs[0], saved[0], saved[1], saved[2], from_function_arg(saved[3]),
+        from_function_arg(saved[4]), options,
+        columns.isTensor() ? columns.toTensor() : at::Tensor());
+    ctx->saved_data.erase("columns");  // free the samples as soon as they are used
+    // One gradient per forward() argument; the options and the flag get none.
+    return {g.input, g.offset, g.weight, g.bias, g.mask, at::Tensor(), at::Tensor()};
   }
 };
 
@@ -63,8 +72,14 @@ at::Tensor deform_conv2d(const at::Tensor& input, const at::Tensor& offset,
                          const DeformConv2dOptions& options) {
   // Validate before the autograd boundary, where absent and empty tensors look alike.
   check_deform_conv2d_args(input, offset, weight, bias, mask, options);
+  // Inside forward() autograd has switched gradients off, so decide here whether backward
+  // will run.
+  const bool backward_expected =
+      at::GradMode::is_enabled() &&
+      (input.requires_grad() || offset.requires_grad() || weight.requires_grad() ||
+       (bias.defined() && bias.requires_grad()) || (mask.defined() && mask.requires_grad()));
   return DeformConv2dFunction::apply(input, offset, weight, to_function_arg(bias, input),
-                                     to_function_arg(mask, input), options);
+                                     to_function_arg(mask, input), options, backward_expected);
 }
 
 DeformConv2dGrads deform_conv2d_backward(const at::Tensor& grad_output, const at::Tensor& input,

@@ -86,7 +86,8 @@ Contiguous contiguous(const at::Tensor& input, const at::Tensor& offset, const a
 
 at::Tensor deform_conv2d_forward_impl(const at::Tensor& input_, const at::Tensor& offset_,
                                       const at::Tensor& weight_, const at::Tensor& bias_,
-                                      const at::Tensor& mask_, const DeformConv2dOptions& options) {
+                                      const at::Tensor& mask_, const DeformConv2dOptions& options,
+                                      at::Tensor* keep_columns) {
   const DeformConv2dGeometry g =
       check_deform_conv2d_args(input_, offset_, weight_, bias_, mask_, options);
   const Contiguous t = contiguous(input_, offset_, weight_, bias_, mask_);
@@ -102,7 +103,10 @@ at::Tensor deform_conv2d_forward_impl(const at::Tensor& input_, const at::Tensor
     im2col(t.input, t.offset, t.mask, g, begin, count, columns);
     at::Tensor out = at::conv2d(columns, weight_1x1, t.bias, at::IntArrayRef{1, 1},
                                  at::IntArrayRef{0, 0}, at::IntArrayRef{1, 1}, options.groups);
-    if (count == g.batch) return out;
+    if (count == g.batch) {
+      if (keep_columns) *keep_columns = columns;
+      return out;
+    }
     output.narrow(0, begin, count).copy_(out);
   }
   return output;
@@ -112,7 +116,8 @@ DeformConv2dGrads deform_conv2d_backward_impl(const at::Tensor& grad_output_,
                                               const at::Tensor& input_, const at::Tensor& offset_,
                                               const at::Tensor& weight_, const at::Tensor& bias_,
                                               const at::Tensor& mask_,
-                                              const DeformConv2dOptions& options) {
+                                              const DeformConv2dOptions& options,
+                                              const at::Tensor& kept_columns) {
   const DeformConv2dGeometry g =
       check_deform_conv2d_args(input_, offset_, weight_, bias_, mask_, options);
   const Contiguous t = contiguous(input_, offset_, weight_, bias_, mask_);
@@ -139,8 +144,13 @@ DeformConv2dGrads deform_conv2d_backward_impl(const at::Tensor& grad_output_,
   const int64_t block = images_per_block(g, t.input);
   for (int64_t begin = 0; begin < g.batch; begin += block) {
     const int64_t count = std::min(block, g.batch - begin);
-    at::Tensor columns = at::empty({count, g.column_rows(), g.out_h, g.out_w}, t.input.options());
-    im2col(t.input, t.offset, t.mask, g, begin, count, columns);
+    at::Tensor columns;
+    if (kept_columns.defined() && count == g.batch) {
+      columns = kept_columns;
+    } else {
+      columns = at::empty({count, g.column_rows(), g.out_h, g.out_w}, t.input.options());
+      im2col(t.input, t.offset, t.mask, g, begin, count, columns);
+    }
     auto [grad_columns, grad_w, unused_grad_bias] = at::convolution_backward(
         grad_output.narrow(0, begin, count), columns, weight_1x1, c10::nullopt, {1, 1}, {0, 0},
         {1, 1}, false, {0, 0}, options.groups, {true, true, false});

@@ -9,14 +9,20 @@
 
 namespace wdc::ops {
 
+// When `keep_columns` is given and the whole batch fits in one column block, the column buffer
+// [N, C*kh*kw, Ho, Wo] is stored there so that backward can reuse it instead of sampling again
+// (otherwise it is left undefined).
 at::Tensor deform_conv2d_forward_impl(const at::Tensor& input, const at::Tensor& offset,
                                       const at::Tensor& weight, const at::Tensor& bias,
-                                      const at::Tensor& mask, const DeformConv2dOptions& options);
+                                      const at::Tensor& mask, const DeformConv2dOptions& options,
+                                      at::Tensor* keep_columns = nullptr);
 
+// `columns`: the forward's kept column buffer, or undefined to sample again.
 DeformConv2dGrads deform_conv2d_backward_impl(const at::Tensor& grad_output,
                                               const at::Tensor& input, const at::Tensor& offset,
                                               const at::Tensor& weight, const at::Tensor& bias,
                                               const at::Tensor& mask,
-                                              const DeformConv2dOptions& options);
+                                              const DeformConv2dOptions& options,
+                                              const at::Tensor& columns = {});
 
 }  // namespace wdc::ops

@@ -317,5 +317,21 @@ TEST(Npz, NumpyReadsWhatWeWrite) {
   }
 }
 
+// Callers map the kind to a status (WDC_E_IO vs WDC_E_FORMAT): a missing file is an I/O
+// problem, a file that is not a zip archive a format problem.
+TEST(Npz, ErrorKindSeparatesIoFromFormat) {
+  auto kind_of = [](const std::string& path) {
+    try {
+      NpzFile::open(path);
+    } catch (const wdc::data::DataError& e) {
+      return e.kind();
+    }
+    ADD_FAILURE() << "no error for " << path;
+    return wdc::data::DataError::Kind::kFormat;
+  };
+  EXPECT_EQ(kind_of(fixture("does-not-exist.npz")), wdc::data::DataError::Kind::kIo);
+  EXPECT_EQ(kind_of(fixture("../make_npz_fixtures.py")), wdc::data::DataError::Kind::kFormat);
+}
+
 }  // namespace
 }  // namespace wdc::data
