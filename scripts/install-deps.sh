@@ -10,7 +10,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libzip-dev libspng-dev
   libgtest-dev googletest libbenchmark-dev
   python3-dev pybind11-dev python3-numpy python3-pytest python3-torch python3-torchvision
-  swig mono-mcs nunit-console
+  swig mono-mcs nunit-console libnunit-cil-dev
 )
 
 missing=()

@@ -301,11 +301,12 @@ void write_npz(const std::string& path, const std::vector<NpzEntry>& entries, bo
   int code = 0;
   zip_t* zip = zip_open(temp.c_str(), ZIP_CREATE | ZIP_EXCL, &code);
   if (zip == nullptr) fail_io(path, "cannot create " + temp + ": " + open_error_text(code));
+  // Writing can only fail for want of space, permissions or memory: an I/O error.
   auto abandon = [&](const std::string& problem) {
     const std::string text = problem + ": " + zip_strerror(zip);
     zip_discard(zip);
     detail::discard_temp_file(temp);
-    fail(path, text);
+    fail_io(path, text);
   };
 
   for (const NpzEntry& e : entries) {

@@ -1,0 +1,155 @@
+// wdc._wdc.Classifier: wdc::Classifier with numpy in and out and the GIL released around every
+// call into the core. The user-facing class is wdc.Model (wdc/_model.py).
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <optional>
+
+#include "bindings.h"
+#include "data/data_error.h"
+#include "model/classifier.h"
+#include "model/error.h"
+
+namespace wdc::python {
+namespace {
+
+std::unique_ptr<Classifier> create(const std::string& config_json, const std::string& device,
+                                   int threads) {
+  py::gil_scoped_release release;
+  return Classifier::create(config_json, RuntimeOptions{device, threads});
+}
+
+std::unique_ptr<Classifier> load(const std::string& path, const std::string& device,
+                                 int threads) {
+  py::gil_scoped_release release;
+  return Classifier::load(path, RuntimeOptions{device, threads});
+}
+
+py::array_t<float> predict(const Classifier& c, const py::array& maps_) {
+  const auto maps = require_uint8(maps_, 3, "maps");
+  const int64_t n = maps.shape(0), h = maps.shape(1), w = maps.shape(2);
+  std::vector<float> p;
+  {
+    py::gil_scoped_release release;
+    p = c.predict(maps.data(), n, h, w);
+  }
+  return to_numpy(std::move(p), {n, c.num_labels()});
+}
+
+py::array_t<float> cam(const Classifier& c, const py::array& map_, int label) {
+  const auto map = require_uint8(map_, 2, "map");
+  const int64_t h = map.shape(0), w = map.shape(1);
+  std::vector<float> v;
+  {
+    py::gil_scoped_release release;
+    v = c.cam(map.data(), h, w, label);
+  }
+  return to_numpy(std::move(v), {h, w});
+}
+
+py::dict progress_dict(const TrainProgress& p) {
+  py::dict d;
+  d["epoch"] = p.epoch;
+  d["epochs"] = p.epochs;
+  d["step"] = p.step;
+  d["steps"] = p.steps;
+  d["loss"] = p.loss;
+  d["val_exact_match"] = p.val_exact_match < 0 ? py::none() : py::object(py::float_(p.val_exact_match));
+  return d;
+}
+
+// Trains with the GIL released. Before every progress report the callback takes the GIL, lets
+// Python handle pending signals (Ctrl-C) and calls `callback` (None: no call); a Python exception
+// from either is kept, cancels training and is re-raised here in place of wdc.Cancelled.
+std::string train(Classifier& c, const std::string& train_json, const py::object& callback) {
+  std::optional<py::error_already_set> python_error;
+  const ProgressFn progress = [&](const TrainProgress& p) -> bool {
+    py::gil_scoped_acquire gil;
+    try {
+      if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+      if (callback.is_none()) return false;
+      const py::object result = callback(progress_dict(p));
+      const int stop = PyObject_IsTrue(result.ptr());
+      if (stop < 0) throw py::error_already_set();
+      return stop == 1;
+    } catch (py::error_already_set& e) {
+      python_error.emplace(std::move(e));
+      return true;
+    }
+  };
+  std::string report;
+  {
+    py::gil_scoped_release release;
+    try {
+      report = c.train(train_json, progress);
+    } catch (...) {
+      if (!python_error) throw;
+    }
+  }
+  if (python_error) throw std::move(*python_error);
+  return report;
+}
+
+std::string evaluate_arrays(const Classifier& c, const py::array& maps_, const py::array& labels_) {
+  const auto maps = require_uint8(maps_, 3, "maps");
+  const auto labels = require_uint8(labels_, 2, "labels");
+  data::WaferSet set;
+  set.count = maps.shape(0);
+  set.height = maps.shape(1);
+  set.width = maps.shape(2);
+  if (labels.shape(0) != set.count || labels.shape(1) != data::kNumLabels)
+    raise_error(static_cast<int>(ErrorCode::kInvalidArgument),
+                "labels must have shape (" + std::to_string(set.count) + ", " +
+                    std::to_string(data::kNumLabels) + ") to match maps, got (" +
+                    std::to_string(labels.shape(0)) + ", " + std::to_string(labels.shape(1)) +
+                    ")");
+  set.maps.assign(maps.data(), maps.data() + maps.size());
+  set.labels.assign(labels.data(), labels.data() + labels.size());
+  try {
+    set.validate("evaluate");
+  } catch (const data::DataError& e) {
+    raise_error(static_cast<int>(ErrorCode::kInvalidArgument), e.what());
+  }
+  py::gil_scoped_release release;
+  return c.evaluate(set);
+}
+
+std::string evaluate_file(const Classifier& c, const std::string& path) {
+  py::gil_scoped_release release;
+  return c.evaluate_file(path);
+}
+
+void save(Classifier& c, const std::string& path) {
+  py::gil_scoped_release release;
+  c.save(path);
+}
+
+std::string info(const Classifier& c) {
+  py::gil_scoped_release release;
+  return c.info();
+}
+
+}  // namespace
+
+void register_classifier(py::module_& m) {
+  py::class_<Classifier>(m, "Classifier",
+                         "wdc::Classifier (internal; use wdc.Model). Every method but the label "
+                         "accessors releases the GIL.")
+      .def_static("create", &create, py::arg("config_json"), py::arg("device"),
+                  py::arg("threads"))
+      .def_static("load", &load, py::arg("path"), py::arg("device"), py::arg("threads"))
+      .def("save", &save, py::arg("path"))
+      .def("predict", &predict, py::arg("maps"),
+           "(N, H, W) uint8 C-contiguous maps -> (N, num_labels) float32 probabilities")
+      .def("cam", &cam, py::arg("map"), py::arg("label"))
+      .def("train", &train, py::arg("train_json"), py::arg("callback"))
+      .def("evaluate", &evaluate_arrays, py::arg("maps"), py::arg("labels"))
+      .def("evaluate_file", &evaluate_file, py::arg("path"))
+      .def("info", &info)
+      .def_property_readonly("num_labels", &Classifier::num_labels)
+      .def_property_readonly("label_names", &Classifier::label_names)
+      .def_property_readonly("input_height", &Classifier::input_height)
+      .def_property_readonly("input_width", &Classifier::input_width);
+}
+
+}  // namespace wdc::python

@@ -1,0 +1,101 @@
+// Data files and the synthetic generator: wdc::data's npz loader/saver and synthesize().
+#include <pybind11/stl.h>
+
+#include "bindings.h"
+#include "data/data_error.h"
+#include "data/mixedwm38.h"
+#include "data/synth.h"
+#include "model/error.h"
+
+namespace wdc::python {
+namespace {
+
+py::tuple to_arrays(data::WaferSet&& set) {
+  py::array_t<uint8_t> maps = to_numpy(std::move(set.maps), {set.count, set.height, set.width});
+  py::array_t<uint8_t> labels = to_numpy(std::move(set.labels), {set.count, data::kNumLabels});
+  return py::make_tuple(std::move(maps), std::move(labels));
+}
+
+py::tuple load_npz(const std::string& path) {
+  data::WaferSet set;
+  {
+    py::gil_scoped_release release;
+    set = data::load_wafer_npz(path);
+  }
+  return to_arrays(std::move(set));
+}
+
+void save_npz(const std::string& path, const py::array& maps_, const py::array& labels_,
+              bool compressed) {
+  const auto maps = require_uint8(maps_, 3, "maps");
+  const auto labels = require_uint8(labels_, 2, "labels");
+  if (labels.shape(0) != maps.shape(0) || labels.shape(1) != data::kNumLabels)
+    raise_error(static_cast<int>(ErrorCode::kInvalidArgument),
+                "save_npz: labels must have shape (" + std::to_string(maps.shape(0)) + ", " +
+                    std::to_string(data::kNumLabels) + ") to match maps");
+  data::WaferSet set;
+  set.count = maps.shape(0);
+  set.height = maps.shape(1);
+  set.width = maps.shape(2);
+  set.maps.assign(maps.data(), maps.data() + maps.size());
+  set.labels.assign(labels.data(), labels.data() + labels.size());
+  try {
+    set.validate("save_npz");
+  } catch (const data::DataError& e) {
+    // Bad arrays from the caller are argument errors, not malformed files.
+    raise_error(static_cast<int>(ErrorCode::kInvalidArgument), e.what());
+  }
+  py::gil_scoped_release release;
+  data::save_wafer_npz(path, set, compressed);
+}
+
+py::tuple synth(int64_t count, uint64_t seed) {
+  if (count < 0)
+    raise_error(static_cast<int>(ErrorCode::kInvalidArgument),
+                "synth: count must be >= 0, got " + std::to_string(count));
+  data::WaferSet set;
+  {
+    py::gil_scoped_release release;
+    set = data::synthesize(count, seed);
+  }
+  return to_arrays(std::move(set));
+}
+
+py::tuple synth_type(int type, uint64_t seed, int64_t count) {
+  if (count < 0)
+    raise_error(static_cast<int>(ErrorCode::kInvalidArgument),
+                "synth: count must be >= 0, got " + std::to_string(count));
+  if (type < 0 || type >= data::kNumPatternTypes)
+    raise_error(static_cast<int>(ErrorCode::kInvalidArgument),
+                "synth: pattern type must be in [0, " + std::to_string(data::kNumPatternTypes) +
+                    "), got " + std::to_string(type));
+  data::WaferSet set;
+  {
+    py::gil_scoped_release release;
+    set = data::synthesize_type(type, seed, count);
+  }
+  return to_arrays(std::move(set));
+}
+
+}  // namespace
+
+void register_data(py::module_& m) {
+  py::list names, short_names, types;
+  for (const char* n : data::kLabelNames) names.append(n);
+  for (const char* n : data::kLabelShortNames) short_names.append(n);
+  for (const data::PatternType& t : data::kPatternTypes) {
+    py::list labels;
+    for (uint8_t v : t.labels) labels.append(static_cast<int>(v));
+    types.append(py::make_tuple(t.id, t.name, py::tuple(labels), t.count));
+  }
+  m.attr("LABEL_NAMES") = py::tuple(names);
+  m.attr("LABEL_SHORT_NAMES") = py::tuple(short_names);
+  m.attr("PATTERN_TYPES") = py::tuple(types);
+  m.def("load_npz", &load_npz, py::arg("path"));
+  m.def("save_npz", &save_npz, py::arg("path"), py::arg("maps"), py::arg("labels"),
+        py::arg("compressed"));
+  m.def("synth", &synth, py::arg("count"), py::arg("seed"));
+  m.def("synth_type", &synth_type, py::arg("type"), py::arg("seed"), py::arg("count"));
+}
+
+}  // namespace wdc::python

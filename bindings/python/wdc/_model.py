@@ -1,0 +1,306 @@
+"""wdc.Model: the wafer-map defect classifier."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
+
+import numpy as np
+
+from . import _wdc
+from ._errors import ConfigError, InvalidArgument
+from ._util import PathLike, as_int, as_labels, as_maps, as_path, is_path, json_default
+
+__all__ = ["Model", "Progress", "DataArg"]
+
+#: A training progress report as passed to ``Model.train``'s callback: ``epoch``/``epochs``
+#: (1-based), ``step``/``steps`` (batches done in this epoch / per epoch), ``loss`` (mean training
+#: loss so far in the epoch), ``val_exact_match`` (after an epoch's validation, else None).
+Progress = Dict[str, Any]
+#: A labelled data set: an npz path, or a ``(maps, labels)`` pair of arrays.
+DataArg = Union[PathLike, Tuple[Any, Any]]
+
+# Keys of the config file form {"network": {...}, "train": {...}} besides those two.
+_IGNORED_CONFIG_KEYS = ("comment", "description")
+
+
+def _split_config(config: Any) -> Tuple[str, Dict[str, Any]]:
+    """(network JSON, training defaults) from Model.create's ``config`` argument."""
+    if config is None:
+        return "", {}
+    if isinstance(config, (str, os.PathLike)):
+        text = os.fspath(config)
+        if isinstance(text, str) and text.lstrip().startswith("{"):
+            try:
+                config = json.loads(text)
+            except json.JSONDecodeError as e:
+                raise ConfigError(f"config: invalid JSON: {e}") from None
+        else:
+            path = as_path(config, "config")
+            try:
+                with open(path, encoding="utf-8") as f:
+                    config = json.load(f)
+            except OSError as e:
+                from ._errors import IoError
+
+                raise IoError(f"{path}: cannot open the config file: {e.strerror}") from None
+            except json.JSONDecodeError as e:
+                raise ConfigError(f"{path}: invalid JSON: {e}") from None
+    if not isinstance(config, Mapping):
+        raise ConfigError(
+            f"config must be a dict, JSON text or a path, got {type(config).__name__}"
+        )
+    if "network" in config or "train" in config:
+        # The file form of `wdc train --config`: {"network": {...}, "train": {...}}.
+        network = config.get("network", {})
+        train = config.get("train", {})
+        for key in config:
+            if key not in ("network", "train") and key not in _IGNORED_CONFIG_KEYS \
+                    and not str(key).startswith("_"):
+                raise ConfigError(
+                    f'config: unknown key "{key}" (a config file holds "network" and "train")'
+                )
+        if not isinstance(network, Mapping) or not isinstance(train, Mapping):
+            raise ConfigError('config: "network" and "train" must be objects')
+        return json.dumps(dict(network), default=json_default), dict(train)
+    return json.dumps(dict(config), default=json_default), {}
+
+
+def _threads(threads: Optional[int]) -> int:
+    return 0 if threads is None else as_int(threads, "threads", 0)
+
+
+def _device(device: str) -> str:
+    if not isinstance(device, str):
+        raise InvalidArgument(f'device must be "cpu", "cuda" or "auto", got {device!r}')
+    return device
+
+
+class Model:
+    """A wafer-map defect classifier: a deformable-convolution network over MixedWM38-style maps
+    (0 off-wafer, 1 pass, >= 2 fail) with eight multi-label outputs (see :data:`wdc.LABELS`).
+
+    Make one with :meth:`Model.create` (untrained) or :meth:`Model.load` (a ``.wdcm`` file), then
+    :meth:`train`, :meth:`predict`, :meth:`cam`, :meth:`evaluate` and :meth:`save` it.
+
+    Threads: predict, cam, evaluate and info may run concurrently from several Python threads
+    (the GIL is released while they compute); train and save need the model to themselves, and a
+    call that finds it in use by another thread raises :class:`wdc.Busy` instead of waiting.
+    """
+
+    __slots__ = ("_impl", "_train_defaults")
+
+    def __init__(self, _impl: Any, _train_defaults: Optional[Dict[str, Any]] = None) -> None:
+        # Internal: use Model.create or Model.load.
+        if not isinstance(_impl, _wdc.Classifier):
+            raise TypeError("use wdc.Model.create(...) or wdc.Model.load(...)")
+        self._impl = _impl
+        self._train_defaults: Dict[str, Any] = dict(_train_defaults or {})
+
+    # ---- construction -------------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        config: Union[None, Mapping[str, Any], str, "os.PathLike[str]"] = None,
+        device: str = "cpu",
+        threads: Optional[int] = None,
+    ) -> "Model":
+        """An untrained model.
+
+        ``config``: None for the seed network; a network config as a dict or JSON text, e.g.
+        ``{"input": {"encoding": "onehot"}, "blocks": [{"channels": 16, "stride": 2}]}`` (keys:
+        input {height, width, encoding "raw"|"onehot"}, blocks [{channels, kernel, stride,
+        modulated}], dropout, labels, seed); or the config file form ``{"network": {...},
+        "train": {...}}`` (dict, JSON text, or the path of such a file), whose "train" part
+        becomes the default options of :meth:`train`.
+
+        ``device``: "cpu", "cuda" or "auto". ``threads``: LibTorch's intra-op threads (a
+        process-wide setting); None or 0 = all cores. Raises ConfigError naming a bad key.
+        """
+        network, train = _split_config(config)
+        impl = _wdc.Classifier.create(network, _device(device), _threads(threads))
+        return cls(impl, train)
+
+    @classmethod
+    def load(
+        cls, path: PathLike, device: str = "cpu", threads: Optional[int] = None
+    ) -> "Model":
+        """A model from a ``.wdcm`` file written by :meth:`save` or ``wdc train``.
+
+        Raises IoError when the file cannot be read and FormatError when it is not a valid
+        model file.
+        """
+        impl = _wdc.Classifier.load(as_path(path, "path"), _device(device), _threads(threads))
+        return cls(impl)
+
+    def save(self, path: PathLike) -> None:
+        """Write the model (network, weights, thresholds, training history) to ``path``
+        atomically (temporary file + rename). Conventional extension: ``.wdcm``."""
+        self._impl.save(as_path(path, "path"))
+
+    # ---- properties ---------------------------------------------------------------------------
+
+    @property
+    def labels(self) -> List[str]:
+        """The label names, in the order of :meth:`predict`'s columns."""
+        return list(self._impl.label_names)
+
+    @property
+    def num_labels(self) -> int:
+        """The number of labels (8 for MixedWM38)."""
+        return int(self._impl.num_labels)
+
+    @property
+    def input_shape(self) -> Tuple[int, int]:
+        """(height, width) of the network's input; maps of other sizes are resized to it
+        (nearest neighbour)."""
+        return (int(self._impl.input_height), int(self._impl.input_width))
+
+    @property
+    def info(self) -> Dict[str, Any]:
+        """Config, labels, thresholds, parameter count, device, training history and library
+        version, as a dict (a fresh copy on every access)."""
+        return json.loads(self._impl.info())
+
+    @property
+    def train_defaults(self) -> Dict[str, Any]:
+        """Default options of :meth:`train` (the "train" part of a config file; a copy)."""
+        return dict(self._train_defaults)
+
+    def __repr__(self) -> str:
+        h, w = self.input_shape
+        return f"<wdc.Model labels={self.num_labels} input={h}x{w} device={self.info['device']}>"
+
+    # ---- inference ----------------------------------------------------------------------------
+
+    def predict(self, maps: Any) -> np.ndarray:
+        """Label probabilities (sigmoid outputs) of wafer maps.
+
+        ``maps``: (N, H, W) or a single (H, W) map of any integer dtype, 0 off-wafer, 1 pass,
+        >= 2 fail (negative values raise InvalidArgument). Maps of another size than
+        :attr:`input_shape` are resized by nearest neighbour.
+
+        Returns float32 (N, num_labels) for (N, H, W) input, (num_labels,) for one (H, W) map.
+        A label is present at probability >= its threshold (0.5 unless calibrated; see
+        ``info["thresholds"]``).
+        """
+        m = as_maps(maps, (2, 3))
+        single = m.ndim == 2
+        if single:
+            m = m[np.newaxis]
+        if m.shape[0] == 0:
+            return np.zeros((0, self.num_labels), dtype=np.float32)
+        p = self._impl.predict(m)
+        return p[0] if single else p
+
+    def cam(self, map: Any, label: Union[int, str]) -> np.ndarray:
+        """Class activation map (Zhou et al. 2016) of ``label`` for one map.
+
+        ``map``: (H, W) integer array as for :meth:`predict`; ``label``: an index or a name
+        from :attr:`labels` (full or short name, e.g. "Edge_Ring" or "ER", case-insensitive).
+        Returns float32 (H, W) scaled to [0, 1], at the map's own size.
+        """
+        m = as_maps(map, (2,), "map")
+        return self._impl.cam(m, self._label_index(label))
+
+    def _label_index(self, label: Union[int, str]) -> int:
+        if isinstance(label, str):
+            names = self.labels
+            key = label.casefold()
+            for i, name in enumerate(names):
+                if name.casefold() == key:
+                    return i
+            if names == list(_wdc.LABEL_NAMES):
+                for i, short in enumerate(_wdc.LABEL_SHORT_NAMES):
+                    if short.casefold() == key:
+                        return i
+            raise InvalidArgument(f"unknown label {label!r}; the labels are {names}")
+        if isinstance(label, (bool, np.bool_)) or not isinstance(label, (int, np.integer)):
+            raise InvalidArgument(f"label must be an index or a name, got {label!r}")
+        i = int(label)
+        if i < 0:
+            i += self.num_labels  # Python-style negative index
+        if not 0 <= i < self.num_labels:
+            raise InvalidArgument(
+                f"label index {int(label)} is out of range [0, {self.num_labels})"
+            )
+        return i
+
+    def evaluate(self, data: DataArg) -> Dict[str, Any]:
+        """Metrics on a labelled data set: an npz path or a ``(maps, labels)`` pair.
+
+        Returns the dict of ``wdc eval --json``: exact match, per-label precision/recall/F1 and
+        more (see docs/PYTHON.md).
+        """
+        if is_path(data):
+            return json.loads(self._impl.evaluate_file(as_path(data, "data")))
+        maps, labels = _as_pair(data, "data")
+        if maps.shape[0] == 0:
+            raise InvalidArgument("evaluate: the data set is empty")
+        return json.loads(self._impl.evaluate(maps, labels))
+
+    # ---- training -----------------------------------------------------------------------------
+
+    def train(
+        self,
+        data: Optional[DataArg] = None,
+        val: Optional[DataArg] = None,
+        epochs: Optional[int] = None,
+        callback: Optional[Callable[[Progress], Optional[bool]]] = None,
+        **options: Any,
+    ) -> Dict[str, Any]:
+        """Train the model; returns the training report as a dict (history per epoch, best
+        epoch, ...). The model keeps the weights of the best epoch by validation exact match.
+
+        ``data``: an npz path or a ``(maps, labels)`` pair; or leave it out and pass
+        ``synthetic=N`` to train on N generated maps. ``val``: the same forms; without it a
+        stratified ``val_fraction`` (default 0.1) of ``data`` is held out. ``epochs``: default
+        20 (or the config file's).
+
+        ``callback(progress)`` is called after every batch with a dict (epoch, epochs, step,
+        steps, loss, val_exact_match — None except at the end of an epoch). Returning True stops
+        training with :class:`wdc.Cancelled`; an exception it raises (KeyboardInterrupt
+        included) stops training and propagates from ``train``. Ctrl-C stops training either way.
+
+        ``options``: the other training options — batch_size 32, lr 0.01, momentum 0.9,
+        weight_decay 0, nesterov False, schedule "constant"|"cosine", warmup_epochs 0,
+        augment False, seed 0, threads 0, checkpoint "", resume False, pos_weight 1,
+        val_fraction 0.1, synthetic 0. Unknown or bad options raise ConfigError.
+        """
+        if callback is not None and not callable(callback):
+            raise InvalidArgument("callback must be callable or None")
+        opts: Dict[str, Any] = dict(self._train_defaults)
+        opts.update(options)
+        if epochs is not None:
+            opts["epochs"] = epochs
+        with tempfile.TemporaryDirectory(prefix="wdc-train-") as tmp:
+            if data is not None:
+                opts["data"] = _as_npz_path(data, "data", tmp)
+            if val is not None:
+                opts["val"] = _as_npz_path(val, "val", tmp)
+            try:
+                text = json.dumps(opts, default=json_default)
+            except (TypeError, ValueError) as e:
+                raise ConfigError(f"training options: {e}") from None
+            report = self._impl.train(text, callback)
+        return json.loads(report)
+
+
+def _as_pair(data: Any, what: str) -> Tuple[np.ndarray, np.ndarray]:
+    if not (isinstance(data, (tuple, list)) and len(data) == 2):
+        raise InvalidArgument(f"{what} must be an npz path or a (maps, labels) pair")
+    maps = as_maps(data[0], (3,), f"{what} maps")
+    labels = as_labels(data[1], maps.shape[0], f"{what} labels")
+    return maps, labels
+
+
+def _as_npz_path(data: Any, what: str, tmp: str) -> str:
+    if is_path(data):
+        return as_path(data, what)
+    maps, labels = _as_pair(data, what)
+    path = os.path.join(tmp, f"{what}.npz")
+    _wdc.save_npz(path, maps, labels, False)
+    return path

@@ -1,0 +1,439 @@
+"""wdc.Model: create, load, save, predict, cam, evaluate, info, train."""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import wdc
+from conftest import TINY, WAFER_SMALL
+
+# ---- create / load / save ------------------------------------------------------------------
+
+
+def test_create_default_is_the_seed_network():
+    m = wdc.Model.create()
+    assert m.labels == list(wdc.LABELS) and m.num_labels == 8
+    assert m.input_shape == (52, 52)
+    info = m.info
+    assert info["config"]["input"]["encoding"] == "raw"
+    assert len(info["config"]["blocks"]) == 4
+    assert info["device"] == "cpu" and info["parameters"] > 0
+    assert info["library_version"] == wdc.__version__
+    assert "wdc.Model" in repr(m)
+
+
+def test_create_from_dict_json_text_and_config_file(tmp_path):
+    a = wdc.Model.create(TINY)
+    b = wdc.Model.create(json.dumps(TINY))
+    cfg = {"network": TINY, "train": {"epochs": 2, "lr": 0.05}, "comment": "tiny"}
+    c = wdc.Model.create(cfg)
+    path = tmp_path / "cfg.json"
+    path.write_text(json.dumps(cfg))
+    d = wdc.Model.create(path)
+    e = wdc.Model.create(str(path))
+    for m in (a, b, c, d, e):
+        assert [blk["channels"] for blk in m.info["config"]["blocks"]] == [8, 16]
+    assert c.train_defaults == {"epochs": 2, "lr": 0.05}
+    assert d.train_defaults == c.train_defaults and a.train_defaults == {}
+
+
+@pytest.mark.parametrize(
+    "config, fragment",
+    [
+        ({"blocks": [{"channels": 0}]}, "channels"),
+        ({"input": {"encoding": "rgb"}}, "encoding"),
+        ({"blokcs": []}, "blokcs"),
+        ("{not json", "JSON"),
+        ({"network": TINY, "extra": 1}, "extra"),
+        ({"network": [1, 2]}, "network"),
+        (42, "config"),
+    ],
+)
+def test_create_config_errors(config, fragment):
+    with pytest.raises(wdc.ConfigError) as e:
+        wdc.Model.create(config)
+    assert fragment in str(e.value)
+    assert e.value.status == wdc.Status.CONFIG
+
+
+def test_create_missing_config_file(tmp_path):
+    with pytest.raises(wdc.IoError):
+        wdc.Model.create(tmp_path / "nope.json")
+
+
+def test_device_and_threads_arguments():
+    with pytest.raises(wdc.InvalidArgument):
+        wdc.Model.create(TINY, device="tpu")
+    with pytest.raises(wdc.InvalidArgument):
+        wdc.Model.create(TINY, threads=-1)
+    with pytest.raises(wdc.InvalidArgument):
+        wdc.Model.create(TINY, threads="two")
+    m = wdc.Model.create(TINY, device="auto", threads=2)
+    assert m.info["device"] in ("cpu", "cuda", "cuda:0")
+
+
+def test_cuda_device_without_gpu_is_unsupported():
+    try:
+        m = wdc.Model.create(TINY, device="cuda")
+    except wdc.Unsupported as e:
+        assert "cuda" in str(e).lower()
+    else:  # a CUDA build on a GPU machine
+        assert m.info["device"].startswith("cuda")
+
+
+def test_save_and_load_round_trip(trained, tmp_path, synth_set):
+    model, _, path = trained
+    loaded = wdc.Model.load(path)
+    maps = synth_set[0][:16]
+    assert np.array_equal(loaded.predict(maps), model.predict(maps))
+    assert loaded.labels == model.labels
+    assert loaded.info["training"]["best_epoch"] == 1
+    again = tmp_path / "again.wdcm"
+    loaded.save(again)  # pathlib.Path
+    assert np.array_equal(wdc.Model.load(str(again), device="cpu", threads=1).predict(maps),
+                          model.predict(maps))
+
+
+def test_load_errors(tmp_path):
+    with pytest.raises(wdc.IoError):
+        wdc.Model.load(tmp_path / "missing.wdcm")
+    junk = tmp_path / "junk.wdcm"
+    junk.write_bytes(b"\x00garbage" * 100)
+    with pytest.raises(wdc.FormatError) as e:
+        wdc.Model.load(junk)
+    assert "junk.wdcm" in str(e.value)
+
+
+def test_save_to_missing_directory(model, tmp_path):
+    with pytest.raises(wdc.IoError):
+        model.save(tmp_path / "no" / "dir" / "m.wdcm")
+
+
+# ---- predict ---------------------------------------------------------------------------------
+
+
+def test_predict_shapes_and_dtype(model, synth_set):
+    maps = synth_set[0][:10]
+    p = model.predict(maps)
+    assert p.shape == (10, 8) and p.dtype == np.float32
+    assert np.all((p >= 0) & (p <= 1))
+    one = model.predict(maps[3])
+    assert one.shape == (8,) and one.dtype == np.float32
+    assert np.allclose(one, p[3], atol=1e-6)
+    assert model.predict(maps[:0]).shape == (0, 8)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.uint16, np.uint64])
+def test_predict_any_integer_dtype(model, synth_set, dtype):
+    maps = synth_set[0][:4]
+    assert np.array_equal(model.predict(maps.astype(dtype)), model.predict(maps))
+
+
+def test_predict_values_above_two_are_fail(model, synth_set):
+    maps = synth_set[0][:4].astype(np.int32)
+    threes = np.where(maps == 2, 3, maps)
+    big = np.where(maps == 2, 1000, maps)
+    p = model.predict(maps)
+    assert np.array_equal(model.predict(threes), p)
+    assert np.array_equal(model.predict(big), p)
+    assert np.array_equal(model.predict(np.where(maps == 2, 3, maps).astype(np.uint8)), p)
+
+
+def test_predict_non_contiguous_and_lists(model, synth_set):
+    maps = synth_set[0][:4]
+    strided = np.asfortranarray(maps)
+    assert np.array_equal(model.predict(strided), model.predict(maps))
+    assert np.array_equal(model.predict(maps[1].tolist()), model.predict(maps[1]))
+
+
+def test_predict_resizes_other_map_sizes(model):
+    maps, _ = wdc.load_npz(WAFER_SMALL)  # 6x7 maps
+    p = model.predict(maps)
+    assert p.shape == (38, 8)
+
+
+@pytest.mark.parametrize(
+    "maps, fragment",
+    [
+        (np.full((2, 52, 52), -1, np.int32), "negative"),
+        (np.zeros((2, 52, 52), np.float32), "integer dtype"),
+        (np.zeros((1, 2, 52, 52), np.uint8), "(N, H, W)"),
+        (np.zeros(52, np.uint8), "(H, W)"),
+        (np.zeros((1, 0, 52), np.uint8), ">= 1"),
+        (np.zeros((1, 5000, 10), np.uint8), "4096"),
+    ],
+)
+def test_predict_errors(model, maps, fragment):
+    with pytest.raises(wdc.InvalidArgument) as e:
+        model.predict(maps)
+    assert fragment in str(e.value)
+    assert isinstance(e.value, ValueError)
+
+
+# ---- cam -------------------------------------------------------------------------------------
+
+
+def test_cam(model, synth_set):
+    m = synth_set[0][0]
+    c = model.cam(m, 3)
+    assert c.shape == (52, 52) and c.dtype == np.float32
+    assert c.min() >= 0 and c.max() <= 1
+    assert np.array_equal(model.cam(m, "Edge_Ring"), c)
+    assert np.array_equal(model.cam(m, "edge_ring"), c)
+    assert np.array_equal(model.cam(m, "ER"), c)
+    assert np.array_equal(model.cam(m, -5), c)
+    assert np.array_equal(model.cam(m, np.int64(3)), c)
+    small = model.cam(np.ones((20, 30), np.int64), 0)
+    assert small.shape == (20, 30)
+
+
+@pytest.mark.parametrize("label", [8, -9, "Nope", 1.5, None, True])
+def test_cam_bad_label(model, synth_set, label):
+    with pytest.raises(wdc.InvalidArgument):
+        model.cam(synth_set[0][0], label)
+
+
+def test_cam_needs_one_map(model, synth_set):
+    with pytest.raises(wdc.InvalidArgument):
+        model.cam(synth_set[0][:2], 0)
+
+
+# ---- evaluate / info ---------------------------------------------------------------------------
+
+
+def test_evaluate_path_and_arrays(model, synth_set, tmp_path):
+    maps, labels = synth_set
+    path = tmp_path / "eval.npz"
+    wdc.save_npz(path, maps, labels)
+    from_file = model.evaluate(path)
+    from_arrays = model.evaluate((maps, labels))
+    assert from_file == from_arrays
+    assert from_file["samples"] == len(maps)
+    assert 0 <= from_file["exact_match"] <= 1
+    assert [l["name"] for l in from_file["labels"]] == list(wdc.LABELS)
+    assert len(from_file["types"]) > 0
+
+
+def test_evaluate_errors(model, tmp_path):
+    with pytest.raises(wdc.IoError):
+        model.evaluate(tmp_path / "missing.npz")
+    with pytest.raises(wdc.InvalidArgument):
+        model.evaluate((np.zeros((2, 52, 52), np.uint8), np.zeros((3, 8), np.uint8)))
+    with pytest.raises(wdc.InvalidArgument):
+        model.evaluate((np.zeros((0, 52, 52), np.uint8), np.zeros((0, 8), np.uint8)))
+    with pytest.raises(wdc.InvalidArgument):
+        model.evaluate(12)
+
+
+def test_info_is_a_fresh_dict(model):
+    info = model.info
+    info["labels"].append("x")
+    assert model.info["labels"] == list(wdc.LABELS)
+    assert set(info) >= {"config", "labels", "thresholds", "parameters", "device", "training"}
+
+
+# ---- train -----------------------------------------------------------------------------------
+
+
+def test_train_report(trained):
+    _, report, _ = trained
+    assert report["epochs_run"] == 1 and report["best_epoch"] == 1
+    assert report["train_samples"] + report["val_samples"] == 200
+    assert len(report["history"]) == 1
+
+
+def test_train_on_arrays_with_val_and_callback(synth_set):
+    maps, labels = synth_set
+    model = wdc.Model.create(TINY)
+    seen = []
+    report = model.train((maps[:160], labels[:160]), val=(maps[160:], labels[160:]), epochs=1,
+                         batch_size=40, callback=seen.append, seed=1)
+    assert report["train_samples"] == 160 and report["val_samples"] == 80
+    assert [p["step"] for p in seen] == [1, 2, 3, 4, 4]
+    first, last = seen[0], seen[-1]
+    assert set(first) == {"epoch", "epochs", "step", "steps", "loss", "val_exact_match"}
+    assert first["epoch"] == 1 and first["epochs"] == 1 and first["steps"] == 4
+    assert first["val_exact_match"] is None and isinstance(first["loss"], float)
+    assert 0 <= last["val_exact_match"] <= 1
+
+
+def test_train_uses_config_file_defaults(synth_set):
+    model = wdc.Model.create({"network": TINY, "train": {"epochs": 2, "batch_size": 64}})
+    report = model.train(synthetic=64, val_fraction=0.25, callback=lambda p: None)
+    assert report["epochs_run"] == 2
+    report = model.train(synthetic=64, epochs=1)  # arguments override the defaults
+    assert report["epochs_run"] == 1
+
+
+def test_callback_returning_true_cancels():
+    model = wdc.Model.create(TINY)
+    calls = []
+
+    def stop_at_second(p):
+        calls.append(p)
+        return len(calls) >= 2
+
+    with pytest.raises(wdc.Cancelled) as e:
+        model.train(synthetic=200, epochs=3, batch_size=16, callback=stop_at_second)
+    assert isinstance(e.value, wdc.WdcError) and e.value.status == wdc.Status.CANCELLED
+    assert len(calls) == 2
+    # The model is usable afterwards (the lock was released).
+    assert model.predict(np.ones((52, 52), np.uint8)).shape == (8,)
+
+
+class Boom(Exception):
+    pass
+
+
+def test_exception_in_callback_propagates():
+    model = wdc.Model.create(TINY)
+    calls = []
+
+    def explode(p):
+        calls.append(p)
+        if len(calls) == 3:
+            raise Boom("from the callback")
+
+    with pytest.raises(Boom, match="from the callback"):
+        model.train(synthetic=200, epochs=2, batch_size=16, callback=explode)
+    assert len(calls) == 3
+
+
+def test_callback_truthiness():
+    model = wdc.Model.create(TINY)
+    with pytest.raises(wdc.Cancelled):
+        model.train(synthetic=40, epochs=1, callback=lambda p: "yes")
+    report = model.train(synthetic=40, epochs=1, callback=lambda p: 0)
+    assert report["epochs_run"] == 1
+
+
+def test_model_is_busy_while_training(synth_set):
+    model = wdc.Model.create(TINY)
+    errors = []
+
+    def probe(p):
+        if not errors:
+            for call in (lambda: model.predict(synth_set[0][:1]),
+                         lambda: model.save("/tmp/never-written.wdcm"),
+                         lambda: model.info):
+                try:
+                    call()
+                except wdc.Busy as e:
+                    errors.append(e)
+        return False
+
+    model.train(synthetic=40, epochs=1, callback=probe)
+    assert len(errors) == 3 and all(e.status == wdc.Status.BUSY for e in errors)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, fragment",
+    [
+        ({"synthetic": 50, "epochs": 1, "bogus": 1}, wdc.ConfigError, "bogus"),
+        ({"synthetic": 50, "epochs": 0}, wdc.ConfigError, "epochs"),
+        ({"synthetic": 50, "epochs": 1, "schedule": "steps"}, wdc.ConfigError, "schedule"),
+        ({"epochs": 1}, wdc.ConfigError, "data source"),
+        ({"synthetic": 50, "epochs": 1, "lr": object()}, wdc.ConfigError, "training options"),
+        ({"data": "/nonexistent/x.npz", "epochs": 1}, wdc.IoError, "x.npz"),
+        ({"synthetic": 50, "callback": 3}, wdc.InvalidArgument, "callback"),
+    ],
+)
+def test_train_errors(kwargs, error, fragment):
+    model = wdc.Model.create(TINY)
+    with pytest.raises(error) as e:
+        model.train(**kwargs)
+    assert fragment in str(e.value)
+
+
+def test_train_on_npz_path(tmp_path, synth_set):
+    maps, labels = synth_set
+    wdc.save_npz(tmp_path / "train.npz", maps[:100], labels[:100])
+    model = wdc.Model.create(TINY)
+    report = model.train(tmp_path / "train.npz", epochs=1, checkpoint=tmp_path / "ckpt")
+    assert report["train_samples"] + report["val_samples"] == 100
+
+
+# ---- threads -----------------------------------------------------------------------------------
+
+
+def test_concurrent_predict_equals_serial(model, synth_set):
+    maps = synth_set[0]
+    chunks = [maps[i : i + 30] for i in range(0, len(maps), 30)]
+    serial = [model.predict(c) for c in chunks]
+    cams = [model.cam(c[0], i % 8) for i, c in enumerate(chunks)]
+    results = [None] * len(chunks)
+    cam_results = [None] * len(chunks)
+    failures = []
+    start = threading.Barrier(len(chunks))
+
+    def work(i):
+        try:
+            start.wait()
+            for _ in range(3):
+                results[i] = model.predict(chunks[i])
+                cam_results[i] = model.cam(chunks[i][0], i % 8)
+        except Exception as e:  # pragma: no cover - reported below
+            failures.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(chunks))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures
+    for got, want in zip(results, serial):
+        np.testing.assert_array_equal(got, want)
+    for got, want in zip(cam_results, cams):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_predict_releases_the_gil(model):
+    # One call long enough (~0.3 s) to tell a released GIL from a held one on any machine.
+    probe = np.ones((200, 52, 52), np.uint8)
+    start = time.perf_counter()
+    model.predict(probe)
+    per_map = (time.perf_counter() - start) / 200
+    maps = np.ones((int(min(max(0.3 / per_map, 200), 50000)), 52, 52), np.uint8)
+    running = threading.Event()
+    done = threading.Event()
+
+    def work():
+        running.set()
+        model.predict(maps)
+        done.set()
+
+    t = threading.Thread(target=work)
+    t.start()
+    running.wait()
+    ticks = 0
+    while not done.is_set():
+        time.sleep(0.0005)  # needs the GIL back after every sleep
+        ticks += 1
+    t.join()
+    # A GIL held for the whole call would allow a tick or two at most.
+    assert ticks >= 5
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_stops_training():
+    script = f"""
+import os, signal, threading, time, wdc
+model = wdc.Model.create({TINY!r})
+threading.Timer(1.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+start = time.monotonic()
+try:
+    model.train(synthetic=1000, epochs=1000)
+except KeyboardInterrupt:
+    print("interrupted after", round(time.monotonic() - start, 1), "s")
+    print(model.predict(wdc.synth(1)[0]).shape)
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env=dict(os.environ), timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "interrupted after" in result.stdout and "(1, 8)" in result.stdout
