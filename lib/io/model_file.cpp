@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -102,6 +103,8 @@ ModelFileContents parse_model_file(const std::string& bytes, const std::string& 
 }
 
 ModelFileContents read_model_file(const std::string& path) {
+  if (std::filesystem::is_directory(path))
+    fail(ErrorCode::kIo, "model file " + path + " is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(ErrorCode::kIo, "cannot open model file " + path);
   std::ostringstream buffer;

@@ -31,6 +31,7 @@ struct Classifier::State {
   std::vector<float> thresholds;  // per label; a label is predicted at probability >= threshold
   json training = json::object();  // options and history of the last training run
   torch::Device device{torch::kCPU};
+  int threads = 0;  // per call; 0 = all cores
   // Shared by predict/cam/evaluate/info, exclusive for train/save; never waited on (kBusy).
   mutable std::shared_mutex mutex;
 };
@@ -57,10 +58,13 @@ torch::Device resolve_device(const std::string& name) {
        "device must be \"cpu\", \"cuda\" or \"auto\", got \"" + name + "\"");
 }
 
-void apply_threads(int threads) {
+// LibTorch's OpenMP thread count belongs to the calling thread, so every call that computes
+// sets it for its own thread (cheaply: only when it differs).
+void use_threads(int threads) {
   if (threads < 0) fail(ErrorCode::kInvalidArgument, "threads must be >= 0 (0 = all cores)");
-  const int n = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
-  at::set_num_threads(std::max(n, 1));
+  const int n = std::max(
+      threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()), 1);
+  if (at::get_num_threads() != n) at::set_num_threads(n);
 }
 
 std::shared_lock<std::shared_mutex> read_lock(std::shared_mutex& m, const char* what) {
@@ -130,7 +134,8 @@ std::unique_ptr<Classifier> Classifier::create(const std::string& config_json,
   auto state = std::make_unique<State>();
   state->config = nn::parse_network_config(config_json);
   state->device = resolve_device(runtime.device);
-  apply_threads(runtime.threads);
+  use_threads(runtime.threads);
+  state->threads = runtime.threads;
   {
     std::lock_guard<std::mutex> lock(construction_mutex());
     state->net = nn::WaferNet(state->config);
@@ -186,6 +191,12 @@ std::vector<float> Classifier::predict(const uint8_t* maps, int64_t count, int64
                                        int64_t width) const {
   check_map_args(maps, count, height, width);
   auto lock = read_lock(state_->mutex, "predict");
+  return predict_locked(maps, count, height, width);
+}
+
+std::vector<float> Classifier::predict_locked(const uint8_t* maps, int64_t count,
+                                              int64_t height, int64_t width) const {
+  use_threads(state_->threads);
   const int64_t h = input_height(), w = input_width();
   const std::vector<uint8_t> input = prepare_maps(maps, count, height, width, h, w);
   return train::predict_probabilities(state_->net, input.data(), count, h, w, state_->device);
@@ -199,6 +210,7 @@ std::vector<float> Classifier::cam(const uint8_t* map, int64_t height, int64_t w
                                           " is out of range [0, " +
                                           std::to_string(num_labels()) + ")");
   auto lock = read_lock(state_->mutex, "cam");
+  use_threads(state_->threads);
   const std::vector<uint8_t> input =
       prepare_maps(map, 1, height, width, input_height(), input_width());
   c10::InferenceMode inference;
@@ -223,7 +235,7 @@ std::string Classifier::train(const std::string& train_json, const ProgressFn& p
     fail(ErrorCode::kUnsupported, "train: MixedWM38 data has 8 labels, this network has " +
                                       std::to_string(num_labels()));
   auto lock = write_lock(state_->mutex, "train");
-  if (options.threads > 0) apply_threads(options.threads);
+  use_threads(options.threads > 0 ? options.threads : state_->threads);
   const int64_t h = input_height(), w = input_width();
   data::WaferSet all = fit_to_input(load_training_set(options), h, w);
   data::WaferSet train_set, val_set;
@@ -253,8 +265,10 @@ std::string Classifier::evaluate(const data::WaferSet& set) const {
   if (num_labels() != data::kNumLabels)
     fail(ErrorCode::kUnsupported, "evaluate: MixedWM38 data has 8 labels, this network has " +
                                       std::to_string(num_labels()));
-  const std::vector<float> p = predict(set.maps.data(), set.count, set.height, set.width);
+  check_map_args(set.maps.data(), set.count, set.height, set.width);
+  // One lock over predictions and thresholds: a training run in between would mix models.
   auto lock = read_lock(state_->mutex, "evaluate");
+  const std::vector<float> p = predict_locked(set.maps.data(), set.count, set.height, set.width);
   return train::to_json(
       train::evaluate_predictions(p, set.labels, state_->config.labels, state_->thresholds));
 }

@@ -71,6 +71,8 @@ class Classifier {
 
  private:
   struct State;
+  std::vector<float> predict_locked(const uint8_t* maps, int64_t count, int64_t height,
+                                    int64_t width) const;
   explicit Classifier(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };

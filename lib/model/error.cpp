@@ -17,7 +17,12 @@ ErrorInfo describe_exception(std::exception_ptr error) {
     const bool io = e.kind() == data::DataError::Kind::kIo;
     return {io ? ErrorCode::kIo : ErrorCode::kFormat, e.what()};
   } catch (const c10::Error& e) {
-    return {ErrorCode::kInvalidArgument, e.what_without_backtrace()};
+    // LibTorch reports a failed allocation as a plain c10::Error in 1.13 (a subclass later).
+    const std::string m = e.what_without_backtrace();
+    if (m.find("can't allocate memory") != std::string::npos ||
+        m.find("out of memory") != std::string::npos)
+      return {ErrorCode::kOutOfMemory, m};
+    return {ErrorCode::kInvalidArgument, m};
   } catch (const std::bad_alloc&) {
     return {ErrorCode::kOutOfMemory, "out of memory"};
   } catch (const std::invalid_argument& e) {

@@ -144,9 +144,10 @@ void save_checkpoint(const std::string& path, nn::WaferNet& net,
   try {
     archive.save_to(temp);
     data::detail::commit_temp_file(temp, path);
-  } catch (...) {
+  } catch (const std::exception& e) {
     data::detail::discard_temp_file(temp);
-    throw;
+    fail(ErrorCode::kIo, "cannot write checkpoint " + path + ": " +
+                             std::string(e.what()).substr(0, 300));
   }
 }
 
@@ -183,7 +184,8 @@ TrainOutcome fit(nn::WaferNet& net, const data::WaferSet& train_set,
                  const data::WaferSet& val_set, const TrainOptions& o, const ProgressFn& progress,
                  const torch::Device& device) {
   const auto start = Clock::now();
-  if (train_set.count == 0) fail(ErrorCode::kInvalidArgument, "train: the training set is empty");
+  if (train_set.count == 0)
+    fail(ErrorCode::kConfig, "train: the training set is empty (is val_fraction too large?)");
   TrainOutcome outcome;
   outcome.train_samples = train_set.count;
   outcome.val_samples = val_set.count;

@@ -1,0 +1,308 @@
+/*
+ * wdc.h: the C ABI of wdc, the wafer-map defect classifier (libwdc.so.1).
+ *
+ * This is the only public header. It is plain C (C89 and later, and C++), uses only the
+ * fixed-width types of <stdint.h>, and passes no bool, long, enum or struct by value, so every
+ * language with a C FFI can bind it. The C++ core behind it is not part of the interface.
+ *
+ * CONVENTIONS (read these once; each function below only states its exceptions to them)
+ *
+ * Errors.  Every function that can fail returns a wdc_status: WDC_OK (0) on success, otherwise
+ *   one of the WDC_E_* values. On failure
+ *     - wdc_last_error() returns a message for the failure (UTF-8, never NULL), kept per thread;
+ *     - every out-parameter and every caller buffer is left exactly as it was (the library
+ *       computes into its own memory and copies only once nothing can fail any more);
+ *     - nothing is leaked.
+ *   A successful call leaves the thread's message unchanged (it is not cleared), so read
+ *   wdc_last_error() only after a call has returned a status other than WDC_OK. No C++ exception
+ *   ever leaves the library.
+ *
+ * Misuse.  A NULL, freed or foreign model handle gives WDC_E_MISUSE (the library keeps a table
+ *   of live handles and a magic value in each, and never dereferences a pointer that is not in
+ *   the table). NULL pointers, non-positive sizes, sizes whose products overflow, buffers too
+ *   short and indices out of range give WDC_E_INVALID_ARGUMENT. Malformed JSON, unknown keys and
+ *   invalid values in a JSON text give WDC_E_CONFIG. These are detected before any work is done.
+ *   What the library cannot detect, and what remains undefined behaviour: a buffer shorter than
+ *   the length passed with it, a string without its terminating NUL, and calling wdc_free on a
+ *   handle while another thread is still inside a call on it.
+ *
+ * Ownership.  The caller allocates every input and output buffer and passes its length in
+ *   elements. A string returned through a `char **` out-parameter is allocated by the library and
+ *   must be released with wdc_string_free. A `const char *` returned by value belongs to the
+ *   library; how long it stays valid is stated per function. The library keeps no pointer to a
+ *   caller's buffer or string after a call returns.
+ *
+ * Threading.  The library has no global state that calls share, except the table of live handles
+ *   (internally locked); any function may be called from any thread. On one model handle,
+ *   wdc_predict, wdc_cam, wdc_evaluate, wdc_info, wdc_num_labels, wdc_label_name and
+ *   wdc_input_size may run concurrently from any number of threads, and give the same results as
+ *   when run one after another. wdc_train and wdc_save need the model to themselves: called while
+ *   another thread is inside wdc_predict, wdc_cam, wdc_evaluate, wdc_info, wdc_train or wdc_save
+ *   on the same model, they fail at once with WDC_E_BUSY (they do not wait); likewise those six
+ *   fail with WDC_E_BUSY on a model that wdc_train or wdc_save is using (wdc_num_labels,
+ *   wdc_label_name and wdc_input_size still answer). wdc_free must not run concurrently with any
+ *   other call on the same model.
+ *
+ * Strings.  All strings are NUL-terminated UTF-8. Paths are passed to the operating system as
+ *   they are. Options and reports are JSON objects (RFC 8259), so the ABI does not change when
+ *   options grow.
+ *
+ * Wafer maps.  A map is `height * width` bytes in row-major order: 0 off the wafer, 1 a die that
+ *   passed, 2 (or any larger value) a die that failed, as in the MixedWM38 dataset. height and
+ *   width are each in [1, 4096]. Maps of a size other than the model's input (see
+ *   wdc_input_size) are resized by nearest neighbour.
+ *
+ * Versioning.  WDC_ABI_VERSION is the number in the library's SONAME (libwdc.so.1). Functions
+ *   and status codes are only ever added, structs that the library fills only grow at their end
+ *   (their first field is their size), and an existing function never changes meaning without a
+ *   new ABI version. A program may check at run time that wdc_abi_version() == WDC_ABI_VERSION.
+ */
+#ifndef WDC_WDC_H
+#define WDC_WDC_H
+
+#include <stdint.h>
+
+/* The ABI version this header describes; equal to wdc_abi_version() of a matching library. */
+#define WDC_ABI_VERSION 1
+
+/* WDC_API marks the library's exported functions. */
+#if defined(_WIN32) || defined(__CYGWIN__)
+#  if defined(WDC_BUILDING_LIBRARY)
+#    define WDC_API __declspec(dllexport)
+#  else
+#    define WDC_API __declspec(dllimport)
+#  endif
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#  define WDC_API __attribute__((visibility("default")))
+#else
+#  define WDC_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Status codes --------------------------------------------------------------------------- */
+
+/* The result of a call: WDC_OK or one of the WDC_E_* values below (more may be added). */
+typedef int32_t wdc_status;
+
+#define WDC_OK 0
+/* An argument is invalid: a NULL pointer, a size <= 0, sizes whose product overflows, a buffer
+   shorter than the result, a label index out of range. */
+#define WDC_E_INVALID_ARGUMENT 1
+/* A file could not be opened, read, written or renamed (missing file, permissions, disk full). */
+#define WDC_E_IO 2
+/* A file was read but its content is not what it should be (a corrupt, truncated or foreign
+   model file, a model file of another format version, an npz without the expected arrays). */
+#define WDC_E_FORMAT 3
+/* A JSON text (network config, options, training options) is malformed, has an unknown key or a
+   value of the wrong type or range. */
+#define WDC_E_CONFIG 4
+/* The request is valid but this build, machine or model cannot do it (for example
+   "device":"cuda" without a GPU, or training a network whose labels are not MixedWM38's 8). */
+#define WDC_E_UNSUPPORTED 5
+/* The progress callback asked wdc_train to stop. */
+#define WDC_E_CANCELLED 6
+/* Memory ran out; the model is unchanged unless stated otherwise. */
+#define WDC_E_OUT_OF_MEMORY 7
+/* The model is in use by another thread in a way that excludes this call (see Threading). */
+#define WDC_E_BUSY 8
+/* The library was used wrongly: a NULL, freed or never-created model handle. */
+#define WDC_E_MISUSE 9
+/* A bug in wdc: please report it with the message of wdc_last_error(). */
+#define WDC_E_INTERNAL 10
+
+/* ---- Library --------------------------------------------------------------------------------- */
+
+/* The library's version, "MAJOR.MINOR.PATCH". Static storage; never NULL. Thread-safe. */
+WDC_API const char *wdc_version(void);
+
+/* The ABI version the library was built with (WDC_ABI_VERSION of its header). Thread-safe. */
+WDC_API int32_t wdc_abi_version(void);
+
+/* The name of a status, e.g. "WDC_OK", "WDC_E_IO"; "WDC_E_UNKNOWN" for a value that is not a
+   status. Static storage; never NULL. Thread-safe. */
+WDC_API const char *wdc_status_name(wdc_status status);
+
+/* The message of this thread's most recent failed call, or "" if no call has failed on this
+   thread. Successful calls do not change it. Never NULL. The string belongs to the library and
+   stays valid until the next failed call on this thread or the thread's exit; copy it to keep
+   it. Calls on other threads never change it. */
+WDC_API const char *wdc_last_error(void);
+
+/* Releases a string that the library returned through a `char **` out-parameter. NULL is
+   allowed and does nothing. Never fails. Thread-safe. */
+WDC_API void wdc_string_free(char *string);
+
+/* ---- Models ---------------------------------------------------------------------------------- */
+
+/* A classifier: the network, its label names, decision thresholds and training history.
+   Opaque; created by wdc_create or wdc_load, released by wdc_free. */
+typedef struct wdc_model wdc_model;
+
+/* Creates an untrained model (randomly initialised weights) from a network config.
+   config_json: a JSON object, e.g. {"input":{"height":52,"width":52,"encoding":"raw"},
+     "blocks":[{"channels":32,"kernel":3,"stride":2,"modulated":false}, ...], "dropout":0.0,
+     "labels":[8 names]}; every key is optional. NULL or "" gives the default network.
+   out: receives the new handle, which the caller owns and releases with wdc_free; untouched on
+     failure.
+   Errors: WDC_E_INVALID_ARGUMENT (out is NULL), WDC_E_CONFIG, WDC_E_OUT_OF_MEMORY.
+   Threading: any thread; the new model is not shared until the caller shares it. */
+WDC_API wdc_status wdc_create(const char *config_json, wdc_model **out);
+
+/* wdc_create with run-time options: options_json as for wdc_load ("device", "threads"), NULL or
+   "" for the defaults, so that a new model can be trained on a GPU. wdc_create(c, out) is
+   wdc_create_with_options(c, NULL, out).
+   Errors: those of wdc_create, and WDC_E_CONFIG (options_json), WDC_E_UNSUPPORTED (device not
+     available). Threading: any thread. */
+WDC_API wdc_status wdc_create_with_options(const char *config_json, const char *options_json,
+                                           wdc_model **out);
+
+/* Loads a model file written by wdc_save (or `wdc train`).
+   path: the model file.
+   options_json: a JSON object of run-time options, NULL or "" for the defaults:
+     "device": "cpu" (default), "cuda" or "auto" (cuda when available, else cpu);
+     "threads": the number of CPU threads each call on this model may use, 0 (default) = all
+       cores (wdc_train uses its own "threads" option when given).
+   out: receives the new handle (release with wdc_free); untouched on failure.
+   Errors: WDC_E_INVALID_ARGUMENT (path or out NULL, path ""), WDC_E_IO (cannot open or read),
+     WDC_E_FORMAT (not a wdc model file, corrupt, truncated or of another format version),
+     WDC_E_CONFIG (options_json), WDC_E_UNSUPPORTED (device not available),
+     WDC_E_OUT_OF_MEMORY.
+   Threading: any thread. */
+WDC_API wdc_status wdc_load(const char *path, const char *options_json, wdc_model **out);
+
+/* Writes the model to `path`, atomically: a temporary file in the same directory is renamed over
+   `path`, so a reader never sees a half-written file and a failure leaves any old file intact.
+   Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT (path NULL or ""), WDC_E_IO, WDC_E_BUSY (another
+     thread is using the model), WDC_E_OUT_OF_MEMORY.
+   Threading: needs the model to itself (see Threading); fails with WDC_E_BUSY rather than
+     waiting. */
+WDC_API wdc_status wdc_save(wdc_model *model, const char *path);
+
+/* Releases a model and everything it owns. NULL is allowed and does nothing. A handle that is
+   not live (already freed, never created) is ignored, and the thread's last error message says
+   so. Afterwards the handle is invalid: calls on it fail with WDC_E_MISUSE (best effort: if a
+   later wdc_create or wdc_load happens to get the same address, the old pointer refers to the
+   new model). Strings from wdc_label_name become invalid.
+   Threading: no other call may be running, or start, on this model (undefined behaviour). */
+WDC_API void wdc_free(wdc_model *model);
+
+/* The number of labels the model predicts (8 for MixedWM38 models), or -1 if model is not a live
+   handle (the thread's last error message then says why). Thread-safe. */
+WDC_API int32_t wdc_num_labels(const wdc_model *model);
+
+/* The name of label `index` (0 <= index < wdc_num_labels), e.g. "Center". NULL when index is out
+   of range or model is not a live handle (the thread's last error message then says why). The
+   string belongs to the model and stays valid until wdc_free. Thread-safe. */
+WDC_API const char *wdc_label_name(const wdc_model *model, int32_t index);
+
+/* The map size the network was built for (52 x 52 for MixedWM38); other sizes are resized.
+   height, width: receive the size; both untouched on failure.
+   Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT (height or width NULL). Thread-safe. */
+WDC_API wdc_status wdc_input_size(const wdc_model *model, int64_t *height, int64_t *width);
+
+/* The model as JSON: "library_version", "config" (the network config), "labels", "thresholds"
+   (per label, the probability from which the label counts as present), "parameters", "device"
+   and "training" (options and history of the last training run).
+   info_json: receives a string that the caller releases with wdc_string_free; untouched on
+     failure.
+   Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT (info_json NULL), WDC_E_BUSY, WDC_E_OUT_OF_MEMORY.
+   Threading: may run concurrently with the other read-only calls on the same model. */
+WDC_API wdc_status wdc_info(const wdc_model *model, char **info_json);
+
+/* ---- Inference ------------------------------------------------------------------------------- */
+
+/* Classifies `count` maps: writes, for map i and label j, the probability (sigmoid output, in
+   [0, 1]) that the map shows defect pattern j to probabilities[i * num_labels + j].
+   maps: count * height * width bytes, map after map (see Wafer maps).
+   count >= 1; height, width in [1, 4096]; count * height * width must not overflow int64_t.
+   probabilities: a buffer of probabilities_len floats, probabilities_len >= count * num_labels;
+     elements beyond count * num_labels are not touched. Untouched on failure.
+   Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT, WDC_E_BUSY (wdc_train or wdc_save is running
+     on the model), WDC_E_OUT_OF_MEMORY.
+   Threading: any number of threads may predict on one model at once, with results identical to
+     serial calls. */
+WDC_API wdc_status wdc_predict(wdc_model *model, const uint8_t *maps, int64_t count,
+                               int64_t height, int64_t width, float *probabilities,
+                               int64_t probabilities_len);
+
+/* The class activation map of label `label` for one map: where in the map the network sees that
+   pattern, as height * width floats in [0, 1], row-major, at the map's own size.
+   map: height * width bytes (see Wafer maps); height, width in [1, 4096].
+   label: 0 <= label < wdc_num_labels(model).
+   cam: a buffer of cam_len floats, cam_len >= height * width; elements beyond height * width are
+     not touched. Untouched on failure.
+   Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT, WDC_E_BUSY, WDC_E_OUT_OF_MEMORY.
+   Threading: as wdc_predict. */
+WDC_API wdc_status wdc_cam(wdc_model *model, const uint8_t *map, int64_t height, int64_t width,
+                           int32_t label, float *cam, int64_t cam_len);
+
+/* Evaluates the model on a labelled dataset file (MixedWM38 npz layout: arr_0 maps (N, H, W),
+   arr_1 labels (N, 8)).
+   report_json: receives the metrics as JSON, the same text as `wdc eval --json` (exact-match
+     accuracy, per-label precision/recall/F1, ...); release with wdc_string_free. Untouched on
+     failure.
+   Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT (data_path or report_json NULL, data_path "",
+     an empty dataset), WDC_E_IO (cannot open or read the file), WDC_E_FORMAT (not a valid
+     dataset), WDC_E_UNSUPPORTED (the model does not have MixedWM38's 8 labels), WDC_E_BUSY,
+     WDC_E_OUT_OF_MEMORY.
+   Threading: as wdc_predict. */
+WDC_API wdc_status wdc_evaluate(wdc_model *model, const char *data_path, char **report_json);
+
+/* ---- Training -------------------------------------------------------------------------------- */
+
+/* What wdc_train reports to its progress callback, after every batch and after every epoch's
+   validation. Fields are only ever appended: a callback compiled against an older header reads
+   the fields it knows; one compiled against a newer header must check struct_size before reading
+   a field that may be missing. */
+typedef struct wdc_progress {
+  uint32_t struct_size;   /* sizeof(wdc_progress) as the library was built */
+  int32_t epoch, epochs;  /* the current epoch (1-based) and the number of epochs */
+  int32_t reserved;       /* 0; keeps the layout the same on every platform */
+  int64_t step, steps;    /* batches done in this epoch, batches per epoch */
+  double loss;            /* mean training loss so far in this epoch */
+  double val_exact_match; /* exact-match accuracy of this epoch's validation once it has run
+                             (the call after the epoch's last batch), else -1 */
+} wdc_progress;
+
+/* Called by wdc_train on the thread that called wdc_train, while training is paused. `progress`
+   is valid only during the call. Return 0 to go on, non-zero to cancel. The callback must not
+   call wdc_train, wdc_save, wdc_free or any other function on the model being trained, must not
+   throw or longjmp out, and should return quickly. */
+typedef int32_t (*wdc_progress_fn)(const wdc_progress *progress, void *user);
+
+/* Trains the model in place.
+   train_json: a JSON object of training options (see docs/TRAINING.md):
+     "data": an npz path, or "synthetic": the number of maps to generate; "val": an npz path, or
+     "val_fraction": the share of data held out for validation; "epochs", "batch_size", "lr",
+     "momentum", "weight_decay", "seed", "threads", "checkpoint" (a path), "resume" (bool),
+     "augment" (bool), ...
+   progress, user: an optional callback (NULL for none) and the pointer passed to it unchanged.
+   report_json: receives the training report as JSON (per-epoch loss and validation metrics,
+     the epoch kept, timings), released with wdc_string_free; may be NULL if it is not wanted.
+     Untouched on failure.
+   The model ends with the weights of its best epoch by validation exact match (without
+   validation data, its last epoch).
+   On WDC_E_CANCELLED (the callback returned non-zero) training stops at once and the model is
+   left with the weights of the best epoch completed before the cancellation (with one completed
+   epoch, or without validation data, that is the last completed epoch), or as before the call
+   if no epoch was completed; no report is returned. A failure once training has started (e.g.
+   out of memory, a checkpoint that cannot be written) leaves the model the same way; a failure
+   before it starts (options, data files, WDC_E_BUSY) leaves the model untouched.
+   Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT (train_json NULL), WDC_E_CONFIG (train_json:
+     malformed, unknown key, value out of range, not exactly one of "data" and "synthetic"),
+     WDC_E_IO, WDC_E_FORMAT (the data files), WDC_E_UNSUPPORTED (the model does not have
+     MixedWM38's 8 labels), WDC_E_CANCELLED, WDC_E_BUSY, WDC_E_OUT_OF_MEMORY.
+   Threading: needs the model to itself (see Threading): fails at once with WDC_E_BUSY while
+     another thread uses the model; while it runs, other calls on the model fail with
+     WDC_E_BUSY. */
+WDC_API wdc_status wdc_train(wdc_model *model, const char *train_json, wdc_progress_fn progress,
+                             void *user, char **report_json);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* WDC_WDC_H */

@@ -1,0 +1,98 @@
+// Creating, loading, saving and describing models.
+#include <nlohmann/json.hpp>
+
+#include "capi_internal.h"
+
+namespace wdc::capi {
+namespace {
+
+// wdc_load's options_json: {"device": "cpu"|"cuda"|"auto", "threads": N >= 0}; NULL or "" are
+// the defaults. Anything else is Error(kConfig) naming the problem.
+RuntimeOptions parse_runtime_options(const char* options_json) {
+  RuntimeOptions options;
+  if (options_json == nullptr || *options_json == '\0') return options;
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(options_json);
+  } catch (const nlohmann::json::parse_error& e) {
+    fail(ErrorCode::kConfig, std::string("options_json is not valid JSON: ") + e.what());
+  }
+  if (!json.is_object()) fail(ErrorCode::kConfig, "options_json must be a JSON object");
+  for (const auto& [key, value] : json.items()) {
+    if (key == "device") {
+      if (!value.is_string())
+        fail(ErrorCode::kConfig, "options_json: \"device\" must be a string");
+      options.device = value.get<std::string>();
+      if (options.device != "cpu" && options.device != "cuda" && options.device != "auto")
+        fail(ErrorCode::kConfig, "options_json: \"device\" must be \"cpu\", \"cuda\" or "
+                                 "\"auto\", got \"" + options.device + "\"");
+    } else if (key == "threads") {
+      if (!value.is_number_integer() || value.get<int64_t>() < 0 ||
+          value.get<int64_t>() > 4096)
+        fail(ErrorCode::kConfig,
+             "options_json: \"threads\" must be an integer in [0, 4096] (0 = all cores)");
+      options.threads = value.get<int>();
+    } else {
+      fail(ErrorCode::kConfig, "options_json: unknown key \"" + key +
+                                   "\" (known keys: \"device\", \"threads\")");
+    }
+  }
+  return options;
+}
+
+}  // namespace
+}  // namespace wdc::capi
+
+using namespace wdc::capi;
+
+extern "C" {
+
+WDC_API wdc_status wdc_create(const char* config_json, wdc_model** out) {
+  return guarded("wdc_create", [&] {
+    require(out != nullptr, "out is NULL");
+    auto classifier = wdc::Classifier::create(config_json != nullptr ? config_json : "");
+    *out = register_model(std::move(classifier));
+  });
+}
+
+WDC_API wdc_status wdc_create_with_options(const char* config_json, const char* options_json,
+                                           wdc_model** out) {
+  return guarded("wdc_create_with_options", [&] {
+    require(out != nullptr, "out is NULL");
+    const wdc::RuntimeOptions options = parse_runtime_options(options_json);
+    auto classifier =
+        wdc::Classifier::create(config_json != nullptr ? config_json : "", options);
+    *out = register_model(std::move(classifier));
+  });
+}
+
+WDC_API wdc_status wdc_load(const char* path, const char* options_json, wdc_model** out) {
+  return guarded("wdc_load", [&] {
+    require(path != nullptr, "path is NULL");
+    require(*path != '\0', "path is empty");
+    require(out != nullptr, "out is NULL");
+    const wdc::RuntimeOptions options = parse_runtime_options(options_json);
+    auto classifier = wdc::Classifier::load(path, options);
+    *out = register_model(std::move(classifier));
+  });
+}
+
+WDC_API wdc_status wdc_save(wdc_model* model, const char* path) {
+  return guarded("wdc_save", [&] {
+    const wdc_model& m = live_model(model);
+    require(path != nullptr, "path is NULL");
+    require(*path != '\0', "path is empty");
+    m.classifier->save(path);
+  });
+}
+
+WDC_API wdc_status wdc_info(const wdc_model* model, char** info_json) {
+  return guarded("wdc_info", [&] {
+    const wdc_model& m = live_model(model);
+    require(info_json != nullptr, "info_json is NULL");
+    char* text = copy_string(m.classifier->info());
+    *info_json = text;
+  });
+}
+
+}  // extern "C"
