@@ -1,0 +1,360 @@
+using System;
+using System.Runtime.ExceptionServices;
+using Wdc.Native;
+
+namespace Wdc
+{
+    /// <summary>
+    /// A wafer-map defect classifier: a network, its label names, decision thresholds and training
+    /// history (a <c>wdc_model</c> of the C ABI).
+    /// </summary>
+    /// <remarks>
+    /// <para>Wafer maps are bytes, row-major: 0 off the wafer, 1 a die that passed, 2 (or more) a
+    /// die that failed, as in MixedWM38; height and width are each in [1, 4096]. Maps of another
+    /// size than <see cref="InputHeight"/> x <see cref="InputWidth"/> are resized.</para>
+    /// <para>Threading: <see cref="Predict(byte[,,])"/>, <see cref="Cam(byte[,], int)"/>,
+    /// <see cref="Evaluate"/>, <see cref="Info"/> and <see cref="Labels"/> may run on any number of
+    /// threads at once. <see cref="Train"/> and <see cref="Save"/> need the model to themselves:
+    /// while another thread is inside a call on it they fail at once with a
+    /// <see cref="WdcException"/> of status <see cref="Status.Busy"/>, as do other calls while they
+    /// run. <see cref="Dispose"/> may be called from any thread at any time: the model is freed
+    /// once the last call in flight has returned.</para>
+    /// <para>Errors: a failed call throws <see cref="WdcException"/> with the library's status and
+    /// message; null arguments throw <see cref="ArgumentNullException"/>, buffers shorter than
+    /// their stated size <see cref="ArgumentException"/>, and any call after
+    /// <see cref="Dispose"/> <see cref="ObjectDisposedException"/>.</para>
+    /// </remarks>
+    public sealed class Model : IDisposable
+    {
+        private readonly ModelHandle _handle;
+        private readonly string[] _labels;
+        private readonly int _inputHeight;
+        private readonly int _inputWidth;
+
+        private Model(ModelHandle handle)
+        {
+            _handle = handle;
+            // Labels are copied here, before the model is shared: wdc_label_name's string lives
+            // only until wdc_free, and the handle is not yet reachable by another thread's Dispose.
+            try
+            {
+                int count = WdcCapi.wdc_num_labels(handle);
+                if (count < 0)
+                    throw WdcException.FromStatus(WdcCapi.WDC_E_MISUSE);
+                _labels = new string[count];
+                for (int i = 0; i < count; ++i)
+                {
+                    _labels[i] = WdcCapi.wdc_label_name(handle, i);
+                    if (_labels[i] == null)
+                        throw WdcException.FromStatus(WdcCapi.WDC_E_MISUSE);
+                }
+                long height, width;
+                WdcException.Check(WdcCapi.wdc_input_size(handle, out height, out width));
+                _inputHeight = (int)height;
+                _inputWidth = (int)width;
+            }
+            catch
+            {
+                handle.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>Loads a model file written by <see cref="Save"/> (or <c>wdc train</c>).</summary>
+        /// <param name="path">The model file.</param>
+        /// <param name="optionsJson">Run-time options as a JSON object, null for the defaults:
+        /// <c>"device"</c>: <c>"cpu"</c> (default), <c>"cuda"</c> or <c>"auto"</c>;
+        /// <c>"threads"</c>: LibTorch's CPU threads for the whole process, 0 = all cores.</param>
+        /// <exception cref="WdcException">IO (cannot read), Format (not a wdc model, corrupt,
+        /// another format version), Config (optionsJson), Unsupported (device).</exception>
+        public static Model Load(string path, string optionsJson = null)
+        {
+            if (path == null)
+                throw new ArgumentNullException("path");
+            ModelHandle handle;
+            int status = WdcCapi.wdc_load(path, optionsJson, out handle);
+            return Wrap(status, handle);
+        }
+
+        /// <summary>Creates an untrained model (random weights) from a network config.</summary>
+        /// <param name="configJson">The network as a JSON object, e.g.
+        /// <c>{"input":{"encoding":"onehot"},"blocks":[{"channels":8,"stride":2}]}</c>; every key
+        /// is optional; null gives the default MixedWM38 network.</param>
+        /// <exception cref="WdcException">Config (malformed JSON, unknown key, invalid value).</exception>
+        public static Model Create(string configJson = null)
+        {
+            ModelHandle handle;
+            int status = WdcCapi.wdc_create(configJson, out handle);
+            return Wrap(status, handle);
+        }
+
+        private static Model Wrap(int status, ModelHandle handle)
+        {
+            if (status != WdcCapi.WDC_OK)
+            {
+                WdcException error = WdcException.FromStatus(status);
+                if (handle != null)
+                    handle.Dispose();  // invalid (NULL): the library leaves `out` untouched
+                throw error;
+            }
+            return new Model(handle);
+        }
+
+        /// <summary>Writes the model to <paramref name="path"/> atomically (a temporary file in the
+        /// same directory renamed over it); a failure leaves any old file intact.</summary>
+        /// <exception cref="WdcException">IO, Busy (another thread is using the model).</exception>
+        public void Save(string path)
+        {
+            if (path == null)
+                throw new ArgumentNullException("path");
+            ThrowIfDisposed();
+            WdcException.Check(WdcCapi.wdc_save(_handle, path));
+        }
+
+        /// <summary>The label names, in the order of the columns of <see cref="Predict(byte[,,])"/>,
+        /// e.g. <c>"Center"</c>, <c>"Donut"</c>, ... for MixedWM38 models (a new copy on each
+        /// call).</summary>
+        public string[] Labels
+        {
+            get
+            {
+                ThrowIfDisposed();
+                return (string[])_labels.Clone();
+            }
+        }
+
+        /// <summary>The map height the network was built for (52 for MixedWM38).</summary>
+        public int InputHeight
+        {
+            get { return _inputHeight; }
+        }
+
+        /// <summary>The map width the network was built for (52 for MixedWM38).</summary>
+        public int InputWidth
+        {
+            get { return _inputWidth; }
+        }
+
+        /// <summary>The model as JSON (the text of <c>wdc info --json</c>): "library_version",
+        /// "config" (the network config), "labels", "thresholds" (per label, the probability from
+        /// which the label counts as present), "parameters", "device" and "training" (options and
+        /// history of the last training run).</summary>
+        /// <exception cref="WdcException">Busy (training or saving on another thread).</exception>
+        public string Info
+        {
+            get
+            {
+                ThrowIfDisposed();
+                string info;
+                WdcException.Check(WdcCapi.wdc_info(_handle, out info));
+                return info;
+            }
+        }
+
+        /// <summary>Classifies wafer maps.</summary>
+        /// <param name="maps">The maps, indexed [map, row, column].</param>
+        /// <returns>[map, label]: the probability in [0, 1] that the map shows the label's defect
+        /// pattern; the labels are <see cref="Labels"/>. An empty input gives an empty result.</returns>
+        /// <exception cref="WdcException">InvalidArgument (height or width 0 or over 4096), Busy
+        /// (training or saving on another thread).</exception>
+        public float[,] Predict(byte[,,] maps)
+        {
+            if (maps == null)
+                throw new ArgumentNullException("maps");
+            ThrowIfDisposed();
+            int count = maps.GetLength(0), height = maps.GetLength(1), width = maps.GetLength(2);
+            float[,] result = new float[count, _labels.Length];
+            if (count == 0)
+                return result;
+            byte[] flat = new byte[maps.Length];
+            Buffer.BlockCopy(maps, 0, flat, 0, flat.Length);
+            float[] probabilities = Predict(flat, count, height, width);
+            Buffer.BlockCopy(probabilities, 0, result, 0, probabilities.Length * sizeof(float));
+            return result;
+        }
+
+        /// <summary>Classifies <paramref name="count"/> maps stored one after another.</summary>
+        /// <param name="maps">At least count * height * width bytes, map after map, row-major.</param>
+        /// <param name="count">The number of maps.</param>
+        /// <param name="height">The rows of each map.</param>
+        /// <param name="width">The columns of each map.</param>
+        /// <returns>count * Labels.Length probabilities: element [i * Labels.Length + j] is the
+        /// probability that map i shows label j's pattern. Empty when count is 0.</returns>
+        /// <exception cref="ArgumentException"><paramref name="maps"/> is shorter than
+        /// count * height * width.</exception>
+        /// <exception cref="WdcException">InvalidArgument (a negative count, height or width 0,
+        /// negative or over 4096), Busy.</exception>
+        public float[] Predict(byte[] maps, int count, int height, int width)
+        {
+            if (maps == null)
+                throw new ArgumentNullException("maps");
+            ThrowIfDisposed();
+            if (count == 0)
+                return new float[0];
+            // The library cannot see a C# array's length: never let it read past the end.
+            if (count > 0 && height > 0 && width > 0 && (long)count * height * width > maps.LongLength)
+                throw new ArgumentException(string.Format(
+                    "maps holds {0} bytes, fewer than count * height * width = {1}.",
+                    maps.LongLength, (long)count * height * width), "maps");
+            float[] probabilities = new float[count > 0 ? (long)count * _labels.Length : 0];
+            WdcException.Check(WdcCapi.wdc_predict(_handle, maps, count, height, width,
+                                                   probabilities, probabilities.LongLength));
+            return probabilities;
+        }
+
+        /// <summary>The class activation map of one label for one wafer map: where in the map the
+        /// network sees that pattern.</summary>
+        /// <param name="map">The wafer map, indexed [row, column].</param>
+        /// <param name="label">The label's index in <see cref="Labels"/>.</param>
+        /// <returns>[row, column], values in [0, 1], at the map's own size.</returns>
+        /// <exception cref="WdcException">InvalidArgument (label out of range, map size 0 or over
+        /// 4096), Busy.</exception>
+        public float[,] Cam(byte[,] map, int label)
+        {
+            if (map == null)
+                throw new ArgumentNullException("map");
+            ThrowIfDisposed();
+            int height = map.GetLength(0), width = map.GetLength(1);
+            byte[] flat = new byte[map.Length];
+            Buffer.BlockCopy(map, 0, flat, 0, flat.Length);
+            float[] cam = Cam(flat, height, width, label);
+            float[,] result = new float[height, width];
+            Buffer.BlockCopy(cam, 0, result, 0, cam.Length * sizeof(float));
+            return result;
+        }
+
+        /// <summary>The class activation map of one label for one row-major wafer map.</summary>
+        /// <param name="map">At least height * width bytes, row-major.</param>
+        /// <param name="height">The map's rows.</param>
+        /// <param name="width">The map's columns.</param>
+        /// <param name="label">The label's index in <see cref="Labels"/>.</param>
+        /// <returns>height * width values in [0, 1], row-major.</returns>
+        /// <exception cref="ArgumentException"><paramref name="map"/> is shorter than
+        /// height * width.</exception>
+        /// <exception cref="WdcException">InvalidArgument, Busy.</exception>
+        public float[] Cam(byte[] map, int height, int width, int label)
+        {
+            if (map == null)
+                throw new ArgumentNullException("map");
+            ThrowIfDisposed();
+            bool positive = height > 0 && width > 0;
+            if (positive && (long)height * width > map.LongLength)
+                throw new ArgumentException(string.Format(
+                    "map holds {0} bytes, fewer than height * width = {1}.",
+                    map.LongLength, (long)height * width), "map");
+            float[] cam = new float[positive ? (long)height * width : 0];
+            WdcException.Check(WdcCapi.wdc_cam(_handle, map, height, width, label, cam,
+                                               cam.LongLength));
+            return cam;
+        }
+
+        /// <summary>Evaluates the model on a labelled dataset (MixedWM38 npz layout: arr_0 maps
+        /// (N, H, W), arr_1 labels (N, 8)).</summary>
+        /// <param name="path">The npz file.</param>
+        /// <returns>The metrics as JSON (the text of <c>wdc eval --json</c>: exact-match accuracy,
+        /// per-label precision, recall and F1, ...).</returns>
+        /// <exception cref="WdcException">IO, Format, InvalidArgument (empty dataset),
+        /// Unsupported (not MixedWM38's 8 labels), Busy.</exception>
+        public string Evaluate(string path)
+        {
+            if (path == null)
+                throw new ArgumentNullException("path");
+            ThrowIfDisposed();
+            string report;
+            WdcException.Check(WdcCapi.wdc_evaluate(_handle, path, out report));
+            return report;
+        }
+
+        /// <summary>Trains the model in place; it ends with the weights of its best epoch by
+        /// validation exact match (without validation data, of its last epoch).</summary>
+        /// <param name="trainJson">Training options as a JSON object (docs/TRAINING.md), e.g.
+        /// <c>{"data":"train.npz","val_fraction":0.1,"epochs":4}</c> or
+        /// <c>{"synthetic":200,"epochs":1}</c>.</param>
+        /// <param name="onProgress">Called on this thread after every batch and after every
+        /// epoch's validation, while training is paused; return true to cancel. It should return
+        /// quickly and not use this model (calls on it fail with Busy while it trains). If it
+        /// throws, training is cancelled and the same exception is rethrown from Train once the
+        /// library has returned.</param>
+        /// <returns>The training report as JSON (per-epoch loss and validation metrics, the epoch
+        /// kept, timings).</returns>
+        /// <exception cref="OperationCanceledException"><paramref name="onProgress"/> returned
+        /// true. The model keeps the weights of the best epoch completed before (or is unchanged
+        /// if none was). Its InnerException is the library's <see cref="WdcException"/>.</exception>
+        /// <exception cref="WdcException">Config (trainJson), IO, Format (data files), Unsupported
+        /// (not MixedWM38's 8 labels), Busy. The model is unchanged.</exception>
+        public string Train(string trainJson, Func<Progress, bool> onProgress = null)
+        {
+            if (trainJson == null)
+                throw new ArgumentNullException("trainJson");
+            ThrowIfDisposed();
+            ProgressRelay relay = onProgress == null ? null : new ProgressRelay(onProgress);
+            // The delegate's native thunk must stay valid until wdc_train returns: `callback` is
+            // referenced after the call (GC.KeepAlive), so the GC cannot collect it during it.
+            WdcCapi.ProgressFn callback = relay == null ? null : new WdcCapi.ProgressFn(relay.Invoke);
+            string report;
+            int status = WdcCapi.wdc_train(_handle, trainJson, callback, out report);
+            // Read this thread's message before anything else can call into the library.
+            WdcException error = status == WdcCapi.WDC_OK ? null : WdcException.FromStatus(status);
+            GC.KeepAlive(callback);
+            if (relay != null)
+                relay.RethrowIfFailed();
+            if (status == WdcCapi.WDC_E_CANCELLED)
+                throw new OperationCanceledException(
+                    "Training was cancelled by the progress callback.", error);
+            if (error != null)
+                throw error;
+            return report;
+        }
+
+        /// <summary>Frees the native model, once no call on it is in flight. Calling it again does
+        /// nothing; any other member then throws <see cref="ObjectDisposedException"/>.</summary>
+        public void Dispose()
+        {
+            _handle.Dispose();
+        }
+
+        private void ThrowIfDisposed()
+        {
+            if (_handle.IsClosed)
+                throw new ObjectDisposedException(typeof(Model).FullName);
+        }
+
+        /// <summary>Turns wdc_train's progress callbacks into calls of the user's delegate. No
+        /// exception may unwind through the library's frames (undefined behaviour in C, a process
+        /// abort on .NET Core), so one is caught here, training is cancelled, and Train rethrows
+        /// it after the native call has returned.</summary>
+        private sealed class ProgressRelay
+        {
+            private readonly Func<Progress, bool> _onProgress;
+            private ExceptionDispatchInfo _failure;
+
+            public ProgressRelay(Func<Progress, bool> onProgress)
+            {
+                _onProgress = onProgress;
+            }
+
+            public int Invoke(int epoch, int epochs, long step, long steps, double loss,
+                              double valExactMatch)
+            {
+                if (_failure != null)
+                    return 1;
+                try
+                {
+                    return _onProgress(new Progress(epoch, epochs, step, steps, loss,
+                                                    valExactMatch)) ? 1 : 0;
+                }
+                catch (Exception e)
+                {
+                    _failure = ExceptionDispatchInfo.Capture(e);
+                    return 1;
+                }
+            }
+
+            public void RethrowIfFailed()
+            {
+                if (_failure != null)
+                    _failure.Throw();
+            }
+        }
+    }
+}

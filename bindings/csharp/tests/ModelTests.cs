@@ -1,0 +1,544 @@
+// NUnit 2.6 tests of the C# binding (ctest -L csharp). Run by nunit-console from the build's
+// bindings/csharp/out directory; environment (set by CTest):
+//   WDC_TEST_TMP       a writable directory
+//   WDC_TEST_FIXTURES  tests/fixtures of the source tree (npz/wafer_small.npz)
+//   LD_LIBRARY_PATH    libwdc_csharp.so and libwdc.so.1
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+using System.Threading;
+using NUnit.Framework;
+using Wdc;
+
+namespace Wdc.Tests
+{
+    [TestFixture]
+    public class ModelTests
+    {
+        // The tiny network of the issue: trains one synthetic epoch in seconds.
+        internal const string TinyConfig =
+            "{\"input\":{\"encoding\":\"onehot\"}," +
+            "\"blocks\":[{\"channels\":8,\"stride\":2},{\"channels\":16,\"stride\":2}]}";
+        private const string TinyTraining = "{\"synthetic\": 200, \"epochs\": 1}";
+
+        private Model _model;  // shared by the read-only tests
+        private string _tmp;
+
+        [TestFixtureSetUp]
+        public void CreateSharedModel()
+        {
+            _tmp = Path.Combine(Environment.GetEnvironmentVariable("WDC_TEST_TMP") ?? Path.GetTempPath(),
+                                "nunit");
+            Directory.CreateDirectory(_tmp);
+            _model = Model.Create(TinyConfig);
+        }
+
+        [TestFixtureTearDown]
+        public void DisposeSharedModel()
+        {
+            if (_model != null)
+                _model.Dispose();
+        }
+
+        private string TempPath(string name)
+        {
+            return Path.Combine(_tmp, name);
+        }
+
+        private static string Fixture(string relative)
+        {
+            string root = Environment.GetEnvironmentVariable("WDC_TEST_FIXTURES");
+            if (root == null)
+                Assert.Ignore("WDC_TEST_FIXTURES is not set");
+            return Path.Combine(root, relative);
+        }
+
+        /// <summary>Deterministic maps: a disc of passing dies with a few failing patterns.</summary>
+        internal static byte[,,] MakeMaps(int count, int height, int width)
+        {
+            var maps = new byte[count, height, width];
+            uint state = 12345;
+            for (int n = 0; n < count; ++n)
+                for (int r = 0; r < height; ++r)
+                    for (int c = 0; c < width; ++c)
+                    {
+                        double dr = (r - (height - 1) / 2.0) / (height / 2.0);
+                        double dc = (c - (width - 1) / 2.0) / (width / 2.0);
+                        double d2 = dr * dr + dc * dc;
+                        state = state * 1664525u + 1013904223u;
+                        bool fail = (state >> 24) < 8 || (n % 3 == 0 && d2 < 0.1) ||
+                                    (n % 3 == 1 && d2 > 0.8);
+                        maps[n, r, c] = d2 > 1.0 ? (byte)0 : fail ? (byte)2 : (byte)1;
+                    }
+            return maps;
+        }
+
+        private static byte[] Flatten(byte[,,] maps)
+        {
+            var flat = new byte[maps.Length];
+            Buffer.BlockCopy(maps, 0, flat, 0, flat.Length);
+            return flat;
+        }
+
+        private static void AssertProbabilities(float[,] p, int count, int labels)
+        {
+            Assert.That(p.GetLength(0), Is.EqualTo(count));
+            Assert.That(p.GetLength(1), Is.EqualTo(labels));
+            foreach (float v in p)
+                Assert.That(v, Is.InRange(0.0f, 1.0f));
+        }
+
+        private static WdcException AssertWdcError(Status status, TestDelegate call)
+        {
+            var e = Assert.Throws<WdcException>(call);
+            Assert.That(e.Status, Is.EqualTo(status));
+            Assert.That(e.StatusName, Is.EqualTo("WDC_E_" + StatusSuffix(status)));
+            Assert.That(e.NativeMessage, Is.Not.Empty);
+            StringAssert.StartsWith(e.StatusName + ": ", e.Message);
+            return e;
+        }
+
+        private static string StatusSuffix(Status status)
+        {
+            switch (status)
+            {
+                case Status.InvalidArgument: return "INVALID_ARGUMENT";
+                case Status.OutOfMemory: return "OUT_OF_MEMORY";
+                default: return status.ToString().ToUpperInvariant();
+            }
+        }
+
+        // ---- library ------------------------------------------------------------------------------
+
+        [Test]
+        public void VersionAndAbi()
+        {
+            StringAssert.IsMatch(@"^\d+\.\d+\.\d+", Library.Version);
+            Assert.That(Library.AbiVersion, Is.EqualTo(Library.BindingAbiVersion));
+            Assert.That(Library.BindingAbiVersion, Is.EqualTo(1));
+        }
+
+        // ---- create, labels, info ---------------------------------------------------------------
+
+        [Test]
+        public void CreateGivesMixedWM38Labels()
+        {
+            string[] labels = _model.Labels;
+            Assert.That(labels.Length, Is.EqualTo(8));
+            Assert.That(labels, Has.Member("Center"));
+            Assert.That(labels, Is.Unique);
+            labels[0] = "changed";  // a copy: the model's labels are unchanged
+            Assert.That(_model.Labels[0], Is.Not.EqualTo("changed"));
+            Assert.That(_model.InputHeight, Is.EqualTo(52));
+            Assert.That(_model.InputWidth, Is.EqualTo(52));
+        }
+
+        [Test]
+        public void CreateDefaultNetwork()
+        {
+            using (Model model = Model.Create())
+                Assert.That(model.Labels.Length, Is.EqualTo(8));
+        }
+
+        [Test]
+        public void InfoIsJson()
+        {
+            string info = _model.Info;
+            StringAssert.StartsWith("{", info.TrimStart());
+            StringAssert.Contains("\"labels\"", info);
+            StringAssert.Contains("Center", info);
+        }
+
+        [Test]
+        public void CreateWithBadConfigThrowsConfig()
+        {
+            AssertWdcError(Status.Config, () => Model.Create("{\"blocks\": "));
+            AssertWdcError(Status.Config, () => Model.Create("{\"no_such_key\": 1}"));
+        }
+
+        // ---- save / load --------------------------------------------------------------------------
+
+        [Test]
+        public void SaveLoadRoundTripKeepsPredictions()
+        {
+            // A non-ASCII path checks that strings cross as UTF-8.
+            string path = TempPath("round trip \u00e9\u00fc\u4e2d.wdcm");
+            _model.Save(path);
+            byte[,,] maps = MakeMaps(3, 52, 52);
+            using (Model loaded = Model.Load(path))
+            {
+                Assert.That(loaded.Labels, Is.EqualTo(_model.Labels));
+                Assert.That(loaded.Predict(maps), Is.EqualTo(_model.Predict(maps)));
+            }
+            using (Model loaded = Model.Load(path, "{\"device\":\"cpu\"}"))
+                Assert.That(loaded.Predict(maps), Is.EqualTo(_model.Predict(maps)));
+        }
+
+        [Test]
+        public void LoadErrors()
+        {
+            AssertWdcError(Status.IO, () => Model.Load(TempPath("does-not-exist.wdcm")));
+            string garbage = TempPath("garbage.wdcm");
+            File.WriteAllText(garbage, "this is not a model file");
+            AssertWdcError(Status.Format, () => Model.Load(garbage));
+            string good = TempPath("options.wdcm");
+            _model.Save(good);
+            AssertWdcError(Status.Config, () => Model.Load(good, "{\"no_such_option\": 1}"));
+            AssertWdcError(Status.InvalidArgument, () => Model.Load(""));
+            Assert.Throws<ArgumentNullException>(() => Model.Load(null));
+            Assert.Throws<ArgumentException>(() => Model.Load("a\0b"));
+        }
+
+        [Test]
+        public void SaveErrors()
+        {
+            AssertWdcError(Status.IO, () => _model.Save(TempPath("no-such-dir/model.wdcm")));
+            Assert.Throws<ArgumentNullException>(() => _model.Save(null));
+        }
+
+        // ---- predict ------------------------------------------------------------------------------
+
+        [Test]
+        public void PredictShapesAndOverloadsAgree()
+        {
+            byte[,,] maps = MakeMaps(4, 52, 52);
+            float[,] p = _model.Predict(maps);
+            AssertProbabilities(p, 4, 8);
+            float[] flat = _model.Predict(Flatten(maps), 4, 52, 52);
+            Assert.That(flat.Length, Is.EqualTo(32));
+            for (int i = 0; i < 4; ++i)
+                for (int j = 0; j < 8; ++j)
+                    Assert.That(flat[i * 8 + j], Is.EqualTo(p[i, j]));
+            // One map alone gives the same result as in the batch.
+            byte[,,] second = new byte[1, 52, 52];
+            Buffer.BlockCopy(maps, 52 * 52, second, 0, 52 * 52);
+            float[,] alone = _model.Predict(second);
+            for (int j = 0; j < 8; ++j)
+                Assert.That(alone[0, j], Is.EqualTo(p[1, j]).Within(1e-5f));
+        }
+
+        [Test]
+        public void PredictOtherSizesAreResized()
+        {
+            AssertProbabilities(_model.Predict(MakeMaps(2, 40, 31)), 2, 8);
+            AssertProbabilities(_model.Predict(MakeMaps(1, 1, 1)), 1, 8);
+        }
+
+        [Test]
+        public void PredictEmptyInputGivesEmptyResult()
+        {
+            AssertProbabilities(_model.Predict(new byte[0, 52, 52]), 0, 8);
+            Assert.That(_model.Predict(new byte[0], 0, 52, 52), Is.Empty);
+        }
+
+        [Test]
+        public void PredictErrors()
+        {
+            Assert.Throws<ArgumentNullException>(() => _model.Predict((byte[,,])null));
+            Assert.Throws<ArgumentNullException>(() => _model.Predict(null, 1, 52, 52));
+            // A buffer shorter than count * height * width never reaches the library.
+            Assert.Throws<ArgumentException>(() => _model.Predict(new byte[52 * 52], 2, 52, 52));
+            AssertWdcError(Status.InvalidArgument, () => _model.Predict(new byte[1, 0, 52]));
+            AssertWdcError(Status.InvalidArgument, () => _model.Predict(new byte[1, 1, 4097]));
+            AssertWdcError(Status.InvalidArgument, () => _model.Predict(new byte[10], -1, 2, 5));
+            AssertWdcError(Status.InvalidArgument, () => _model.Predict(new byte[10], 1, 2, -5));
+        }
+
+        // ---- CAM ----------------------------------------------------------------------------------
+
+        [Test]
+        public void CamHasTheMapsSize()
+        {
+            byte[,,] maps = MakeMaps(1, 45, 38);
+            var map = new byte[45, 38];
+            Buffer.BlockCopy(maps, 0, map, 0, map.Length);
+            for (int label = 0; label < 8; label += 7)
+            {
+                float[,] cam = _model.Cam(map, label);
+                Assert.That(cam.GetLength(0), Is.EqualTo(45));
+                Assert.That(cam.GetLength(1), Is.EqualTo(38));
+                foreach (float v in cam)
+                    Assert.That(v, Is.InRange(0.0f, 1.0f));
+                var flat = new byte[map.Length];
+                Buffer.BlockCopy(map, 0, flat, 0, flat.Length);
+                float[] cam1 = _model.Cam(flat, 45, 38, label);
+                var expected = new float[cam1.Length];
+                Buffer.BlockCopy(cam, 0, expected, 0, cam1.Length * sizeof(float));
+                Assert.That(cam1, Is.EqualTo(expected));
+            }
+        }
+
+        [Test]
+        public void CamErrors()
+        {
+            var map = new byte[52, 52];
+            AssertWdcError(Status.InvalidArgument, () => _model.Cam(map, 8));
+            AssertWdcError(Status.InvalidArgument, () => _model.Cam(map, -1));
+            AssertWdcError(Status.InvalidArgument, () => _model.Cam(new byte[0, 52], 0));
+            Assert.Throws<ArgumentNullException>(() => _model.Cam((byte[,])null, 0));
+            Assert.Throws<ArgumentException>(() => _model.Cam(new byte[10], 4, 4, 0));
+        }
+
+        // ---- evaluate -----------------------------------------------------------------------------
+
+        [Test]
+        public void EvaluateGivesJsonReport()
+        {
+            string report = _model.Evaluate(Fixture("npz/wafer_small.npz"));
+            StringAssert.StartsWith("{", report.TrimStart());
+            StringAssert.Contains("exact", report);
+        }
+
+        [Test]
+        public void EvaluateErrors()
+        {
+            AssertWdcError(Status.IO, () => _model.Evaluate(TempPath("missing.npz")));
+            AssertWdcError(Status.Format, () => _model.Evaluate(Fixture("npz/not_a_zip.npz")));
+            Assert.Throws<ArgumentNullException>(() => _model.Evaluate(null));
+        }
+
+        // ---- dispose ------------------------------------------------------------------------------
+
+        [Test]
+        public void DisposeTwiceThenUseThrowsObjectDisposed()
+        {
+            Model model = Model.Create(TinyConfig);
+            model.Dispose();
+            model.Dispose();
+            Assert.Throws<ObjectDisposedException>(() => model.Predict(MakeMaps(1, 52, 52)));
+            Assert.Throws<ObjectDisposedException>(() => model.Predict(new byte[4], 1, 2, 2));
+            Assert.Throws<ObjectDisposedException>(() => model.Cam(new byte[2, 2], 0));
+            Assert.Throws<ObjectDisposedException>(() => { var l = model.Labels; });
+            Assert.Throws<ObjectDisposedException>(() => { var i = model.Info; });
+            Assert.Throws<ObjectDisposedException>(() => model.Save(TempPath("disposed.wdcm")));
+            Assert.Throws<ObjectDisposedException>(() => model.Train(TinyTraining));
+        }
+
+        [Test]
+        public void UndisposedModelsAreFreedByTheFinalizer()
+        {
+            for (int i = 0; i < 20; ++i)
+                Model.Create(TinyConfig);
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+        }
+
+        // ---- threads ------------------------------------------------------------------------------
+
+        [Test]
+        [Timeout(120000)]
+        public void PredictAndCamFromManyThreadsMatchSerialResults()
+        {
+            byte[,,] maps = MakeMaps(6, 52, 52);
+            float[,] expected = _model.Predict(maps);
+            var map = new byte[52, 52];
+            Buffer.BlockCopy(maps, 0, map, 0, map.Length);
+            float[,] expectedCam = _model.Cam(map, 2);
+
+            const int threadCount = 8, rounds = 5;
+            var errors = new List<Exception>();
+            var threads = new Thread[threadCount];
+            using (var start = new ManualResetEvent(false))
+            {
+                for (int t = 0; t < threadCount; ++t)
+                {
+                    threads[t] = new Thread(() =>
+                    {
+                        try
+                        {
+                            start.WaitOne();
+                            for (int r = 0; r < rounds; ++r)
+                            {
+                                Assert.That(_model.Predict(maps), Is.EqualTo(expected));
+                                Assert.That(_model.Cam(map, 2), Is.EqualTo(expectedCam));
+                                Assert.That(_model.Labels.Length, Is.EqualTo(8));
+                            }
+                            // Errors are per thread: each sees its own message.
+                            var e = Assert.Throws<WdcException>(() => _model.Cam(map, 99));
+                            Assert.That(e.Status, Is.EqualTo(Status.InvalidArgument));
+                        }
+                        catch (Exception e)
+                        {
+                            lock (errors)
+                                errors.Add(e);
+                        }
+                    });
+                    threads[t].Start();
+                }
+                start.Set();
+                foreach (Thread thread in threads)
+                    thread.Join();
+            }
+            Assert.That(errors, Is.Empty, errors.Count > 0 ? errors[0].ToString() : "");
+        }
+
+        // ---- training -----------------------------------------------------------------------------
+
+        [Test]
+        [Timeout(120000)]
+        public void TrainReportsProgressAndReturnsReport()
+        {
+            using (Model model = Model.Create(TinyConfig))
+            {
+                var seen = new List<Progress>();
+                int trainingThread = Thread.CurrentThread.ManagedThreadId;
+                string report = model.Train(TinyTraining, p =>
+                {
+                    Assert.That(Thread.CurrentThread.ManagedThreadId, Is.EqualTo(trainingThread));
+                    seen.Add(p);
+                    return false;
+                });
+                StringAssert.StartsWith("{", report.TrimStart());
+                Assert.That(seen, Is.Not.Empty);
+                Progress last = seen[seen.Count - 1];
+                Assert.That(last.Epoch, Is.EqualTo(1));
+                Assert.That(last.Epochs, Is.EqualTo(1));
+                Assert.That(last.Steps, Is.GreaterThan(0));
+                Assert.That(last.Step, Is.EqualTo(last.Steps));
+                Assert.That(last.Loss, Is.GreaterThan(0.0));
+                foreach (Progress p in seen)
+                    if (p.ValidationExactMatch.HasValue)
+                        Assert.That(p.ValidationExactMatch.Value, Is.InRange(0.0, 1.0));
+                StringAssert.StartsWith("epoch 1/1", last.ToString());
+                // The trained model predicts, saves and loads.
+                AssertProbabilities(model.Predict(MakeMaps(2, 52, 52)), 2, 8);
+                string path = TempPath("trained.wdcm");
+                model.Save(path);
+                using (Model loaded = Model.Load(path))
+                    Assert.That(loaded.Predict(MakeMaps(2, 52, 52)),
+                                Is.EqualTo(model.Predict(MakeMaps(2, 52, 52))));
+            }
+        }
+
+        [Test]
+        [Timeout(120000)]
+        public void TrainWithoutCallback()
+        {
+            using (Model model = Model.Create(TinyConfig))
+                StringAssert.StartsWith("{", model.Train(TinyTraining));
+        }
+
+        [Test]
+        public void TrainErrors()
+        {
+            using (Model model = Model.Create(TinyConfig))
+            {
+                Assert.Throws<ArgumentNullException>(() => model.Train(null));
+                AssertWdcError(Status.Config, () => model.Train("{\"epochs\": 1}"));  // no data
+                AssertWdcError(Status.Config, () => model.Train("{\"synthetic\": 10, \"bogus\": 1}"));
+                AssertWdcError(Status.IO,
+                               () => model.Train("{\"data\": \"" + TempPath("none.npz") + "\"}"));
+            }
+        }
+
+        [Test]
+        [Timeout(120000)]
+        public void CancelFromCallbackThrowsOperationCanceled()
+        {
+            using (Model model = Model.Create(TinyConfig))
+            {
+                byte[,,] maps = MakeMaps(2, 52, 52);
+                float[,] before = model.Predict(maps);
+                int calls = 0;
+                var e = Assert.Throws<OperationCanceledException>(
+                    () => model.Train(TinyTraining, p => ++calls >= 2));
+                Assert.That(calls, Is.EqualTo(2));
+                var inner = e.InnerException as WdcException;
+                Assert.That(inner, Is.Not.Null);
+                Assert.That(inner.Status, Is.EqualTo(Status.Cancelled));
+                // No epoch completed: the model is as before the call, and usable.
+                Assert.That(model.Predict(maps), Is.EqualTo(before));
+            }
+        }
+
+        private sealed class CallbackFailure : Exception
+        {
+            public CallbackFailure() : base("thrown inside the progress callback")
+            {
+            }
+        }
+
+        [Test]
+        [Timeout(120000)]
+        public void ExceptionInCallbackCancelsAndIsRethrownAfterTheNativeCall()
+        {
+            using (Model model = Model.Create(TinyConfig))
+            {
+                byte[,,] maps = MakeMaps(2, 52, 52);
+                float[,] before = model.Predict(maps);
+                int calls = 0;
+                var thrown = new CallbackFailure();
+                var e = Assert.Throws<CallbackFailure>(() => model.Train(TinyTraining, p =>
+                {
+                    ++calls;
+                    throw thrown;
+                }));
+                Assert.That(e, Is.SameAs(thrown));
+                StringAssert.Contains("ExceptionInCallback", e.StackTrace);
+                Assert.That(calls, Is.EqualTo(1));  // training stopped at once
+                Assert.That(model.Predict(maps), Is.EqualTo(before));
+                // The model is not left busy: it trains again.
+                StringAssert.StartsWith("{", model.Train(TinyTraining, p => false));
+            }
+        }
+
+        [Test]
+        [Timeout(120000)]
+        public void OtherCallsFailWithBusyWhileTraining()
+        {
+            using (Model model = Model.Create(TinyConfig))
+            using (var inCallback = new ManualResetEvent(false))
+            using (var release = new ManualResetEvent(false))
+            {
+                Exception trainError = null;
+                var trainer = new Thread(() =>
+                {
+                    try
+                    {
+                        model.Train(TinyTraining, p =>
+                        {
+                            inCallback.Set();
+                            release.WaitOne(60000);
+                            return true;
+                        });
+                    }
+                    catch (Exception e)
+                    {
+                        trainError = e;
+                    }
+                });
+                trainer.Start();
+                Assert.That(inCallback.WaitOne(60000), Is.True, "the callback was never called");
+                try
+                {
+                    AssertWdcError(Status.Busy, () => model.Predict(MakeMaps(1, 52, 52)));
+                    AssertWdcError(Status.Busy, () => model.Save(TempPath("busy.wdcm")));
+                    AssertWdcError(Status.Busy, () => model.Train(TinyTraining));
+                }
+                finally
+                {
+                    release.Set();
+                    trainer.Join();
+                }
+                Assert.That(trainError, Is.InstanceOf<OperationCanceledException>());
+            }
+        }
+
+        [Test]
+        [Timeout(120000)]
+        public void DisposeDuringTrainingWaitsForTheNativeCall()
+        {
+            Model model = Model.Create(TinyConfig);
+            Assert.Throws<OperationCanceledException>(() => model.Train(TinyTraining, p =>
+            {
+                // The SafeHandle is in use by wdc_train: the model is freed when it returns.
+                model.Dispose();
+                return true;
+            }));
+            Assert.Throws<ObjectDisposedException>(() => { var l = model.Labels; });
+            model.Dispose();
+        }
+    }
+}

@@ -1,0 +1,163 @@
+/* wdc.i: SWIG interface that generates the P/Invoke layer of the C# binding from include/wdc/wdc.h.
+ *
+ *   swig -csharp -namespace Wdc.Native -dllimport wdc_csharp -I<include> -o wdc_wrap.c wdc.i
+ *
+ * produces
+ *   - wdc_wrap.c: the C side (one CSharp_* function per wdc_* function), compiled into the native
+ *     shim libwdc_csharp.so, which links libwdc.so.1;
+ *   - WdcCapi.cs (module class) and WdcCapiPINVOKE.cs (DllImports), both `internal`, namespace
+ *     Wdc.Native. The public API is the handwritten layer in src/ (namespace Wdc).
+ *
+ * Type mapping (C -> C# module class):
+ *   wdc_model *, const wdc_model *      Wdc.Native.ModelHandle (a SafeHandle: the marshaller
+ *                                       AddRefs it around every call, so a Dispose on another
+ *                                       thread cannot free the model while a call is inside it)
+ *   wdc_model **out                     out ModelHandle (null handle unless WDC_OK)
+ *   wdc_free(wdc_model *)               IntPtr (called from ModelHandle.ReleaseHandle only)
+ *   const char * (argument)             string, passed as NUL-terminated UTF-8 bytes
+ *   const char * (result)               string, decoded from UTF-8; NULL -> null; the library's
+ *                                       pointer is not freed (it owns it)
+ *   char **info_json, char **report_json
+ *                                       out string: the library's string is copied and released
+ *                                       with wdc_string_free in a finally block
+ *   const uint8_t *maps, *map           byte[] (pinned, not copied)
+ *   float *probabilities, *cam          float[] (pinned, written in place)
+ *   int64_t *height, *width             out long
+ *   (wdc_progress_fn, void *user)       ProgressFn delegate, called through a C trampoline that
+ *                                       unpacks wdc_progress into scalars (the struct's layout
+ *                                       then lives only in C, compiled against wdc.h)
+ *   #define WDC_*                       C# const int
+ */
+%module(imclassname="WdcCapiPINVOKE") WdcCapi
+
+%include <stdint.i>
+%include <typemaps.i>
+%include <arrays_csharp.i>
+
+%pragma(csharp) moduleclassmodifiers="internal static class"
+%pragma(csharp) imclassclassmodifiers="internal class"
+/* The #defines become C# constants (`const int`), usable in the handwritten Status enum. */
+%csconst(1);
+
+%{
+#include <stddef.h>
+#include <stdint.h>
+#include "wdc/wdc.h"
+%}
+
+/* ---- model handles ---------------------------------------------------------------------------- */
+%typemap(ctype)  wdc_model *, const wdc_model * "void *"
+%typemap(imtype) wdc_model *, const wdc_model * "global::Wdc.Native.ModelHandle"
+%typemap(cstype) wdc_model *, const wdc_model * "global::Wdc.Native.ModelHandle"
+%typemap(csin)   wdc_model *, const wdc_model * "$csinput"
+%typemap(in)     wdc_model *, const wdc_model * %{ $1 = ($1_ltype)$input; %}
+
+/* wdc_create / wdc_load: the marshaller creates the ModelHandle from the pointer the library
+   writes; on failure the library leaves it untouched (NULL) and the handle is invalid. */
+%typemap(ctype)  wdc_model **out "void *"
+%typemap(imtype) wdc_model **out "out global::Wdc.Native.ModelHandle"
+%typemap(cstype) wdc_model **out "out global::Wdc.Native.ModelHandle"
+%typemap(csin)   wdc_model **out "out $csinput"
+%typemap(in)     wdc_model **out %{ $1 = (wdc_model **)$input; %}
+
+/* wdc_free takes the raw pointer: it runs from SafeHandle.ReleaseHandle, when the handle is
+   already closed and can no longer be marshalled as a SafeHandle. */
+%typemap(ctype)  wdc_model *released "void *"
+%typemap(imtype) wdc_model *released "global::System.IntPtr"
+%typemap(cstype) wdc_model *released "global::System.IntPtr"
+%typemap(csin)   wdc_model *released "$csinput"
+%typemap(in)     wdc_model *released %{ $1 = (wdc_model *)$input; %}
+%ignore wdc_free;
+
+/* ---- strings ---------------------------------------------------------------------------------- */
+/* Arguments: UTF-8 on every runtime and platform (the default `string` marshalling is the ANSI
+   code page on Windows), as NUL-terminated byte arrays; null stays NULL. */
+%typemap(ctype, out="void *") const char * "const char *"
+%typemap(imtype, out="global::System.IntPtr",
+         inattributes="[global::System.Runtime.InteropServices.In, global::System.Runtime.InteropServices.MarshalAs(global::System.Runtime.InteropServices.UnmanagedType.LPArray)]")
+  const char * "byte[]"
+%typemap(cstype) const char * "string"
+%typemap(csin)   const char * "global::Wdc.Native.Utf8.Encode($csinput)"
+%typemap(in)     const char * %{ $1 = ($1_ltype)$input; %}
+/* Results: library-owned, copied and decoded; never freed here. */
+%typemap(out)    const char * %{ $result = (void *)$1; %}
+%typemap(csout, excode=SWIGEXCODE) const char * {
+    string ret = global::Wdc.Native.Utf8.Decode($imcall);$excode
+    return ret;
+  }
+
+/* wdc_string_free takes the raw pointer. */
+%typemap(ctype)  char *string "void *"
+%typemap(imtype) char *string "global::System.IntPtr"
+%typemap(cstype) char *string "global::System.IntPtr"
+%typemap(csin)   char *string "$csinput"
+%typemap(in)     char *string %{ $1 = (char *)$input; %}
+
+/* Strings the library allocates: copied into a managed string, then released with
+   wdc_string_free in a finally block, so nothing leaks when decoding throws. The out IntPtr stays
+   Zero when the call fails (the library leaves out-parameters untouched). */
+%typemap(ctype)  char **OWNED_UTF8 "void *"
+%typemap(imtype) char **OWNED_UTF8 "out global::System.IntPtr"
+%typemap(cstype) char **OWNED_UTF8 "out string"
+%typemap(csin,
+         pre="    global::System.IntPtr owned_$csinput = global::System.IntPtr.Zero;",
+         post="      $csinput = global::Wdc.Native.Utf8.DecodeAndFree(owned_$csinput);")
+  char **OWNED_UTF8 "out owned_$csinput"
+%typemap(in)     char **OWNED_UTF8 %{ $1 = (char **)$input; %}
+%apply char **OWNED_UTF8 { char **info_json, char **report_json };
+
+/* ---- buffers ---------------------------------------------------------------------------------- */
+%apply unsigned char INPUT[] { const uint8_t *maps, const uint8_t *map };
+%apply float OUTPUT[] { float *probabilities, float *cam };
+%apply long long *OUTPUT { int64_t *height, int64_t *width };
+
+/* ---- progress callback ------------------------------------------------------------------------ */
+/* The C# delegate gets the fields of wdc_progress as scalars. The trampoline below is the
+   wdc_progress_fn that wdc_train calls; `user` points to a context on the wrapper's stack that
+   holds the delegate's function pointer for exactly the duration of the call. */
+%{
+typedef int32_t (*wdc_cs_progress_fn)(int32_t epoch, int32_t epochs, int64_t step, int64_t steps,
+                                      double loss, double val_exact_match);
+typedef struct wdc_cs_progress_ctx {
+  wdc_cs_progress_fn fn;
+} wdc_cs_progress_ctx;
+
+static int32_t wdc_cs_progress_trampoline(const wdc_progress *progress, void *user) {
+  const wdc_cs_progress_ctx *ctx = (const wdc_cs_progress_ctx *)user;
+  /* Fields are only appended; a library built with an older header may not fill the last. */
+  const double val = progress->struct_size >= offsetof(wdc_progress, val_exact_match) +
+                                                  sizeof(progress->val_exact_match)
+                         ? progress->val_exact_match
+                         : -1.0;
+  return ctx->fn(progress->epoch, progress->epochs, progress->step, progress->steps,
+                 progress->loss, val);
+}
+%}
+
+%pragma(csharp) modulecode=%{
+  /// <summary>What the progress trampoline passes on from <c>wdc_progress</c>. Return 0 to go
+  /// on, non-zero to cancel. Must not throw (the caller catches everything).</summary>
+  [global::System.Runtime.InteropServices.UnmanagedFunctionPointer(
+      global::System.Runtime.InteropServices.CallingConvention.Cdecl)]
+  internal delegate int ProgressFn(int epoch, int epochs, long step, long steps, double loss,
+                                   double valExactMatch);
+%}
+
+%typemap(ctype)  (wdc_progress_fn progress, void *user) "wdc_cs_progress_fn"
+%typemap(imtype) (wdc_progress_fn progress, void *user) "global::Wdc.Native.WdcCapi.ProgressFn"
+%typemap(cstype) (wdc_progress_fn progress, void *user) "global::Wdc.Native.WdcCapi.ProgressFn"
+%typemap(csin)   (wdc_progress_fn progress, void *user) "$csinput"
+%typemap(in)     (wdc_progress_fn progress, void *user) (wdc_cs_progress_ctx ctx) %{
+  ctx.fn = $input;
+  $1 = $input ? wdc_cs_progress_trampoline : NULL;
+  $2 = $input ? (void *)&ctx : NULL;
+%}
+
+/* The struct is read by the trampoline; no proxy class for it. */
+%ignore wdc_progress;
+
+/* ---- the header ------------------------------------------------------------------------------- */
+%include "wdc/wdc.h"
+
+%rename("%s") wdc_free;
+void wdc_free(wdc_model *released);
