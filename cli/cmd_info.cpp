@@ -1,0 +1,108 @@
+// wdc info: what a model file holds (network, labels, thresholds, training history).
+#include <iostream>
+
+#include "commands.h"
+#include "output.h"
+
+namespace wdc::cli {
+namespace {
+
+using json = nlohmann::json;
+
+std::string scalar_text(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) return fixed(v.get<double>(), 4);
+  return v.dump();
+}
+
+void print_info(const json& info, const std::string& path) {
+  std::vector<std::pair<std::string, std::string>> rows{{"model", path}};
+  if (info.contains("library_version"))
+    rows.push_back({"library", scalar_text(info["library_version"])});
+  const json config = info.value("config", json::object());
+  if (config.contains("input")) {
+    const json& in = config["input"];
+    rows.push_back({"input", std::to_string(in.value("height", 0)) + "x" +
+                                 std::to_string(in.value("width", 0)) + ", " +
+                                 in.value("encoding", std::string("raw")) + " encoding"});
+  }
+  if (config.contains("blocks") && config["blocks"].is_array()) {
+    std::string blocks;
+    for (const auto& b : config["blocks"]) {
+      if (!blocks.empty()) blocks += ", ";
+      blocks += std::to_string(b.value("channels", 0)) + " ch " +
+                std::to_string(b.value("kernel", 3)) + "x" + std::to_string(b.value("kernel", 3)) +
+                " stride " + std::to_string(b.value("stride", 1)) +
+                (b.value("modulated", false) ? " modulated" : "");
+    }
+    rows.push_back({"blocks", std::to_string(config["blocks"].size()) + " deformable: " + blocks});
+  }
+  if (config.contains("dropout")) rows.push_back({"dropout", scalar_text(config["dropout"])});
+  if (info.contains("parameters")) rows.push_back({"parameters", scalar_text(info["parameters"])});
+  if (info.contains("device")) rows.push_back({"device", scalar_text(info["device"])});
+
+  const json training = info.value("training", json::object());
+  if (training.is_object() && training.contains("history") && !training["history"].empty()) {
+    std::string text = std::to_string(training["history"].size()) + " epochs, best epoch " +
+                       scalar_text(training.value("best_epoch", json(0)));
+    const double best = training.value("best_val_exact_match", -1.0);
+    if (best >= 0) text += " (val exact match " + percent(best) + ")";
+    if (training.contains("train_samples"))
+      text += ", " + scalar_text(training["train_samples"]) + " training maps";
+    if (training.contains("seconds")) text += ", " + duration(training.value("seconds", 0.0));
+    rows.push_back({"trained", text});
+  } else {
+    rows.push_back({"trained", "no"});
+  }
+  print_key_values(rows);
+
+  if (info.contains("labels") && info["labels"].is_array()) {
+    std::cout << '\n';
+    Table labels({"index", "label", "threshold"});
+    labels.align_right(0).align_right(2);
+    const json thresholds = info.value("thresholds", json::array());
+    for (size_t i = 0; i < info["labels"].size(); ++i) {
+      const std::string name = scalar_text(info["labels"][i]);
+      json threshold = 0.5;
+      if (thresholds.is_array() && i < thresholds.size())
+        threshold = thresholds[i];
+      else if (thresholds.is_object() && thresholds.contains(name))
+        threshold = thresholds[name];
+      labels.add_row({std::to_string(i), name,
+                      threshold.is_number() ? fixed(threshold.get<double>(), 2) : "?"});
+    }
+    labels.print();
+  }
+}
+
+struct InfoOptions {
+  std::string model;
+  bool json = false;
+};
+
+int run_info(const InfoOptions& o, const GlobalOptions& global) {
+  const auto model = load_model(o.model, global);
+  const json info = json::parse(model->info());
+  if (o.json)
+    print_json(info);
+  else
+    print_info(info, o.model);
+  return 0;
+}
+
+}  // namespace
+
+Command add_info_command(CLI::App& parent, const GlobalOptions& global) {
+  auto o = std::make_shared<InfoOptions>();
+  CLI::App* app = parent.add_subcommand(
+      "info", "Show a model file's network, labels, thresholds and training summary");
+  app->add_option("--model", o->model, "Model file")
+      ->required()
+      ->type_name("MODEL.wdcm")
+      ->check(CLI::ExistingFile);
+  app->add_flag("--json", o->json, "Print the model's description as JSON on stdout");
+
+  return {app, [o, &global]() { return run_info(*o, global); }};
+}
+
+}  // namespace wdc::cli

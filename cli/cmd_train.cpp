@@ -1,0 +1,349 @@
+// wdc train: trains a classifier from a config file and an npz, saves the model file.
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "commands.h"
+#include "model/error.h"
+#include "output.h"
+
+namespace wdc::cli {
+namespace {
+
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+double seconds_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+// ---- Ctrl-C: cancel training at the next batch, leaving the checkpoint to resume from -------
+
+std::atomic<bool> g_interrupted{false};
+bool g_tty = false;  // set before the handler is installed
+
+extern "C" void on_interrupt(int) {
+  g_interrupted.store(true);
+  // A second Ctrl-C kills the process at once.
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  sigaction(SIGINT, &dfl, nullptr);
+  static const char erase[] = "\r\033[K";
+  static const char note[] = "wdc: stopping after this batch (Ctrl-C again to kill)\n";
+  ssize_t n = 0;
+  if (g_tty) n = ::write(STDERR_FILENO, erase, sizeof erase - 1);
+  n = ::write(STDERR_FILENO, note, sizeof note - 1);
+  (void)n;
+}
+
+class InterruptGuard {
+ public:
+  InterruptGuard() {
+    g_interrupted.store(false);
+    g_tty = stderr_is_tty();
+    // Leave SIGINT alone where it is ignored (nohup, background jobs of a non-interactive shell).
+    if (sigaction(SIGINT, nullptr, &previous_) != 0 || previous_.sa_handler == SIG_IGN) return;
+    struct sigaction sa {};
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    installed_ = sigaction(SIGINT, &sa, nullptr) == 0;
+  }
+  ~InterruptGuard() {
+    if (installed_) sigaction(SIGINT, &previous_, nullptr);
+  }
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+ private:
+  struct sigaction previous_ {};
+  bool installed_ = false;
+};
+
+// ---- the config file -------------------------------------------------------------------------
+
+struct ConfigFile {
+  std::string network_json;  // "" = the seed network
+  json train = json::object();
+};
+
+ConfigFile read_config(const std::string& path) {
+  ConfigFile config;
+  if (path.empty()) return config;
+  std::ifstream in(path);
+  if (!in) fail(ErrorCode::kIo, path + ": cannot open the config file");
+  std::stringstream text;
+  text << in.rdbuf();
+  json j;
+  try {
+    j = json::parse(text.str());
+  } catch (const json::parse_error& e) {
+    fail(ErrorCode::kConfig, path + ": invalid JSON: " + e.what());
+  }
+  if (!j.is_object())
+    fail(ErrorCode::kConfig,
+         path + ": expected a JSON object {\"network\": {...}, \"train\": {...}}");
+  for (const auto& [key, value] : j.items()) {
+    if (key == "network") {
+      if (!value.is_object()) fail(ErrorCode::kConfig, path + ": \"network\" must be an object");
+      config.network_json = value.dump();
+    } else if (key == "train") {
+      if (!value.is_object()) fail(ErrorCode::kConfig, path + ": \"train\" must be an object");
+      config.train = value;
+    } else if (key.rfind("_", 0) != 0 && key != "comment" && key != "description") {
+      fail(ErrorCode::kConfig,
+           path + ": unknown key \"" + key + "\" (a config holds \"network\" and \"train\")");
+    }
+  }
+  return config;
+}
+
+void check_writable_destination(const std::string& out) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::path(out).parent_path();
+  if (dir.empty()) dir = ".";
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    fail(ErrorCode::kIo,
+         out + ": cannot write the model: directory " + dir.string() + " does not exist");
+  if (::access(dir.c_str(), W_OK) != 0)
+    fail(ErrorCode::kIo,
+         out + ": cannot write the model: directory " + dir.string() + " is not writable");
+  if (fs::is_directory(out, ec)) fail(ErrorCode::kIo, out + ": is a directory");
+}
+
+// ---- progress --------------------------------------------------------------------------------
+
+// Turns the library's per-batch callbacks into a progress bar (terminal) or one line per epoch.
+class TrainReporter {
+ public:
+  explicit TrainReporter(int64_t batch_size) : batch_size_(batch_size), bar_("maps") {}
+
+  bool operator()(const TrainProgress& p) {
+    const auto now = Clock::now();
+    if (p.epoch != epoch_) {
+      if (epoch_ == 0) {
+        // Rates count from the first batch seen (a resumed run starts at any epoch).
+        run_start_ = epoch_start_ = now;
+        run_base_step_ = global_step(p);
+        epoch_base_step_ = p.step;
+      } else if (!closed_) {
+        flush_epoch_line();  // the library did not announce the end of the last epoch
+        epoch_start_ = now;
+        epoch_base_step_ = p.step;
+      }
+      epoch_ = p.epoch;
+      printed_ = closed_ = false;
+    }
+    // The library calls once per batch and once more after the epoch's validation.
+    const bool epoch_end = p.val_exact_match >= 0 ||
+                           (p.step == p.steps && last_epoch_ == p.epoch && last_step_ == p.steps);
+    last_epoch_ = p.epoch;
+    last_step_ = p.step;
+    last_ = p;
+
+    const int64_t done = global_step(p) - run_base_step_;
+    const int64_t left = int64_t{p.epochs} * p.steps - global_step(p);
+    const double run_seconds = seconds_between(run_start_, now);
+    seconds_left_ = done > 0 && run_seconds > 0.2 ? run_seconds / done * left : -1;
+
+    if (epoch_end) {
+      if (p.val_exact_match >= 0) last_val_ = p.val_exact_match;
+      print_epoch_line(now);
+      // The next epoch's clock starts now, with no batch done.
+      closed_ = true;
+      epoch_start_ = now;
+      epoch_base_step_ = 0;
+    } else {
+      const double epoch_seconds = seconds_between(epoch_start_, now);
+      const int64_t epoch_steps = p.step - epoch_base_step_;
+      if (epoch_seconds > 0.05 && epoch_steps > 0)
+        rate_ = static_cast<double>(epoch_steps * batch_size_) / epoch_seconds;
+      std::string suffix = "loss " + fixed(p.loss, 4);
+      if (last_val_ >= 0) suffix += "  val " + percent(last_val_);
+      bar_.draw("epoch " + std::to_string(p.epoch) + "/" + std::to_string(p.epochs),
+                p.steps > 0 ? static_cast<double>(p.step) / p.steps : 0, rate_, seconds_left_,
+                suffix, p.step == p.steps);
+    }
+    return g_interrupted.load();
+  }
+
+  // Prints the last epoch's line if the library never signalled its end.
+  void finish() {
+    flush_epoch_line();
+    bar_.finish();
+  }
+
+ private:
+  int64_t global_step(const TrainProgress& p) const {
+    return int64_t{p.epoch - 1} * p.steps + p.step;
+  }
+
+  void flush_epoch_line() {
+    if (epoch_ > 0 && !printed_ && last_.step == last_.steps) print_epoch_line(Clock::now());
+  }
+
+  void print_epoch_line(Clock::time_point now) {
+    if (printed_) return;
+    printed_ = true;
+    std::string line = "epoch " + std::to_string(last_.epoch) + "/" + std::to_string(last_.epochs) +
+                       "  loss " + fixed(last_.loss, 4);
+    if (last_.val_exact_match >= 0) line += "  val exact match " + percent(last_.val_exact_match);
+    if (rate_ >= 0) line += "  " + fixed(rate_, 0) + " maps/s";
+    line += "  " + duration(seconds_between(epoch_start_, now));
+    if (last_.epoch < last_.epochs && seconds_left_ >= 0)
+      line += "  (" + duration(seconds_left_) + " left)";
+    message(line);
+  }
+
+  int64_t batch_size_;
+  ProgressBar bar_;
+  bool printed_ = false, closed_ = false;
+  int32_t epoch_ = 0, last_epoch_ = 0;
+  int64_t last_step_ = 0;
+  TrainProgress last_{};
+  Clock::time_point run_start_{}, epoch_start_{};
+  int64_t run_base_step_ = 0, epoch_base_step_ = 0;
+  double rate_ = -1, seconds_left_ = -1, last_val_ = -1;
+};
+
+void print_report(const json& report) {
+  const int best = report.value("best_epoch", 0);
+  if (report.contains("history") && report["history"].is_array() && !report["history"].empty()) {
+    Table table({"epoch", "loss", "val exact match", "seconds", ""});
+    table.align_right(0).align_right(1).align_right(2).align_right(3);
+    for (const auto& e : report["history"]) {
+      const int epoch = e.value("epoch", 0);
+      table.add_row({std::to_string(epoch), fixed(e.value("loss", 0.0), 4),
+                     percent(e.value("val_exact_match", -1.0)), fixed(e.value("seconds", 0.0), 1),
+                     epoch == best ? "best" : ""});
+    }
+    table.print();
+  }
+}
+
+struct TrainOptions {
+  std::string config, data, val, out;
+  int epochs = 0;
+  bool resume = false, json = false;
+};
+
+int run_train(const TrainOptions& o, const GlobalOptions& global) {
+  const ConfigFile config = read_config(o.config);
+  json train = config.train;
+  train["data"] = o.data;
+  if (!o.val.empty()) train["val"] = o.val;
+  if (o.epochs > 0) train["epochs"] = o.epochs;
+  if (global.threads > 0) train["threads"] = global.threads;
+  const std::string checkpoint = o.out + ".ckpt";
+  train["checkpoint"] = checkpoint;
+  train["resume"] = o.resume;
+
+  check_writable_destination(o.out);
+  if (o.resume && !std::filesystem::exists(checkpoint))
+    fail(ErrorCode::kIo,
+         "--resume: there is no checkpoint " + checkpoint + " (train writes it after every epoch)");
+
+  std::unique_ptr<Classifier> model =
+      Classifier::create(config.network_json, runtime_options(global));
+  int64_t batch_size = 32;
+  if (train.contains("batch_size") && train["batch_size"].is_number_integer())
+    batch_size = std::max<int64_t>(1, train["batch_size"].get<int64_t>());
+
+  message(std::string(o.resume ? "resuming" : "training") + " on " + o.data +
+          (o.val.empty() ? "" : ", validating on " + o.val) +
+          (o.epochs > 0 ? ", " + std::to_string(o.epochs) + (o.epochs == 1 ? " epoch" : " epochs")
+                        : ""));
+  // After an interrupt: is there a checkpoint of this run (or the one being resumed) to go on from?
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const bool existed = fs::exists(checkpoint, ec);
+  const auto stamp = existed ? fs::last_write_time(checkpoint, ec) : fs::file_time_type();
+  auto checkpoint_usable = [&] {
+    std::error_code ec2;
+    if (!fs::exists(checkpoint, ec2)) return false;
+    return o.resume || !existed || fs::last_write_time(checkpoint, ec2) != stamp;
+  };
+  json report;
+  {
+    InterruptGuard interrupt;
+    TrainReporter reporter(batch_size);
+    try {
+      report = json::parse(
+          model->train(train.dump(), [&reporter](const TrainProgress& p) { return reporter(p); }));
+    } catch (const Error& e) {
+      reporter.finish();
+      if (e.code() == ErrorCode::kCancelled && g_interrupted.load()) {
+        if (!checkpoint_usable())
+          throw Error(ErrorCode::kCancelled,
+                      "training interrupted before its first epoch completed; nothing was saved");
+        throw Error(ErrorCode::kCancelled, "training interrupted; the last completed epoch is in " +
+                                               checkpoint + ": continue with --resume");
+      }
+      throw;
+    }
+    reporter.finish();
+  }
+  model->save(o.out);
+  message("saved the model to " + o.out);
+
+  if (o.json) {
+    report["model"] = o.out;
+    report["checkpoint"] = checkpoint;
+    print_json(report);
+  } else {
+    print_report(report);
+    const int best = report.value("best_epoch", 0);
+    std::string summary = "best epoch " + std::to_string(best);
+    if (report.value("best_val_exact_match", -1.0) >= 0)
+      summary += " (val exact match " + percent(report["best_val_exact_match"].get<double>()) + ")";
+    summary += ", " + std::to_string(report.value("train_samples", int64_t{0})) +
+               " training maps, " + std::to_string(report.value("val_samples", int64_t{0})) +
+               " validation maps, " + duration(report.value("seconds", 0.0));
+    std::cout << summary << '\n';
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command add_train_command(CLI::App& parent, const GlobalOptions& global) {
+  auto o = std::make_shared<TrainOptions>();
+  CLI::App* app = parent.add_subcommand(
+      "train", "Train a classifier on an npz data set and save it as a model file");
+  app->add_option("--config", o->config,
+                  "JSON file {\"network\": {...}, \"train\": {...}} (default: the seed network "
+                  "and training options)")
+      ->type_name("CFG.json")
+      ->check(CLI::ExistingFile);
+  app->add_option("--data", o->data, "Training maps (MixedWM38-layout npz)")
+      ->required()
+      ->type_name("TRAIN.npz")
+      ->check(CLI::ExistingFile);
+  app->add_option("--val", o->val,
+                  "Validation maps; without it a stratified part of --data is held out")
+      ->type_name("VAL.npz")
+      ->check(CLI::ExistingFile);
+  app->add_option("--out", o->out,
+                  "Model file to write; the checkpoint after every epoch is OUT.ckpt")
+      ->required()
+      ->type_name("MODEL.wdcm");
+  app->add_option("--epochs", o->epochs,
+                  "Total number of epochs, including those a resumed run has done (overrides the "
+                  "config)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 100000));
+  app->add_flag("--resume", o->resume, "Continue an interrupted run from its checkpoint OUT.ckpt");
+  app->add_flag("--json", o->json, "Print the training report as JSON on stdout");
+
+  return {app, [o, &global]() { return run_train(*o, global); }};
+}
+
+}  // namespace wdc::cli

@@ -1,0 +1,112 @@
+// wdc: the command-line front end of the wafer-map defect classifier. A thin layer over
+// wdc::Classifier and wdc::data; see docs/CLI.md.
+//
+// Results go to stdout (tables, or JSON with --json); messages and progress to stderr. Any error
+// is one line "wdc: error: <message>" on stderr. Exit status: 0 success, 1 error, 2 bad command
+// line, 130 training interrupted by Ctrl-C.
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "model/error.h"
+#include "output.h"
+#include "wdc_version.h"
+
+namespace {
+
+constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitInterrupted = 130;
+
+// One line: line breaks inside a message (from lower layers) become "; ".
+std::string one_line(std::string text) {
+  std::string out;
+  bool pending_break = false;
+  for (char c : text) {
+    if (c == '\n' || c == '\r') {
+      pending_break = !out.empty();
+      continue;
+    }
+    if (pending_break) {
+      out += "; ";
+      pending_break = false;
+    }
+    out += c;
+  }
+  while (!out.empty() && (out.back() == ' ' || out.back() == ';')) out.pop_back();
+  return out.empty() ? "unknown error" : out;
+}
+
+void print_error(const std::string& message) {
+  wdc::cli::clear_progress_line();
+  std::fprintf(stderr, "wdc: error: %s\n", one_line(message).c_str());
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  wdc::cli::GlobalOptions global;
+  CLI::App app{"wdc " WDC_VERSION_STRING
+               ": wafer-map defect classifier (deformable convolutions, MixedWM38 labels)",
+               "wdc"};
+  // Options of `wdc` itself are accepted after the subcommand too.
+  app.fallthrough();
+  app.set_version_flag("--version", WDC_VERSION_STRING);
+  app.add_option("--threads", global.threads, "CPU threads (0 = all cores)")
+      ->check(CLI::Range(0, 4096))
+      ->type_name("T");
+  app.add_option("--device", global.device, "Where the network runs: cpu, cuda or auto")
+      ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
+      ->type_name("DEV");
+
+  std::vector<wdc::cli::Command> commands;
+  try {
+    for (wdc::cli::AddCommand add :
+         {wdc::cli::add_synth_command, wdc::cli::add_train_command, wdc::cli::add_eval_command,
+          wdc::cli::add_predict_command, wdc::cli::add_cam_command, wdc::cli::add_info_command})
+      commands.push_back(add(app, global));
+    for (const wdc::cli::Command& command : commands)
+      command.app->footer(
+          "Global options, before or after the command: --threads T (CPU threads, 0 = all "
+          "cores), --device cpu|cuda|auto. See docs/CLI.md.");
+    app.require_subcommand(0, 1);
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);  // help on stdout, status 0
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string help = "wdc --help";
+    for (const wdc::cli::Command& command : commands)
+      if (command.app->parsed()) help = "wdc " + command.app->get_name() + " --help";
+    print_error(std::string(e.what()) + " (see " + help + ")");
+    return kExitUsage;
+  } catch (...) {
+    print_error(wdc::describe_exception(std::current_exception()).message);
+    return kExitError;
+  }
+
+  try {
+    for (const wdc::cli::Command& command : commands) {
+      if (!command.app->parsed()) continue;
+      const int status = command.run();
+      std::cout.flush();
+      if (!std::cout) {  // a full disk or a closed pipe must not pass for success
+        print_error("cannot write the output to stdout");
+        return kExitError;
+      }
+      return status;
+    }
+    print_error("a command is required: synth, train, eval, predict, cam or info (see wdc --help)");
+    return kExitUsage;
+  } catch (...) {
+    const wdc::ErrorInfo error = wdc::describe_exception(std::current_exception());
+    print_error(error.message);
+    return error.code == wdc::ErrorCode::kCancelled ? kExitInterrupted : kExitError;
+  }
+}

@@ -1,0 +1,485 @@
+// End-to-end test of the `wdc` binary: it runs the real command (WDC_CLI_PATH) as a child
+// process with stdout and stderr captured apart, on a tiny synthetic data set and a tiny
+// network: synth -> train (1 epoch, then --resume to 2) -> eval -> predict -> cam -> info, and
+// the error paths (one "wdc: error:" line on stderr, nothing on stdout, non-zero status).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "data/mixedwm38.h"
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+struct Result {
+  int status = -1;  // exit status, or 128 + signal
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+int count_lines(const std::string& text) {
+  int n = 0;
+  for (char c : text) n += c == '\n';
+  return n;
+}
+
+// Where every case writes; removed at the end unless WDC_KEEP_TEST_FILES is set.
+fs::path g_dir;
+bool g_trained = false;
+json g_train_report;
+
+std::string file(const std::string& name) { return (g_dir / name).string(); }
+
+// Starts `wdc args...` with stdin from /dev/null and stdout/stderr into the given files.
+pid_t spawn_wdc(const std::vector<std::string>& args, const fs::path& out_path,
+                const fs::path& err_path) {
+  std::vector<std::string> argv_strings{WDC_CLI_PATH};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_strings) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    // Whatever the test runner's disposition, the child sees Ctrl-C as a terminal would send it.
+    ::signal(SIGINT, SIG_DFL);
+    const int in = ::open("/dev/null", O_RDONLY);
+    const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (in < 0 || out < 0 || err < 0) ::_exit(126);
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  EXPECT_GT(pid, 0);
+  return pid;
+}
+
+int exit_status(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+Result run_wdc(const std::vector<std::string>& args) {
+  static int counter = 0;
+  const fs::path out_path = g_dir / ("stdout." + std::to_string(counter));
+  const fs::path err_path = g_dir / ("stderr." + std::to_string(counter++));
+  const pid_t pid = spawn_wdc(args, out_path, err_path);
+  Result r;
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  r.status = exit_status(status);
+  r.out = slurp(out_path);
+  r.err = slurp(err_path);
+  return r;
+}
+
+std::string describe(const Result& r) {
+  return "status " + std::to_string(r.status) + "\n--- stdout:\n" + r.out.substr(0, 2000) +
+         "\n--- stderr:\n" + r.err.substr(0, 2000);
+}
+
+json parse_stdout(const Result& r) {
+  try {
+    return json::parse(r.out);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "stdout is not JSON: " << e.what() << "\n" << describe(r);
+    return json();
+  }
+}
+
+// The error contract: non-zero status, nothing on stdout, exactly one line "wdc: error: ..."
+// on stderr that contains `needle`.
+void expect_error(const std::vector<std::string>& args, int status, const std::string& needle) {
+  const Result r = run_wdc(args);
+  std::string cmd;
+  for (const auto& a : args) cmd += " " + a;
+  SCOPED_TRACE("wdc" + cmd);
+  EXPECT_EQ(r.status, status) << describe(r);
+  EXPECT_EQ(r.out, "") << describe(r);
+  EXPECT_EQ(r.err.rfind("wdc: error: ", 0), 0u) << describe(r);
+  EXPECT_EQ(count_lines(r.err), 1) << describe(r);
+  EXPECT_NE(r.err.find(needle), std::string::npos) << "expected '" << needle << "'\n"
+                                                   << describe(r);
+}
+
+// Width and height from a PNG's IHDR chunk.
+std::pair<uint32_t, uint32_t> png_size(const std::string& path) {
+  const std::string bytes = slurp(path);
+  if (bytes.size() < 24 || bytes.compare(1, 3, "PNG") != 0 || bytes.compare(12, 4, "IHDR") != 0)
+    return {0, 0};
+  auto be32 = [&](size_t at) {
+    uint32_t v = 0;
+    for (size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(bytes[at + i]);
+    return v;
+  };
+  return {be32(16), be32(20)};
+}
+
+constexpr const char* kTinyConfig = R"({
+  "network": {"blocks": [{"channels": 8, "stride": 2}, {"channels": 16, "stride": 2}]},
+  "train": {"batch_size": 16, "lr": 0.05, "seed": 3},
+  "comment": "a tiny network so that the test trains in seconds"
+})";
+
+class CliTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    g_dir = fs::temp_directory_path() / ("wdc_cli_test_" + std::to_string(::getpid()));
+    fs::create_directories(g_dir);
+    std::ofstream(file("tiny.json")) << kTinyConfig;
+    std::ofstream(file("broken.json")) << "{\"network\": {\"blocks\": [}";
+    std::ofstream(file("typo.json")) << R"({"netwrok": {}})";
+    std::ofstream(file("not_a_model.wdcm")) << "this is not a model file\n";
+    std::ofstream(file("not_an_npz.npz")) << "this is not an npz file\n";
+
+    const Result train =
+        run_wdc({"synth", "--out", file("train.npz"), "--count", "96", "--seed", "1"});
+    const Result test =
+        run_wdc({"synth", "--out", file("test.npz"), "--count", "24", "--seed", "2"});
+    if (train.status != 0 || test.status != 0) return;
+    const Result fit = run_wdc({"train", "--config", file("tiny.json"), "--data", file("train.npz"),
+                                "--val", file("test.npz"), "--out", file("model.wdcm"), "--epochs",
+                                "1", "--threads", "2", "--json"});
+    if (fit.status == 0) {
+      g_trained = true;
+      g_train_report = json::parse(fit.out, nullptr, false);
+    } else {
+      std::fprintf(stderr, "training failed:\n%s\n", describe(fit).c_str());
+    }
+  }
+  static void TearDownTestSuite() {
+    if (std::getenv("WDC_KEEP_TEST_FILES") == nullptr) {
+      std::error_code ec;
+      fs::remove_all(g_dir, ec);
+    } else {
+      std::fprintf(stderr, "test files kept in %s\n", g_dir.c_str());
+    }
+  }
+  void SetUp() override {
+    if (!g_trained && std::string(::testing::UnitTest::GetInstance()->current_test_info()->name())
+                              .rfind("Synth", 0) != 0)
+      GTEST_SKIP() << "no model: see the training failure above";
+  }
+};
+
+}  // namespace
+
+// ---- the happy path ------------------------------------------------------------------------
+
+TEST_F(CliTest, SynthWritesTheRequestedMapsReproducibly) {
+  const Result r =
+      run_wdc({"synth", "--out", file("s1.npz"), "--count", "40", "--seed", "7", "--json"});
+  ASSERT_EQ(r.status, 0) << describe(r);
+  const json summary = parse_stdout(r);
+  EXPECT_EQ(summary["count"], 40);
+  EXPECT_EQ(summary["height"], 52);
+  EXPECT_NE(r.err.find("wrote 40 maps"), std::string::npos) << r.err;
+
+  const wdc::data::WaferSet a = wdc::data::load_wafer_npz(file("s1.npz"));
+  EXPECT_EQ(a.count, 40);
+  EXPECT_EQ(a.height, 52);
+  EXPECT_EQ(a.width, 52);
+  ASSERT_EQ(run_wdc({"synth", "--out", file("s2.npz"), "--count", "40", "--seed", "7"}).status, 0);
+  const wdc::data::WaferSet b = wdc::data::load_wafer_npz(file("s2.npz"));
+  EXPECT_EQ(a.maps, b.maps);
+  EXPECT_EQ(a.labels, b.labels);
+}
+
+TEST_F(CliTest, TrainWritesTheModelTheCheckpointAndAReport) {
+  EXPECT_TRUE(fs::exists(file("model.wdcm")));
+  EXPECT_TRUE(fs::exists(file("model.wdcm.ckpt")));
+  ASSERT_TRUE(g_train_report.is_object()) << g_train_report.dump();
+  EXPECT_EQ(g_train_report["history"].size(), 1u);
+  EXPECT_EQ(g_train_report["best_epoch"], 1);
+  EXPECT_EQ(g_train_report["model"], file("model.wdcm"));
+  EXPECT_EQ(g_train_report["train_samples"], 96);
+  EXPECT_EQ(g_train_report["val_samples"], 24);
+}
+
+TEST_F(CliTest, TrainResumesFromTheCheckpointAndPrintsEpochLines) {
+  // Copy the first run's checkpoint so that other cases keep their one-epoch model.
+  fs::copy_file(file("model.wdcm.ckpt"), file("resumed.wdcm.ckpt"),
+                fs::copy_options::overwrite_existing);
+  const Result r = run_wdc({"train", "--config", file("tiny.json"), "--data", file("train.npz"),
+                            "--val", file("test.npz"), "--out", file("resumed.wdcm"), "--epochs",
+                            "2", "--resume", "--threads", "2"});
+  ASSERT_EQ(r.status, 0) << describe(r);
+  // stderr is not a terminal: plain per-epoch lines, no bar; only epoch 2 is trained.
+  EXPECT_NE(r.err.find("epoch 2/2"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("epoch 1/2"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find('\r'), std::string::npos) << r.err;
+  // The human report: a table with both epochs, then the summary.
+  EXPECT_NE(r.out.find("epoch"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("best epoch"), std::string::npos) << r.out;
+
+  const Result info = run_wdc({"info", "--model", file("resumed.wdcm"), "--json"});
+  ASSERT_EQ(info.status, 0) << describe(info);
+  EXPECT_EQ(parse_stdout(info)["training"]["history"].size(), 2u) << info.out;
+}
+
+TEST_F(CliTest, CtrlCStopsTrainingAtTheNextBatchAndResumeContinues) {
+  const fs::path out = g_dir / "interrupt.out", err = g_dir / "interrupt.err";
+  const std::vector<std::string> args{"train",
+                                      "--config",
+                                      file("tiny.json"),
+                                      "--data",
+                                      file("train.npz"),
+                                      "--val",
+                                      file("test.npz"),
+                                      "--out",
+                                      file("interrupted.wdcm"),
+                                      "--threads",
+                                      "2"};
+  std::vector<std::string> long_run = args;
+  for (const char* a : {"--epochs", "500"}) long_run.push_back(a);
+  const pid_t pid = spawn_wdc(long_run, out, err);
+  // Interrupt once the first epoch (and so the first checkpoint) is done.
+  int status = 0;
+  bool exited = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+  while (slurp(err).find("epoch 1/500") == std::string::npos) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      exited = true;
+      break;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      FAIL() << "no epoch line within 3 minutes:\n" << slurp(err);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_FALSE(exited) << "training ended by itself:\n" << slurp(err);
+  ::kill(pid, SIGINT);
+  ::waitpid(pid, &status, 0);
+  const std::string messages = slurp(err);
+  EXPECT_EQ(exit_status(status), 130) << messages;
+  EXPECT_EQ(slurp(out), "");
+  EXPECT_NE(messages.find("wdc: stopping after this batch"), std::string::npos) << messages;
+  EXPECT_NE(messages.find("wdc: error: training interrupted; the last completed epoch is in " +
+                          file("interrupted.wdcm.ckpt") + ": continue with --resume\n"),
+            std::string::npos)
+      << messages;
+  EXPECT_FALSE(fs::exists(file("interrupted.wdcm")));
+  ASSERT_TRUE(fs::exists(file("interrupted.wdcm.ckpt")));
+
+  // The epochs done so far: the last "epoch k/500" line.
+  int done = 0;
+  std::istringstream lines(messages);
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("epoch ", 0) == 0) done = std::stoi(line.substr(6));
+  ASSERT_GE(done, 1);
+  std::vector<std::string> resume = args;
+  for (const std::string& a : {std::string("--resume"), std::string("--epochs"),
+                               std::to_string(done + 1), std::string("--json")})
+    resume.push_back(a);
+  const Result r = run_wdc(resume);
+  ASSERT_EQ(r.status, 0) << describe(r);
+  const std::string next = "epoch " + std::to_string(done + 1) + "/" + std::to_string(done + 1);
+  EXPECT_NE(r.err.find(next), std::string::npos) << r.err;
+  EXPECT_EQ(parse_stdout(r)["history"].size(), static_cast<size_t>(done + 1)) << r.out;
+  EXPECT_TRUE(fs::exists(file("interrupted.wdcm")));
+}
+
+TEST_F(CliTest, EvalJsonHasTheDocumentedSchema) {
+  const Result r = run_wdc({"eval", "--model", file("model.wdcm"), "--data", file("test.npz"),
+                            "--json", "--threads", "1"});
+  ASSERT_EQ(r.status, 0) << describe(r);
+  const json e = parse_stdout(r);
+  EXPECT_EQ(e["samples"], 24);
+  for (const char* key : {"exact_match", "hamming", "mean_f1", "min_f1"}) {
+    ASSERT_TRUE(e.contains(key)) << key;
+    EXPECT_GE(e[key].get<double>(), 0.0) << key;
+    EXPECT_LE(e[key].get<double>(), 1.0) << key;
+  }
+  ASSERT_EQ(e["labels"].size(), 8u);
+  EXPECT_EQ(e["labels"][0]["name"], "Center");
+  for (const char* key : {"precision", "recall", "f1", "support"})
+    EXPECT_TRUE(e["labels"][0].contains(key)) << key;
+  ASSERT_FALSE(e["types"].empty());
+  int64_t counted = 0;
+  for (const auto& t : e["types"]) {
+    for (const char* key : {"id", "name", "count", "correct", "accuracy"})
+      EXPECT_TRUE(t.contains(key)) << key;
+    counted += t["count"].get<int64_t>();
+  }
+  EXPECT_EQ(counted, 24);
+}
+
+TEST_F(CliTest, EvalTablesForPeople) {
+  const Result r = run_wdc({"eval", "--model", file("model.wdcm"), "--data", file("test.npz")});
+  ASSERT_EQ(r.status, 0) << describe(r);
+  for (const char* text : {"exact match", "mean F1", "precision", "Edge_Ring", "accuracy", "C1"})
+    EXPECT_NE(r.out.find(text), std::string::npos) << text << "\n" << r.out;
+}
+
+TEST_F(CliTest, PredictJsonMatchesTheProbabilitiesAndThresholds) {
+  const Result info = run_wdc({"info", "--model", file("model.wdcm"), "--json"});
+  ASSERT_EQ(info.status, 0) << describe(info);
+  const json model = parse_stdout(info);
+  const auto names = model["labels"].get<std::vector<std::string>>();
+  const auto thresholds = model["thresholds"].get<std::vector<double>>();
+  ASSERT_EQ(names.size(), 8u);
+  ASSERT_EQ(thresholds.size(), 8u);
+
+  const Result r =
+      run_wdc({"predict", "--model", file("model.wdcm"), "--data", file("test.npz"), "--json"});
+  ASSERT_EQ(r.status, 0) << describe(r);
+  const json p = parse_stdout(r);
+  ASSERT_TRUE(p.is_array());
+  ASSERT_EQ(p.size(), 24u);
+  for (size_t i = 0; i < p.size(); ++i) {
+    const json& m = p[i];
+    EXPECT_EQ(m["index"], i);
+    ASSERT_EQ(m["probabilities"].size(), 8u);
+    std::vector<std::string> want;
+    uint8_t vec[8];
+    for (size_t k = 0; k < 8; ++k) {
+      const double prob = m["probabilities"][k].get<double>();
+      EXPECT_GE(prob, 0.0);
+      EXPECT_LE(prob, 1.0);
+      vec[k] = prob >= thresholds[k];
+      if (vec[k]) want.push_back(names[k]);
+    }
+    EXPECT_EQ(m["labels"].get<std::vector<std::string>>(), want) << m.dump();
+    const int type = wdc::data::pattern_type_of(vec);
+    if (type < 0) {
+      EXPECT_TRUE(m["type"]["id"].is_null()) << m.dump();
+      EXPECT_EQ(m["type"]["name"], "unknown");
+    } else {
+      EXPECT_EQ(m["type"]["id"], wdc::data::kPatternTypes[type].id) << m.dump();
+      EXPECT_EQ(m["type"]["name"], wdc::data::kPatternTypes[type].name) << m.dump();
+    }
+  }
+}
+
+TEST_F(CliTest, PredictTableForPeople) {
+  const Result r = run_wdc({"predict", "--model", file("model.wdcm"), "--data", file("test.npz")});
+  ASSERT_EQ(r.status, 0) << describe(r);
+  EXPECT_EQ(count_lines(r.out), 25) << r.out;  // header + 24 maps
+  EXPECT_NE(r.out.find("NF"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("24 maps"), std::string::npos) << r.err;
+
+  const Result limited = run_wdc({"predict", "--model", file("model.wdcm"), "--data",
+                                  file("test.npz"), "--limit", "5", "--json"});
+  ASSERT_EQ(limited.status, 0) << describe(limited);
+  EXPECT_EQ(parse_stdout(limited).size(), 5u);
+}
+
+TEST_F(CliTest, CamWritesAPicturePerLabelSpelling) {
+  for (const std::string label : {"Loc", "loc", "L", "4", "Edge_Ring"}) {
+    const std::string out = file("cam_" + label + ".png");
+    const Result r = run_wdc({"cam", "--model", file("model.wdcm"), "--data", file("test.npz"),
+                              "--index", "3", "--label", label, "--out", out});
+    ASSERT_EQ(r.status, 0) << label << "\n" << describe(r);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(png_size(out), (std::pair<uint32_t, uint32_t>{52 * 8, 52 * 8})) << label;
+  }
+  const Result r =
+      run_wdc({"cam", "--model", file("model.wdcm"), "--data", file("test.npz"), "--index", "0",
+               "--label", "Center", "--out", file("small.png"), "--scale", "2"});
+  ASSERT_EQ(r.status, 0) << describe(r);
+  EXPECT_EQ(png_size(file("small.png")), (std::pair<uint32_t, uint32_t>{104, 104}));
+}
+
+TEST_F(CliTest, InfoForPeopleAndPrograms) {
+  const Result r = run_wdc({"info", "--model", file("model.wdcm")});
+  ASSERT_EQ(r.status, 0) << describe(r);
+  for (const char* text : {"parameters", "blocks", "Scratch", "threshold", "trained"})
+    EXPECT_NE(r.out.find(text), std::string::npos) << text << "\n" << r.out;
+
+  const Result j = run_wdc({"info", "--model", file("model.wdcm"), "--json"});
+  ASSERT_EQ(j.status, 0) << describe(j);
+  const json info = parse_stdout(j);
+  EXPECT_EQ(info["config"]["blocks"].size(), 2u);
+  EXPECT_EQ(info["labels"].size(), 8u);
+}
+
+TEST_F(CliTest, HelpAndVersionGoToStdout) {
+  const Result help = run_wdc({"--help"});
+  EXPECT_EQ(help.status, 0);
+  for (const char* cmd : {"synth", "train", "eval", "predict", "cam", "info"})
+    EXPECT_NE(help.out.find(cmd), std::string::npos) << cmd;
+  const Result sub = run_wdc({"cam", "--help"});
+  EXPECT_EQ(sub.status, 0);
+  EXPECT_NE(sub.out.find("--label"), std::string::npos) << sub.out;
+  const Result version = run_wdc({"--version"});
+  EXPECT_EQ(version.status, 0);
+  EXPECT_FALSE(version.out.empty());
+}
+
+// ---- errors: one line on stderr, nothing on stdout -----------------------------------------
+
+TEST_F(CliTest, MissingFiles) {
+  expect_error({"eval", "--model", file("model.wdcm"), "--data", file("nope.npz")}, 2, "nope.npz");
+  expect_error({"info", "--model", file("nope.wdcm")}, 2, "nope.wdcm");
+  expect_error({"train", "--config", file("nope.json"), "--data", file("train.npz"), "--out",
+                file("x.wdcm")},
+               2, "nope.json");
+}
+
+TEST_F(CliTest, MalformedFiles) {
+  expect_error({"info", "--model", file("not_a_model.wdcm")}, 1, "not_a_model.wdcm");
+  expect_error({"eval", "--model", file("model.wdcm"), "--data", file("not_an_npz.npz")}, 1,
+               "not_an_npz.npz");
+  expect_error({"train", "--config", file("broken.json"), "--data", file("train.npz"), "--out",
+                file("x.wdcm")},
+               1, "broken.json");
+  expect_error({"train", "--config", file("typo.json"), "--data", file("train.npz"), "--out",
+                file("x.wdcm")},
+               1, "netwrok");
+  EXPECT_FALSE(fs::exists(file("x.wdcm")));
+}
+
+TEST_F(CliTest, BadLabelAndIndex) {
+  const std::vector<std::string> base{
+      "cam", "--model", file("model.wdcm"), "--data", file("test.npz"), "--out", file("bad.png")};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  expect_error(with({"--index", "0", "--label", "Foo"}), 1, "unknown label 'Foo'");
+  expect_error(with({"--index", "0", "--label", "8"}), 1, "out of range");
+  expect_error(with({"--index", "24", "--label", "Loc"}), 1, "--index 24 is out of range");
+  expect_error(with({"--index", "-1", "--label", "Loc"}), 1, "out of range");
+  expect_error(with({"--index", "x", "--label", "Loc"}), 2, "--index");
+  EXPECT_FALSE(fs::exists(file("bad.png")));
+  expect_error({"cam", "--model", file("model.wdcm"), "--data", file("test.npz"), "--index", "0",
+                "--label", "Loc", "--out", file("no/such/dir/cam.png")},
+               1, "no/such/dir/cam.png");
+}
+
+TEST_F(CliTest, BadCommandLines) {
+  expect_error({}, 2, "a command is required");
+  expect_error({"frobnicate"}, 2, "frobnicate");
+  expect_error({"eval", "--model", file("model.wdcm"), "--data", file("test.npz"), "--bogus"}, 2,
+               "--bogus");
+  expect_error({"eval", "--model", file("model.wdcm")}, 2, "--data");
+  expect_error({"synth", "--out", file("z.npz"), "--count", "0"}, 2, "--count");
+  expect_error({"--threads", "-1", "info", "--model", file("model.wdcm")}, 2, "--threads");
+  expect_error({"train", "--data", file("train.npz"), "--out", file("fresh.wdcm"), "--resume"}, 1,
+               "fresh.wdcm.ckpt");
+  expect_error({"train", "--data", file("train.npz"), "--out", file("no/such/dir/m.wdcm")}, 1,
+               "no/such/dir");
+}
