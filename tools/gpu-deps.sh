@@ -16,6 +16,7 @@
 #               LD_LIBRARY_PATH by gpu-check.sh only when the machine lacks them
 #   lib/pkgconfig/ libzip.pc spng.pc zlib.pc, relocatable (${pcfiledir})
 #   share/cmake/nlohmann_json/  the package's CMake config (finds ../../../include)
+#   include/CLI/, share/cmake/CLI11/  CLI11 (libcli11-dev, header-only) for the wdc command
 #   lib/cmake/GTest/GTestConfig.cmake  written here: GTest::gtest, gtest_main, gmock, gmock_main
 #               as imported static libraries of lib/ (Debian's own config hard-codes /usr)
 #   bin/pkg-config  Debian's pkgconf + lib/pkgconf/libpkgconf.so.3 behind a wrapper: CMakeLists
@@ -46,6 +47,11 @@ cp -r /usr/include/nlohmann /usr/include/gtest /usr/include/gmock "$DEST/include
 cp /usr/include/zip.h /usr/include/zipconf.h /usr/include/spng.h /usr/include/zlib.h \
    /usr/include/zconf.h "$DEST/include/"
 cp -r /usr/share/cmake/nlohmann_json "$DEST/share/cmake/"
+# CLI11 (header-only; its CMake config is relocatable) for the wdc command, which
+# tools/gpu-train.sh uses.
+need /usr/include/CLI/CLI.hpp libcli11-dev
+cp -r /usr/include/CLI "$DEST/include/"
+cp -r /usr/share/cmake/CLI11 "$DEST/share/cmake/"
 
 # Shared libraries: the SONAME file for the loader, the plain .so for the linker (copies).
 copy_so() {  # copy_so SONAME-path linker-name

@@ -18,6 +18,7 @@
 #include "nn/wafer_net.h"
 #include "train/inference.h"
 #include "train/metrics.h"
+#include "train/thresholds.h"
 #include "train/trainer.h"
 #include "wdc_version.h"
 
@@ -249,7 +250,15 @@ std::string Classifier::train(const std::string& train_json, const ProgressFn& p
   }
   const train::TrainOutcome outcome =
       train::fit(state_->net, train_set, val_set, options, progress, state_->device);
+  // The old thresholds belonged to the old weights.
+  state_->thresholds.assign(num_labels(), 0.5f);
+  if (options.tune_thresholds && val_set.count > 0)
+    state_->thresholds = train::tune_thresholds(
+        train::predict_probabilities(state_->net, val_set.maps.data(), val_set.count, h, w,
+                                     state_->device),
+        val_set.labels, num_labels());
   json report = json::parse(train::to_json(outcome));
+  report["thresholds"] = state_->thresholds;
   state_->training = {{"options", json::parse(train::to_json(options))},
                       {"history", report["history"]},
                       {"best_epoch", outcome.best_epoch},

@@ -9,7 +9,8 @@
 //   schedule "constant" | "cosine" (per step, to 0 at the end), warmup_epochs 0,
 //   augment false (random rotations by 90 degrees and flips: they keep every label),
 //   seed 0, threads 0 (= all cores), checkpoint "" (path written after every epoch),
-//   resume false (continue from the checkpoint), pos_weight 1 (BCE weight of positive labels)
+//   resume false (continue from the checkpoint), pos_weight 1 (BCE weight of positive labels),
+//   tune_thresholds false (choose per-label decision thresholds on the validation maps)
 #pragma once
 
 #include <cstdint>
@@ -36,6 +37,7 @@ struct TrainOptions {
   std::string checkpoint;
   bool resume = false;
   double pos_weight = 1.0;
+  bool tune_thresholds = false;
 };
 
 // Throws wdc::Error(kConfig) naming the bad key; unknown keys are errors.

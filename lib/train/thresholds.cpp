@@ -1,0 +1,57 @@
+#include "train/thresholds.h"
+
+#include <cmath>
+
+#include "model/error.h"
+
+namespace wdc::train {
+
+std::vector<float> tune_thresholds(const std::vector<float>& p, const std::vector<uint8_t>& truth,
+                                   int64_t labels) {
+  if (labels < 1 || p.size() != truth.size() || p.size() % labels != 0)
+    fail(ErrorCode::kInvalidArgument, "tune_thresholds: predictions and truth disagree in size");
+  const int64_t samples = static_cast<int64_t>(p.size()) / labels;
+  std::vector<float> thresholds(labels, 0.5f);
+  // wrong[s]: labels of sample s currently predicted wrongly.
+  std::vector<int> wrong(samples, 0);
+  for (int64_t s = 0; s < samples; ++s)
+    for (int64_t l = 0; l < labels; ++l)
+      wrong[s] += (p[s * labels + l] >= 0.5f) != (truth[s * labels + l] != 0);
+
+  constexpr int kSweeps = 3;
+  for (int sweep = 0; sweep < kSweeps; ++sweep) {
+    bool changed = false;
+    for (int64_t l = 0; l < labels; ++l) {
+      float best = thresholds[l];
+      int64_t best_hits = -1;
+      for (int step = 1; step <= 19; ++step) {
+        const float t = 0.05f * step;
+        int64_t hits = 0;
+        for (int64_t s = 0; s < samples; ++s) {
+          const bool truth_l = truth[s * labels + l] != 0;
+          const bool before = (p[s * labels + l] >= thresholds[l]) != truth_l;
+          const bool after = (p[s * labels + l] >= t) != truth_l;
+          hits += wrong[s] - before + after == 0;
+        }
+        const bool nearer = std::fabs(t - 0.5f) < std::fabs(best - 0.5f);
+        if (hits > best_hits || (hits == best_hits && nearer)) {
+          best_hits = hits;
+          best = t;
+        }
+      }
+      if (best != thresholds[l]) {
+        for (int64_t s = 0; s < samples; ++s) {
+          const bool truth_l = truth[s * labels + l] != 0;
+          wrong[s] += ((p[s * labels + l] >= best) != truth_l) -
+                      ((p[s * labels + l] >= thresholds[l]) != truth_l);
+        }
+        thresholds[l] = best;
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  return thresholds;
+}
+
+}  // namespace wdc::train

@@ -1,0 +1,16 @@
+// Per-label decision thresholds chosen on validation predictions.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace wdc::train {
+
+// Coordinate ascent on exact-match accuracy: each label in turn takes the threshold from
+// {0.05, 0.10, ..., 0.95} that maximises the exact match of all labels given the others'
+// current thresholds (ties go to the value nearest 0.5, so thresholds move only when it pays);
+// a few sweeps over the labels. probabilities/truth: samples x labels, row-major.
+std::vector<float> tune_thresholds(const std::vector<float>& probabilities,
+                                   const std::vector<uint8_t>& truth, int64_t labels);
+
+}  // namespace wdc::train
