@@ -13,4 +13,6 @@ if command -v nvcc >/dev/null 2>&1 || [ -x /usr/local/cuda/bin/nvcc ]; then
 fi
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "${cuda[@]}" ${WDC_CMAKE_ARGS:-}
 cmake --build "$build" -j"$(nproc)"
-ctest --test-dir "$build" --output-on-failure -j"$(nproc)"
+# One test at a time: the suites use every core through LibTorch's OpenMP pool, and two of them
+# side by side oversubscribe the cores, where OpenMP's spinning threads slow both many-fold.
+ctest --test-dir "$build" --output-on-failure

@@ -79,6 +79,7 @@ DeformConv2dGeometry check_deform_conv2d_args(const at::Tensor& input, const at:
   g.dilation_h = o.dilation[0];
   g.dilation_w = o.dilation[1];
   g.offset_groups = o.offset_groups;
+  g.groups = o.groups;
   g.use_mask = mask.defined();
   const int64_t out_channels = weight.size(0);
 

@@ -2,12 +2,17 @@
 // (deform_conv2d.cpp) does the validation and the GEMMs; a device only moves data between
 // the input and a column buffer.
 //
-// Column buffer layout: [images, C * kh * kw, Ho * Wo], row = channel * taps + tap. For one image
-// it is the [C*k*k, Ho, Wo] tensor a 1x1 convolution (or a GEMM with the weight viewed as
-// [O, C*k*k]) turns into the output.
-//
-// Every function works on images [batch_begin, batch_begin + batch_count) of the full-batch
-// input/offset/mask tensors, which must be contiguous and of one floating dtype.
+// Two layouts, one per kind of device (see uses_channels_last()):
+// - planar (CUDA): input [N, C, H, W]; columns [images, K, Ho, Wo] with K index
+//   channel * taps + tap;
+// - channels-last (CPU): input and grad_input [N, H, W, C]; columns [images, Ho, Wo, K] with K
+//   index (weight group * taps + tap) * C/groups + channel within the group, so that every
+//   sample reads and writes whole channel vectors.
+// Either way the columns are the input of a grouped 1x1 convolution whose weight is the op's
+// weight reordered to match K; it turns them into the output.
+// offset and mask are always [N, ..., Ho, Wo]. Every function works on images
+// [batch_begin, batch_begin + batch_count) of the full-batch tensors, which must be contiguous
+// in their layout and of one floating dtype.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -15,6 +20,9 @@
 #include "ops/deform_conv2d_geometry.h"
 
 namespace wdc::ops {
+
+// The CPU kernels work channels-last, the CUDA kernels planar.
+inline bool uses_channels_last(const at::Tensor& input) { return !input.is_cuda(); }
 
 #define WDC_DEFORM_CONV2D_DEVICE_KERNELS                                                         \
   /* columns[b - begin] = bilinear samples of input at base grid + offset, times mask */         \

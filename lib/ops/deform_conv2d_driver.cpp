@@ -25,9 +25,35 @@ int64_t images_per_block(const DeformConv2dGeometry& g, const at::Tensor& input)
                              std::max<int64_t>(g.batch, 1));
 }
 
-// The weight [O, C/groups, kh, kw] as the weight of a grouped 1x1 convolution over columns.
-at::Tensor weight_as_1x1(const at::Tensor& weight) {
-  return weight.reshape({weight.size(0), weight.size(1) * weight.size(2) * weight.size(3), 1, 1});
+// The weight [O, C/groups, kh, kw] as the weight of a grouped 1x1 convolution over columns,
+// its input channels in the order of the columns' K (see deform_conv2d_device.h).
+at::Tensor weight_as_1x1(const at::Tensor& weight, bool channels_last) {
+  const int64_t k = weight.size(1) * weight.size(2) * weight.size(3);
+  const at::Tensor ordered = channels_last ? weight.permute({0, 2, 3, 1}) : weight;
+  return ordered.reshape({weight.size(0), k, 1, 1});
+}
+
+// The 1x1 convolution's weight gradient back in the op's weight layout.
+at::Tensor weight_from_1x1(const at::Tensor& grad_1x1, const at::Tensor& weight,
+                           bool channels_last) {
+  if (!channels_last) return grad_1x1.view_as(weight);
+  return grad_1x1.view({weight.size(0), weight.size(2), weight.size(3), weight.size(1)})
+      .permute({0, 3, 1, 2});
+}
+
+// A column buffer for `count` images, as the 1x1 convolution's [count, K, Ho, Wo] input; in
+// channels-last memory when the device kernels want it so.
+at::Tensor new_columns(const DeformConv2dGeometry& g, int64_t count, const at::Tensor& like,
+                       bool channels_last) {
+  if (!channels_last)
+    return at::empty({count, g.column_rows(), g.out_h, g.out_w}, like.options());
+  return at::empty({count, g.out_h, g.out_w, g.column_rows()}, like.options())
+      .permute({0, 3, 1, 2});
+}
+
+// The memory of a [count, K, Ho, Wo] tensor in the kernels' layout, contiguous.
+at::Tensor as_kernel_layout(const at::Tensor& t, bool channels_last) {
+  return channels_last ? t.permute({0, 2, 3, 1}).contiguous() : t.contiguous();
 }
 
 void im2col(const at::Tensor& input, const at::Tensor& offset, const at::Tensor& mask,
@@ -95,12 +121,14 @@ at::Tensor deform_conv2d_forward_impl(const at::Tensor& input_, const at::Tensor
   at::Tensor output = at::empty({g.batch, out_channels, g.out_h, g.out_w}, t.input.options());
   if (g.batch == 0) return output;
 
-  const at::Tensor weight_1x1 = weight_as_1x1(t.weight);
+  const bool channels_last = uses_channels_last(t.input);
+  const at::Tensor input = as_kernel_layout(t.input, channels_last);
+  const at::Tensor weight_1x1 = weight_as_1x1(t.weight, channels_last);
   const int64_t block = images_per_block(g, t.input);
   for (int64_t begin = 0; begin < g.batch; begin += block) {
     const int64_t count = std::min(block, g.batch - begin);
-    at::Tensor columns = at::empty({count, g.column_rows(), g.out_h, g.out_w}, t.input.options());
-    im2col(t.input, t.offset, t.mask, g, begin, count, columns);
+    at::Tensor columns = new_columns(g, count, t.input, channels_last);
+    im2col(input, t.offset, t.mask, g, begin, count, columns);
     at::Tensor out = at::conv2d(columns, weight_1x1, t.bias, at::IntArrayRef{1, 1},
                                  at::IntArrayRef{0, 0}, at::IntArrayRef{1, 1}, options.groups);
     if (count == g.batch) {
@@ -131,16 +159,17 @@ DeformConv2dGrads deform_conv2d_backward_impl(const at::Tensor& grad_output_,
               "deform_conv2d_backward: grad_output must have input's dtype and device");
   const at::Tensor grad_output = grad_output_.contiguous();
 
+  const bool channels_last = uses_channels_last(t.input);
+  const at::Tensor input = as_kernel_layout(t.input, channels_last);
   DeformConv2dGrads grads;
-  grads.input = at::zeros_like(t.input);
+  // In the kernels' layout: [N, H, W, C] channels-last, else [N, C, H, W].
+  at::Tensor grad_input = at::zeros_like(input);
   grads.offset = at::empty_like(t.offset);
   grads.weight = at::zeros_like(t.weight);
   if (t.bias.defined()) grads.bias = grad_output.sum({0, 2, 3});
   if (t.mask.defined()) grads.mask = at::empty_like(t.mask);
-  if (g.batch == 0) return grads;
 
-  const at::Tensor weight_1x1 = weight_as_1x1(t.weight);
-  at::Tensor grad_weight_1x1 = grads.weight.view_as(weight_1x1);
+  const at::Tensor weight_1x1 = weight_as_1x1(t.weight, channels_last);
   const int64_t block = images_per_block(g, t.input);
   for (int64_t begin = 0; begin < g.batch; begin += block) {
     const int64_t count = std::min(block, g.batch - begin);
@@ -148,18 +177,19 @@ DeformConv2dGrads deform_conv2d_backward_impl(const at::Tensor& grad_output_,
     if (kept_columns.defined() && count == g.batch) {
       columns = kept_columns;
     } else {
-      columns = at::empty({count, g.column_rows(), g.out_h, g.out_w}, t.input.options());
-      im2col(t.input, t.offset, t.mask, g, begin, count, columns);
+      columns = new_columns(g, count, t.input, channels_last);
+      im2col(input, t.offset, t.mask, g, begin, count, columns);
     }
     auto [grad_columns, grad_w, unused_grad_bias] = at::convolution_backward(
         grad_output.narrow(0, begin, count), columns, weight_1x1, c10::nullopt, {1, 1}, {0, 0},
         {1, 1}, false, {0, 0}, options.groups, {true, true, false});
-    grad_weight_1x1.add_(grad_w);
-    grad_columns = grad_columns.contiguous();
-    col2im(grad_columns, t.offset, t.mask, g, begin, count, grads.input);
-    col2im_coord(grad_columns, t.input, t.offset, t.mask, g, begin, count, grads.offset,
+    grads.weight.add_(weight_from_1x1(grad_w, t.weight, channels_last));
+    grad_columns = as_kernel_layout(grad_columns, channels_last);
+    col2im(grad_columns, t.offset, t.mask, g, begin, count, grad_input);
+    col2im_coord(grad_columns, input, t.offset, t.mask, g, begin, count, grads.offset,
                  grads.mask);
   }
+  grads.input = channels_last ? grad_input.permute({0, 3, 1, 2}) : grad_input;
   return grads;
 }
 

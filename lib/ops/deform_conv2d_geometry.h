@@ -22,6 +22,7 @@ struct DeformConv2dGeometry {
   int64_t dilation_h = 1;
   int64_t dilation_w = 1;
   int64_t offset_groups = 1;   // G: channels C/G share one offset (and mask) field
+  int64_t groups = 1;          // weight groups, as in conv2d (orders the channels-last columns)
   int64_t out_h = 0;           // Ho
   int64_t out_w = 0;           // Wo
   bool use_mask = false;       // DCNv2 modulation present

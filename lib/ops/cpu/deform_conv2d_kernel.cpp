@@ -1,107 +1,178 @@
-// CPU sampling kernels of deform_conv2d (see ops/deform_conv2d_device.h for the contract).
+// CPU sampling kernels of deform_conv2d (see ops/deform_conv2d_device.h for the contract), in the
+// channels-last layout: input [N, H, W, C], columns [images, Ho, Wo, K].
 //
-// The bilinear sampling point of one (image, offset group, tap, output pixel) is the same for
-// every channel of the group, so each kernel first builds a table of the four corner indices and
-// weights of every output pixel for one (image, group, tap) row, then sweeps the group's channels
-// with it, branch-free: corners outside the map get weight 0 and a safe index 0.
-// Work is split across threads by rows (im2col, col2im_coord) or by input planes (col2im), so
-// every thread writes memory no other thread touches: no atomics, no locks.
+// For one (image, output pixel, tap, offset group) the four bilinear corners and weights are
+// computed once; every channel of the group then reads the four corners' channel vectors, which
+// are contiguous in channels-last memory. The channel loops are simple streams the compiler
+// vectorises, and the file is built for AVX-512, AVX2 and baseline x86-64 with run-time choice
+// (target_clones), so no -march flag or environment variable is needed for the fast path.
+// Threads split the work so that each writes memory no other thread touches: output rows for
+// im2col and the offset gradient, (image, channel range) for the input gradient's scatter.
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
 #include <ATen/core/Tensor.h>
 
+#include <algorithm>
 #include <cmath>
-#include <vector>
 
 #include "ops/deform_conv2d_device.h"
 
 namespace wdc::ops::cpu {
 namespace {
 
-// Four bilinear corners of one sample. Indices are within one H×W plane (the driver checks that
-// H·W fits in 32 bits); weights already include the validity of each corner and the mask.
-template <typename T>
-struct BilinearSample {
-  int32_t index[4];
-  T weight[4];
-};
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define WDC_SIMD_CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+#else
+#define WDC_SIMD_CLONES
+#endif
 
-// Fractional sampling position of tap (i, j) at output pixel (y, x), before the learned offset.
-struct TapOrigin {
-  int64_t i, j;
-};
-
-// Builds the sampling table of row (image b, offset group g, tap) into `table` (Ho·Wo entries).
-// `scale` multiplies the weights: the mask, or 1.
-template <typename T>
-void build_row_table(const DeformConv2dGeometry& geo, const T* offset, const T* mask, int64_t b,
-                     int64_t g, int64_t tap, BilinearSample<T>* table) {
-  const int64_t taps = geo.taps(), pixels = geo.out_pixels();
-  const int64_t i = tap / geo.kernel_w, j = tap % geo.kernel_w;
-  const T* off_y = offset + ((b * geo.offset_groups + g) * 2 * taps + 2 * tap) * pixels;
-  const T* off_x = off_y + pixels;
-  const T* mask_row = mask ? mask + ((b * geo.offset_groups + g) * taps + tap) * pixels : nullptr;
-  const int64_t H = geo.height, W = geo.width;
-  for (int64_t oy = 0, p = 0; oy < geo.out_h; ++oy) {
-    const T base_y = static_cast<T>(oy * geo.stride_h - geo.pad_h + i * geo.dilation_h);
-    for (int64_t ox = 0; ox < geo.out_w; ++ox, ++p) {
-      const T base_x = static_cast<T>(ox * geo.stride_w - geo.pad_w + j * geo.dilation_w);
-      const T y = base_y + off_y[p];
-      const T x = base_x + off_x[p];
-      BilinearSample<T>& s = table[p];
-      // Outside (-1, H) x (-1, W) no corner contributes: torchvision's rule, kept for parity.
-      if (!(y > T(-1) && y < T(H) && x > T(-1) && x < T(W))) {
-        for (int c = 0; c < 4; ++c) { s.index[c] = 0; s.weight[c] = T(0); }
-        continue;
-      }
-      const T fy = std::floor(y), fx = std::floor(x);
-      const int64_t y0 = static_cast<int64_t>(fy), x0 = static_cast<int64_t>(fx);
-      const T ly = y - fy, lx = x - fx;
-      const T m = mask_row ? mask_row[p] : T(1);
-      const T w[4] = {(1 - ly) * (1 - lx) * m, (1 - ly) * lx * m, ly * (1 - lx) * m, ly * lx * m};
-      const int64_t cy[4] = {y0, y0, y0 + 1, y0 + 1};
-      const int64_t cx[4] = {x0, x0 + 1, x0, x0 + 1};
-      for (int c = 0; c < 4; ++c) {
-        const bool inside = cy[c] >= 0 && cy[c] < H && cx[c] >= 0 && cx[c] < W;
-        s.index[c] = inside ? static_cast<int32_t>(cy[c] * W + cx[c]) : 0;
-        s.weight[c] = inside ? w[c] : T(0);
-      }
-    }
+// The channel loops, once per element type (target_clones does not apply to templates).
+#define WDC_DEFINE_CHANNEL_LOOPS(T)                                                              \
+  WDC_SIMD_CLONES void gather4(T* dst, const T* s0, const T* s1, const T* s2, const T* s3,      \
+                               T w0, T w1, T w2, T w3, int64_t n) {                              \
+    for (int64_t i = 0; i < n; ++i) dst[i] = w0 * s0[i] + w1 * s1[i] + w2 * s2[i] + w3 * s3[i]; \
+  }                                                                                              \
+  WDC_SIMD_CLONES void axpy(T* dst, const T* src, T w, int64_t n) {                              \
+    for (int64_t i = 0; i < n; ++i) dst[i] += w * src[i];                                        \
+  }                                                                                              \
+  /* Σ_i g[i]·(a·v[i]) for three weight sets a = dy, dx, value over the four corners v */       \
+  WDC_SIMD_CLONES void corner_dots(const T* g, const T* s0, const T* s1, const T* s2,           \
+                                   const T* s3, const T* dy, const T* dx, const T* value,        \
+                                   int64_t n, T* out) {                                          \
+    T ay = 0, ax = 0, av = 0;                                                                    \
+    _Pragma("omp simd reduction(+ : ay, ax, av)") for (int64_t i = 0; i < n; ++i) {             \
+      const T v0 = s0[i], v1 = s1[i], v2 = s2[i], v3 = s3[i];                                    \
+      ay += g[i] * (dy[0] * v0 + dy[1] * v1 + dy[2] * v2 + dy[3] * v3);                          \
+      ax += g[i] * (dx[0] * v0 + dx[1] * v1 + dx[2] * v2 + dx[3] * v3);                          \
+      av += g[i] * (value[0] * v0 + value[1] * v1 + value[2] * v2 + value[3] * v3);              \
+    }                                                                                            \
+    out[0] += ay;                                                                                \
+    out[1] += ax;                                                                                \
+    out[2] += av;                                                                                \
   }
+WDC_DEFINE_CHANNEL_LOOPS(float)
+WDC_DEFINE_CHANNEL_LOOPS(double)
+#undef WDC_DEFINE_CHANNEL_LOOPS
+
+// One bilinear sample: four corner pixel indices (y·W + x; 0 with weight 0 for a corner off the
+// map) and, for the forward pass, their weights; for the offset gradient also the weights'
+// derivatives along y and x.
+template <typename T>
+struct Sample {
+  int64_t index[4];
+  T weight[4];  // bilinear weights (not masked)
+  T dy[4], dx[4];
+  bool inside;  // the point is within (-1, H) x (-1, W): the sample can be non-zero
+};
+
+// `derivative_at_minus_one`: the offset gradient is taken from the inside at exactly y == -1 or
+// x == -1, as torchvision does (zero offsets with padding put taps exactly there, and a freshly
+// initialised DCN must get a gradient that moves them); the sample itself is 0 there.
+template <typename T>
+Sample<T> sample_at(T y, T x, int64_t H, int64_t W, bool derivative_at_minus_one) {
+  Sample<T> s;
+  const bool lower_ok = derivative_at_minus_one ? (y >= T(-1) && x >= T(-1))
+                                                : (y > T(-1) && x > T(-1));
+  s.inside = lower_ok && y < T(H) && x < T(W);
+  if (!s.inside) {
+    for (int c = 0; c < 4; ++c) {
+      s.index[c] = 0;
+      s.weight[c] = s.dy[c] = s.dx[c] = T(0);
+    }
+    return s;
+  }
+  const T fy = std::floor(y), fx = std::floor(x);
+  const int64_t y0 = static_cast<int64_t>(fy), x0 = static_cast<int64_t>(fx);
+  const T ly = y - fy, lx = x - fx;
+  const T weight[4] = {(1 - ly) * (1 - lx), (1 - ly) * lx, ly * (1 - lx), ly * lx};
+  const T dy[4] = {-(1 - lx), -lx, 1 - lx, lx};
+  const T dx[4] = {-(1 - ly), 1 - ly, -ly, ly};
+  const int64_t cy[4] = {y0, y0, y0 + 1, y0 + 1};
+  const int64_t cx[4] = {x0, x0 + 1, x0, x0 + 1};
+  for (int c = 0; c < 4; ++c) {
+    const bool on_map = cy[c] >= 0 && cy[c] < H && cx[c] >= 0 && cx[c] < W;
+    s.index[c] = on_map ? cy[c] * W + cx[c] : 0;
+    s.weight[c] = on_map ? weight[c] : T(0);
+    s.dy[c] = on_map ? dy[c] : T(0);
+    s.dx[c] = on_map ? dx[c] : T(0);
+  }
+  return s;
 }
+
+// Where things are, for one image of the block.
+template <typename T>
+struct Layout {
+  const DeformConv2dGeometry& g;
+  int64_t taps, pixels, C, cpg /* per offset group */, cg /* per weight group */, K;
+
+  explicit Layout(const DeformConv2dGeometry& geo)
+      : g(geo),
+        taps(geo.taps()),
+        pixels(geo.out_pixels()),
+        C(geo.in_channels),
+        cpg(geo.channels_per_offset_group()),
+        cg(geo.in_channels / geo.groups),
+        K(geo.column_rows()) {}
+
+  // Column of (channel c, tap) within one pixel's K values: weight group, tap, channel in group.
+  int64_t column(int64_t c, int64_t tap) const {
+    const int64_t wg = c / cg;
+    return (wg * taps + tap) * cg + (c - wg * cg);
+  }
+  // End of the run of channels from c that stays in one weight group and below `end`.
+  int64_t run_end(int64_t c, int64_t end) const { return std::min(end, (c / cg + 1) * cg); }
+
+  T y_of(int64_t oy, int64_t tap, const T* off, int64_t b, int64_t og, int64_t p) const {
+    const int64_t i = tap / g.kernel_w;
+    return static_cast<T>(oy * g.stride_h - g.pad_h + i * g.dilation_h) +
+           off[((b * g.offset_groups + og) * 2 * taps + 2 * tap) * pixels + p];
+  }
+  T x_of(int64_t ox, int64_t tap, const T* off, int64_t b, int64_t og, int64_t p) const {
+    const int64_t j = tap % g.kernel_w;
+    return static_cast<T>(ox * g.stride_w - g.pad_w + j * g.dilation_w) +
+           off[((b * g.offset_groups + og) * 2 * taps + 2 * tap + 1) * pixels + p];
+  }
+  T mask_of(const T* mask, int64_t tap, int64_t b, int64_t og, int64_t p) const {
+    return mask ? mask[((b * g.offset_groups + og) * taps + tap) * pixels + p] : T(1);
+  }
+};
 
 template <typename T>
-const T* optional_data(const at::Tensor& t) {
-  return t.defined() && t.numel() > 0 ? t.data_ptr<T>() : nullptr;
+const T* mask_data(const at::Tensor& mask, const DeformConv2dGeometry& g) {
+  return g.use_mask && mask.defined() && mask.numel() > 0 ? mask.data_ptr<T>() : nullptr;
 }
-
-// Grain sizes: a row or a plane is already thousands of multiply-adds.
-constexpr int64_t kRowGrain = 1;
 
 template <typename T>
 void im2col(const at::Tensor& input, const at::Tensor& offset, const at::Tensor& mask,
-            const DeformConv2dGeometry& geo, int64_t begin, int64_t count, at::Tensor& columns) {
+            const DeformConv2dGeometry& g, int64_t begin, int64_t count, at::Tensor& columns) {
+  const Layout<T> L(g);
   const T* in = input.data_ptr<T>();
   const T* off = offset.data_ptr<T>();
-  const T* msk = geo.use_mask ? optional_data<T>(mask) : nullptr;
+  const T* msk = mask_data<T>(mask, g);
   T* cols = columns.data_ptr<T>();
-  const int64_t G = geo.offset_groups, taps = geo.taps(), pixels = geo.out_pixels();
-  const int64_t cpg = geo.channels_per_offset_group(), plane = geo.height * geo.width;
-  const int64_t rows = count * G * taps;
-  at::parallel_for(0, rows, kRowGrain, [&](int64_t first, int64_t last) {
-    std::vector<BilinearSample<T>> table(pixels);
-    for (int64_t r = first; r < last; ++r) {
-      const int64_t tap = r % taps, g = (r / taps) % G, local_b = r / (taps * G);
-      const int64_t b = begin + local_b;
-      build_row_table(geo, off, msk, b, g, tap, table.data());
-      for (int64_t c = g * cpg; c < (g + 1) * cpg; ++c) {
-        const T* src = in + (b * geo.in_channels + c) * plane;
-        T* dst = cols + ((local_b * geo.in_channels + c) * taps + tap) * pixels;
-        for (int64_t p = 0; p < pixels; ++p) {
-          const BilinearSample<T>& s = table[p];
-          dst[p] = s.weight[0] * src[s.index[0]] + s.weight[1] * src[s.index[1]] +
-                   s.weight[2] * src[s.index[2]] + s.weight[3] * src[s.index[3]];
-        }
+  const int64_t plane = g.height * g.width;
+  at::parallel_for(0, count * g.out_h, 1, [&](int64_t first, int64_t last) {
+    for (int64_t row = first; row < last; ++row) {
+      const int64_t local_b = row / g.out_h, oy = row % g.out_h, b = begin + local_b;
+      const T* in_b = in + b * plane * L.C;
+      for (int64_t ox = 0; ox < g.out_w; ++ox) {
+        const int64_t p = oy * g.out_w + ox;
+        T* col = cols + (local_b * L.pixels + p) * L.K;
+        for (int64_t tap = 0; tap < L.taps; ++tap)
+          for (int64_t og = 0; og < g.offset_groups; ++og) {
+            const Sample<T> s = sample_at(L.y_of(oy, tap, off, b, og, p),
+                                          L.x_of(ox, tap, off, b, og, p), g.height, g.width, false);
+            const T m = L.mask_of(msk, tap, b, og, p);
+            const int64_t end = (og + 1) * L.cpg;
+            for (int64_t c = og * L.cpg; c < end;) {
+              const int64_t stop = L.run_end(c, end);
+              gather4(col + L.column(c, tap), in_b + s.index[0] * L.C + c,
+                      in_b + s.index[1] * L.C + c, in_b + s.index[2] * L.C + c,
+                      in_b + s.index[3] * L.C + c, s.weight[0] * m, s.weight[1] * m,
+                      s.weight[2] * m, s.weight[3] * m, stop - c);
+              c = stop;
+            }
+          }
       }
     }
   });
@@ -109,140 +180,88 @@ void im2col(const at::Tensor& input, const at::Tensor& offset, const at::Tensor&
 
 template <typename T>
 void col2im(const at::Tensor& columns, const at::Tensor& offset, const at::Tensor& mask,
-            const DeformConv2dGeometry& geo, int64_t begin, int64_t count, at::Tensor& grad_input) {
+            const DeformConv2dGeometry& g, int64_t begin, int64_t count, at::Tensor& grad_input) {
+  const Layout<T> L(g);
   const T* cols = columns.data_ptr<T>();
   const T* off = offset.data_ptr<T>();
-  const T* msk = geo.use_mask ? optional_data<T>(mask) : nullptr;
+  const T* msk = mask_data<T>(mask, g);
   T* grad = grad_input.data_ptr<T>();
-  const int64_t C = geo.in_channels, G = geo.offset_groups, taps = geo.taps();
-  const int64_t pixels = geo.out_pixels(), cpg = geo.channels_per_offset_group();
-  const int64_t plane = geo.height * geo.width;
-  // All tables of the block at once (a few MB at most): each plane reuses its group's tables.
-  std::vector<BilinearSample<T>> tables(count * G * taps * pixels);
-  at::parallel_for(0, count * G * taps, kRowGrain, [&](int64_t first, int64_t last) {
-    for (int64_t r = first; r < last; ++r) {
-      const int64_t tap = r % taps, g = (r / taps) % G, local_b = r / (taps * G);
-      build_row_table(geo, off, msk, begin + local_b, g, tap, tables.data() + r * pixels);
-    }
-  });
-  // One thread per input plane: scatters into a plane never collide across threads.
-  at::parallel_for(0, count * C, kRowGrain, [&](int64_t first, int64_t last) {
-    for (int64_t bc = first; bc < last; ++bc) {
-      const int64_t local_b = bc / C, c = bc % C, g = c / cpg;
-      T* dst = grad + ((begin + local_b) * C + c) * plane;
-      for (int64_t tap = 0; tap < taps; ++tap) {
-        const BilinearSample<T>* table = tables.data() + ((local_b * G + g) * taps + tap) * pixels;
-        const T* src = cols + ((local_b * C + c) * taps + tap) * pixels;
-        for (int64_t p = 0; p < pixels; ++p) {
-          const BilinearSample<T>& s = table[p];
-          const T v = src[p];
-          dst[s.index[0]] += s.weight[0] * v;
-          dst[s.index[1]] += s.weight[1] * v;
-          dst[s.index[2]] += s.weight[2] * v;
-          dst[s.index[3]] += s.weight[3] * v;
-        }
+  const int64_t plane = g.height * g.width;
+  // Scatters from different pixels of one image meet, so a thread owns an (image, channel
+  // range): enough ranges per image to keep every thread busy on a block of one image.
+  const int64_t ranges = std::max<int64_t>(
+      1, std::min<int64_t>(L.C, (2 * at::get_num_threads() + count - 1) / count));
+  const int64_t width = (L.C + ranges - 1) / ranges;
+  at::parallel_for(0, count * ranges, 1, [&](int64_t first, int64_t last) {
+    for (int64_t task = first; task < last; ++task) {
+      const int64_t local_b = task / ranges, b = begin + local_b;
+      const int64_t c_lo = (task % ranges) * width, c_hi = std::min(L.C, c_lo + width);
+      if (c_lo >= c_hi) continue;
+      T* grad_b = grad + b * plane * L.C;
+      for (int64_t p = 0; p < L.pixels; ++p) {
+        const int64_t oy = p / g.out_w, ox = p % g.out_w;
+        const T* col = cols + (local_b * L.pixels + p) * L.K;
+        for (int64_t tap = 0; tap < L.taps; ++tap)
+          for (int64_t og = c_lo / L.cpg; og <= (c_hi - 1) / L.cpg; ++og) {
+            const Sample<T> s = sample_at(L.y_of(oy, tap, off, b, og, p),
+                                          L.x_of(ox, tap, off, b, og, p), g.height, g.width, false);
+            if (!s.inside) continue;
+            const T m = L.mask_of(msk, tap, b, og, p);
+            const int64_t end = std::min(c_hi, (og + 1) * L.cpg);
+            for (int64_t c = std::max(c_lo, og * L.cpg); c < end;) {
+              const int64_t stop = L.run_end(c, end);
+              const T* src = col + L.column(c, tap);
+              for (int k = 0; k < 4; ++k)
+                if (s.weight[k] != T(0))
+                  axpy(grad_b + s.index[k] * L.C + c, src, s.weight[k] * m, stop - c);
+              c = stop;
+            }
+          }
       }
     }
   });
-}
-
-// d(sample)/d(y) and d(sample)/d(x) of one output pixel expressed through its corners: with
-// v_k the corner values (0 outside), dy = Σ_k v_k·dy_k, dx = Σ_k v_k·dx_k. `value` weights
-// give the sample itself (for the mask's gradient).
-template <typename T>
-struct SampleDerivative {
-  int32_t index[4];
-  T dy[4], dx[4], value[4];
-};
-
-template <typename T>
-void build_derivative_row(const DeformConv2dGeometry& geo, const T* offset, int64_t b, int64_t g,
-                          int64_t tap, SampleDerivative<T>* row) {
-  const int64_t taps = geo.taps(), pixels = geo.out_pixels();
-  const int64_t i = tap / geo.kernel_w, j = tap % geo.kernel_w;
-  const T* off_y = offset + ((b * geo.offset_groups + g) * 2 * taps + 2 * tap) * pixels;
-  const T* off_x = off_y + pixels;
-  const int64_t H = geo.height, W = geo.width;
-  for (int64_t oy = 0, p = 0; oy < geo.out_h; ++oy) {
-    const T base_y = static_cast<T>(oy * geo.stride_h - geo.pad_h + i * geo.dilation_h);
-    for (int64_t ox = 0; ox < geo.out_w; ++ox, ++p) {
-      const T base_x = static_cast<T>(ox * geo.stride_w - geo.pad_w + j * geo.dilation_w);
-      const T y = base_y + off_y[p];
-      const T x = base_x + off_x[p];
-      SampleDerivative<T>& d = row[p];
-      // Unlike the sample itself, the derivative at exactly y == -1 (x == -1) is taken from the
-      // inside, as torchvision does: zero offsets with padding put taps exactly there, and a
-      // freshly initialised DCN must get a gradient that moves them.
-      if (!(y >= T(-1) && y < T(H) && x >= T(-1) && x < T(W))) {
-        for (int c = 0; c < 4; ++c) { d.index[c] = 0; d.dy[c] = d.dx[c] = d.value[c] = T(0); }
-        continue;
-      }
-      const T fy = std::floor(y), fx = std::floor(x);
-      const int64_t y0 = static_cast<int64_t>(fy), x0 = static_cast<int64_t>(fx);
-      const T ly = y - fy, lx = x - fx;
-      const T dy[4] = {-(1 - lx), -lx, 1 - lx, lx};
-      const T dx[4] = {-(1 - ly), 1 - ly, -ly, ly};
-      const T value[4] = {(1 - ly) * (1 - lx), (1 - ly) * lx, ly * (1 - lx), ly * lx};
-      const int64_t cy[4] = {y0, y0, y0 + 1, y0 + 1};
-      const int64_t cx[4] = {x0, x0 + 1, x0, x0 + 1};
-      for (int c = 0; c < 4; ++c) {
-        const bool inside = cy[c] >= 0 && cy[c] < H && cx[c] >= 0 && cx[c] < W;
-        d.index[c] = inside ? static_cast<int32_t>(cy[c] * W + cx[c]) : 0;
-        d.dy[c] = inside ? dy[c] : T(0);
-        d.dx[c] = inside ? dx[c] : T(0);
-        d.value[c] = inside ? value[c] : T(0);
-      }
-    }
-  }
 }
 
 template <typename T>
 void col2im_coord(const at::Tensor& columns, const at::Tensor& input, const at::Tensor& offset,
-                  const at::Tensor& mask, const DeformConv2dGeometry& geo, int64_t begin,
+                  const at::Tensor& mask, const DeformConv2dGeometry& g, int64_t begin,
                   int64_t count, at::Tensor& grad_offset, at::Tensor& grad_mask) {
+  const Layout<T> L(g);
   const T* cols = columns.data_ptr<T>();
   const T* in = input.data_ptr<T>();
   const T* off = offset.data_ptr<T>();
-  const T* msk = geo.use_mask ? optional_data<T>(mask) : nullptr;
+  const T* msk = mask_data<T>(mask, g);
   T* g_off = grad_offset.data_ptr<T>();
   T* g_msk = msk ? grad_mask.data_ptr<T>() : nullptr;
-  const int64_t G = geo.offset_groups, taps = geo.taps(), pixels = geo.out_pixels();
-  const int64_t C = geo.in_channels, cpg = geo.channels_per_offset_group();
-  const int64_t plane = geo.height * geo.width;
-  at::parallel_for(0, count * G * taps, kRowGrain, [&](int64_t first, int64_t last) {
-    std::vector<SampleDerivative<T>> row(pixels);
-    std::vector<T> acc_y(pixels), acc_x(pixels), acc_v(pixels);
-    for (int64_t r = first; r < last; ++r) {
-      const int64_t tap = r % taps, g = (r / taps) % G, local_b = r / (taps * G);
-      const int64_t b = begin + local_b;
-      build_derivative_row(geo, off, b, g, tap, row.data());
-      std::fill(acc_y.begin(), acc_y.end(), T(0));
-      std::fill(acc_x.begin(), acc_x.end(), T(0));
-      std::fill(acc_v.begin(), acc_v.end(), T(0));
-      for (int64_t c = g * cpg; c < (g + 1) * cpg; ++c) {
-        const T* src = in + (b * C + c) * plane;
-        const T* col = cols + ((local_b * C + c) * taps + tap) * pixels;
-        for (int64_t p = 0; p < pixels; ++p) {
-          const SampleDerivative<T>& d = row[p];
-          const T v0 = src[d.index[0]], v1 = src[d.index[1]];
-          const T v2 = src[d.index[2]], v3 = src[d.index[3]];
-          const T cv = col[p];
-          acc_y[p] += cv * (d.dy[0] * v0 + d.dy[1] * v1 + d.dy[2] * v2 + d.dy[3] * v3);
-          acc_x[p] += cv * (d.dx[0] * v0 + d.dx[1] * v1 + d.dx[2] * v2 + d.dx[3] * v3);
-          acc_v[p] += cv * (d.value[0] * v0 + d.value[1] * v1 + d.value[2] * v2 + d.value[3] * v3);
-        }
-      }
-      const T* mask_row = msk ? msk + ((b * G + g) * taps + tap) * pixels : nullptr;
-      T* out_y = g_off + ((b * G + g) * 2 * taps + 2 * tap) * pixels;
-      T* out_x = out_y + pixels;
-      for (int64_t p = 0; p < pixels; ++p) {
-        const T m = mask_row ? mask_row[p] : T(1);
-        out_y[p] = acc_y[p] * m;
-        out_x[p] = acc_x[p] * m;
-      }
-      if (g_msk) {
-        T* out_m = g_msk + ((b * G + g) * taps + tap) * pixels;
-        std::copy(acc_v.begin(), acc_v.end(), out_m);
+  const int64_t plane = g.height * g.width;
+  at::parallel_for(0, count * g.out_h, 1, [&](int64_t first, int64_t last) {
+    for (int64_t row = first; row < last; ++row) {
+      const int64_t local_b = row / g.out_h, oy = row % g.out_h, b = begin + local_b;
+      const T* in_b = in + b * plane * L.C;
+      for (int64_t ox = 0; ox < g.out_w; ++ox) {
+        const int64_t p = oy * g.out_w + ox;
+        const T* col = cols + (local_b * L.pixels + p) * L.K;
+        for (int64_t tap = 0; tap < L.taps; ++tap)
+          for (int64_t og = 0; og < g.offset_groups; ++og) {
+            const Sample<T> s = sample_at(L.y_of(oy, tap, off, b, og, p),
+                                          L.x_of(ox, tap, off, b, og, p), g.height, g.width, true);
+            T acc[3] = {0, 0, 0};  // d/dy, d/dx, the sample itself
+            const int64_t end = (og + 1) * L.cpg;
+            if (s.inside)
+              for (int64_t c = og * L.cpg; c < end;) {
+                const int64_t stop = L.run_end(c, end);
+                corner_dots(col + L.column(c, tap), in_b + s.index[0] * L.C + c,
+                            in_b + s.index[1] * L.C + c, in_b + s.index[2] * L.C + c,
+                            in_b + s.index[3] * L.C + c, s.dy, s.dx, s.weight, stop - c, acc);
+                c = stop;
+              }
+            const T m = L.mask_of(msk, tap, b, og, p);
+            const int64_t field = (b * g.offset_groups + og) * L.taps + tap;
+            g_off[(2 * field) * L.pixels + p] = acc[0] * m;
+            g_off[(2 * field + 1) * L.pixels + p] = acc[1] * m;
+            // (At exactly y == -1 the value weights of the on-map corners are 0: acc[2] is 0.)
+            if (g_msk) g_msk[field * L.pixels + p] = acc[2];
+          }
       }
     }
   });
