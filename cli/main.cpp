@@ -66,7 +66,8 @@ int main(int argc, char** argv) {
   try {
     for (wdc::cli::AddCommand add :
          {wdc::cli::add_synth_command, wdc::cli::add_train_command, wdc::cli::add_eval_command,
-          wdc::cli::add_predict_command, wdc::cli::add_cam_command, wdc::cli::add_info_command})
+          wdc::cli::add_predict_command, wdc::cli::add_cam_command, wdc::cli::add_info_command,
+          wdc::cli::add_report_command})
       commands.push_back(add(app, global));
     for (const wdc::cli::Command& command : commands)
       command.app->footer(
@@ -102,7 +103,8 @@ int main(int argc, char** argv) {
       }
       return status;
     }
-    print_error("a command is required: synth, train, eval, predict, cam or info (see wdc --help)");
+    print_error(
+        "a command is required: synth, train, eval, predict, cam, info or report (see wdc --help)");
     return kExitUsage;
   } catch (...) {
     const wdc::ErrorInfo error = wdc::describe_exception(std::current_exception());

@@ -415,10 +415,25 @@ TEST_F(CliTest, InfoForPeopleAndPrograms) {
   EXPECT_EQ(info["labels"].size(), 8u);
 }
 
+TEST_F(CliTest, ReportWritesOneSelfContainedPage) {
+  const Result r = run_wdc({"report", "--model", file("model.wdcm"), "--data", file("test.npz"),
+                            "--out", file("report"), "--json"});
+  ASSERT_EQ(r.status, 0) << describe(r);
+  const json j = parse_stdout(r);
+  std::ifstream in(file("report/index.html"), std::ios::binary);
+  const std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_EQ(html.size(), j["bytes"].get<size_t>());
+  EXPECT_EQ(html.find("http://"), std::string::npos);
+  EXPECT_GT(j["pictures"].get<int>(), 0);
+  expect_error({"report", "--model", file("model.wdcm"), "--data", file("test.npz"), "--out",
+                file("model.wdcm")}, 1, "not a folder");
+}
+
 TEST_F(CliTest, HelpAndVersionGoToStdout) {
   const Result help = run_wdc({"--help"});
   EXPECT_EQ(help.status, 0);
-  for (const char* cmd : {"synth", "train", "eval", "predict", "cam", "info"})
+  for (const char* cmd : {"synth", "train", "eval", "predict", "cam", "info", "report"})
     EXPECT_NE(help.out.find(cmd), std::string::npos) << cmd;
   const Result sub = run_wdc({"cam", "--help"});
   EXPECT_EQ(sub.status, 0);

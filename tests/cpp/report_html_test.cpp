@@ -1,0 +1,442 @@
+// lib/io/report_html: the page `wdc report` writes, checked as text (structure, self-containment,
+// content, escaping, embedded PNGs), and rendered by headless Chromium where one is installed.
+#include "io/report_html.h"
+
+#include <gtest/gtest.h>
+#include <spng.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "io/cam_png.h"
+#include "model/error.h"
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using wdc::io::ReportInputs;
+using wdc::io::ReportPicture;
+
+namespace {
+
+const std::vector<std::string> kNames = {"Center", "Donut", "Edge_Loc", "Edge_Ring",
+                                         "Loc",    "<b>&",  "Scratch",  "Random"};
+constexpr int64_t kMapH = 6, kMapW = 5;
+const uint8_t kMap[kMapH * kMapW] = {0, 1, 1, 1, 0, 0, 1, 2, 1, 0, 0, 1, 1, 1, 0,
+                                     0, 2, 1, 2, 0, 0, 1, 2, 1, 0, 0, 0, 1, 0, 0};
+
+std::vector<uint8_t> picture_png(int scale) {
+  std::vector<float> cam(kMapH * kMapW);
+  for (size_t i = 0; i < cam.size(); ++i) cam[i] = static_cast<float>(i) / (cam.size() - 1);
+  const std::vector<uint8_t> rgb = wdc::io::render_cam_rgb(kMap, kMapH, kMapW, cam.data(), scale);
+  return wdc::io::encode_png_rgb8(rgb.data(), static_cast<uint32_t>(kMapW * scale),
+                                  static_cast<uint32_t>(kMapH * scale), "test picture");
+}
+
+json info_json(bool trained) {
+  json info = {{"library_version", "0.1.0"},
+               {"config",
+                {{"input", {{"height", 52}, {"width", 52}, {"encoding", "onehot"}}},
+                 {"blocks", {{{"channels", 32}, {"stride", 2}, {"deformable", true}}}},
+                 {"dropout", 0.1}}},
+               {"labels", kNames},
+               {"thresholds", {0.5, 0.5, 0.6, 0.5, 0.3, 0.5, 0.45, 0.4}},
+               {"parameters", 297485},
+               {"device", "cpu"},
+               {"training", json::object()}};
+  if (trained)
+    info["training"] = {
+        {"history",
+         {{{"epoch", 1}, {"loss", 0.39}, {"val_exact_match", 0.48}, {"seconds", 2.8}},
+          {{"epoch", 2}, {"loss", 0.14}, {"val_exact_match", 0.83}, {"seconds", 2.1}},
+          {{"epoch", 3}, {"loss", 0.09}, {"val_exact_match", 0.91}, {"seconds", 2.3}}}},
+        {"best_epoch", 3},
+        {"best_val_exact_match", 0.91},
+        {"train_samples", 30412},
+        {"val_samples", 3801},
+        {"seconds", 7.2}};
+  return info;
+}
+
+json eval_json() {
+  json labels = json::array();
+  for (const auto& name : kNames)
+    labels.push_back({{"name", name},
+                      {"precision", 0.9875},
+                      {"recall", 0.9632},
+                      {"f1", 0.9752},
+                      {"support", 3}});
+  return {{"samples", 4},
+          {"exact_match", 0.975},
+          {"hamming", 0.9966},
+          {"mean_f1", 0.9862},
+          {"min_f1", 0.9333},
+          {"labels", labels},
+          {"types",
+           {{{"id", "C1"}, {"name", "Normal"}, {"count", 1}, {"correct", 1}, {"accuracy", 1.0}},
+            {{"id", "C12"}, {"name", "C+L"}, {"count", 2}, {"correct", 1}, {"accuracy", 0.5}},
+            {{"id", "C38"}, {"name", "S"}, {"count", 1}, {"correct", 1}, {"accuracy", 1.0}}}}};
+}
+
+ReportInputs inputs(bool trained = true) {
+  ReportInputs in;
+  in.model_path = "models/<script>alert(1)</script>.wdcm";
+  in.data_path = "val.npz";
+  in.generated = "2024-01-01 00:00:00 UTC";
+  in.info_json = info_json(trained).dump();
+  in.eval_json = eval_json().dump();
+  in.samples = 4;
+  // Map 0: nothing (C1), right. Map 1: Center+Loc, right. Map 2: Center+Loc, Loc missed.
+  // Map 3: Scratch, also predicted "<b>&".
+  in.truth = {0, 0, 0, 0, 0, 0, 0, 0,  //
+              1, 0, 0, 0, 1, 0, 0, 0,  //
+              1, 0, 0, 0, 1, 0, 0, 0,  //
+              0, 0, 0, 0, 0, 0, 1, 0};
+  in.probabilities = {0.1f, 0.1f, 0.1f, 0.1f, 0.1f, 0.1f, 0.1f, 0.1f,  //
+                      0.9f, 0.1f, 0.1f, 0.1f, 0.8f, 0.1f, 0.1f, 0.1f,  //
+                      0.9f, 0.1f, 0.1f, 0.1f, 0.2f, 0.1f, 0.1f, 0.1f,  //
+                      0.1f, 0.1f, 0.1f, 0.1f, 0.1f, 0.7f, 0.9f, 0.1f};
+  ReportPicture a;
+  a.index = 0;
+  a.type_id = "C1";
+  a.type_name = "Normal";
+  a.cam_label = "Loc";
+  a.cam_probability = 0.1;
+  a.correct = true;
+  a.png = picture_png(3);
+  ReportPicture b;
+  b.index = 2;
+  b.type_id = "C12";
+  b.type_name = "C+L";
+  b.true_labels = {"Center", "Loc"};
+  b.predicted_labels = {"Center"};
+  b.cam_label = "Center";
+  b.cam_probability = 0.9;
+  b.correct = false;
+  b.png = picture_png(2);
+  ReportPicture c = a;
+  c.index = 3;
+  c.type_id = "C38";
+  c.type_name = "S";
+  c.true_labels = {"Scratch"};
+  c.predicted_labels = {"<b>&", "Scratch"};
+  c.cam_label = "Scratch";
+  in.gallery = {a, b, c};
+  return in;
+}
+
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// Checks that start and end tags nest properly (void elements and "/>" excepted); returns the
+// first problem, or "" when there is none.
+std::string tag_structure_problem(const std::string& html) {
+  static const std::vector<std::string> kVoid = {"meta", "img", "br", "hr", "link", "input"};
+  std::vector<std::string> stack;
+  size_t at = 0;
+  while ((at = html.find('<', at)) != std::string::npos) {
+    const size_t end = html.find('>', at);
+    if (end == std::string::npos) return "unterminated tag at " + std::to_string(at);
+    const std::string tag = html.substr(at + 1, end - at - 1);
+    at = end + 1;
+    if (tag.rfind("!DOCTYPE", 0) == 0 || tag.rfind("!--", 0) == 0) continue;
+    if (tag.find('<') != std::string::npos) return "'<' inside a tag: " + tag;
+    const bool closing = !tag.empty() && tag[0] == '/';
+    const size_t name_begin = closing ? 1 : 0;
+    size_t name_end = name_begin;
+    while (name_end < tag.size() && (std::isalnum(static_cast<unsigned char>(tag[name_end])) != 0))
+      ++name_end;
+    const std::string name = tag.substr(name_begin, name_end - name_begin);
+    if (name.empty()) return "a tag without a name: <" + tag + ">";
+    if (closing) {
+      if (stack.empty() || stack.back() != name)
+        return "</" + name + "> closes <" +
+               (stack.empty() ? std::string("nothing") : stack.back()) + ">";
+      stack.pop_back();
+    } else if (tag.back() != '/' && std::find(kVoid.begin(), kVoid.end(), name) == kVoid.end()) {
+      stack.push_back(name);
+    }
+  }
+  if (!stack.empty()) return "<" + stack.back() + "> is never closed";
+  return "";
+}
+
+std::vector<uint8_t> base64_decode(const std::string& text) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  std::vector<uint8_t> out;
+  uint32_t bits = 0;
+  int n = 0;
+  for (char c : text) {
+    if (c == '=') break;
+    const int v = value(c);
+    EXPECT_GE(v, 0) << "not a base64 character: " << c;
+    if (v < 0) return {};
+    bits = (bits << 6) | static_cast<uint32_t>(v);
+    n += 6;
+    if (n >= 8) {
+      n -= 8;
+      out.push_back(static_cast<uint8_t>((bits >> n) & 0xff));
+    }
+  }
+  return out;
+}
+
+// The data: URIs' payloads of every embedded PNG.
+std::vector<std::string> embedded_pngs(const std::string& html) {
+  const std::string prefix = "data:image/png;base64,";
+  std::vector<std::string> out;
+  for (size_t at = html.find(prefix); at != std::string::npos; at = html.find(prefix, at + 1)) {
+    const size_t begin = at + prefix.size();
+    out.push_back(html.substr(begin, html.find('"', begin) - begin));
+  }
+  return out;
+}
+
+TEST(ReportHtml, IsAWellFormedPage) {
+  const std::string html = wdc::io::render_report_html(inputs());
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>\n<html lang=\"en\">", 0), 0u);
+  EXPECT_NE(html.find("<meta charset=\"utf-8\">"), std::string::npos);
+  EXPECT_EQ(html.substr(html.size() - 8), "</html>\n");
+  EXPECT_EQ(count(html, "<table"), count(html, "</table>"));
+  EXPECT_EQ(count(html, "<table"), 5u);  // model, labels, decisions, matrix, types
+  EXPECT_EQ(count(html, "<tr"), count(html, "</tr>"));
+  EXPECT_EQ(count(html, "<svg"), count(html, "</svg>"));
+  EXPECT_EQ(count(html, "<svg"), 3u);  // loss, validation exact match, seconds
+  EXPECT_EQ(tag_structure_problem(html), "");
+}
+
+TEST(ReportHtml, IsSelfContained) {
+  const std::string html = wdc::io::render_report_html(inputs());
+  EXPECT_EQ(html.find("http://"), std::string::npos);
+  EXPECT_EQ(html.find("https://"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+  EXPECT_EQ(html.find("url("), std::string::npos);
+  // Every src is a data: URI.
+  for (size_t at = html.find("src=\""); at != std::string::npos; at = html.find("src=\"", at + 1))
+    EXPECT_EQ(html.compare(at + 5, 5, "data:"), 0) << html.substr(at, 40);
+}
+
+TEST(ReportHtml, ShowsTheMetricsTypesAndConfusion) {
+  const std::string html = wdc::io::render_report_html(inputs());
+  for (const char* text : {"97.50%", "99.66%", "0.9862", "0.9333",  // the overall metrics
+                           "0.9875", "0.9632", "0.9752",            // a label's row
+                           "297485", "best epoch", "30412", "3801"})
+    EXPECT_NE(html.find(text), std::string::npos) << text;
+  for (const char* id : {"C1", "C12", "C38"}) {
+    EXPECT_NE(html.find(std::string("<td><a href=\"#gallery-") + id + "\">" + id + "</a></td>"),
+              std::string::npos)
+        << id;
+    EXPECT_NE(html.find(std::string("id=\"gallery-") + id + "\""), std::string::npos) << id;
+  }
+  EXPECT_NE(html.find("50.00%"), std::string::npos);  // C12's accuracy
+  // Loc: truly present in maps 1 and 2, predicted (>= 0.3) in map 1 only: TP 1, FN 1, TN 2.
+  EXPECT_NE(html.find("<tr><td>Loc</td><td class=\"n\">0.30</td><td class=\"n\">1</td>"
+                      "<td class=\"n\">0</td><td class=\"n\">1</td><td class=\"n\">2</td>"),
+            std::string::npos);
+  // Matrix cell: true Center (2 maps), predicted Loc in one of them.
+  EXPECT_NE(html.find("title=\"true Center, predicted Loc: 1 of 2 maps (50.0%)\">1</td>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<div class=\"bad\">wrong</div>"), std::string::npos);
+  EXPECT_NE(html.find("<div class=\"ok\">correct</div>"), std::string::npos);
+  EXPECT_NE(html.find("<div>true: Center, Loc</div><div>predicted: Center</div>"),
+            std::string::npos);
+}
+
+TEST(ReportHtml, EmbedsDecodablePngs) {
+  const ReportInputs in = inputs();
+  const std::string html = wdc::io::render_report_html(in);
+  const std::vector<std::string> pngs = embedded_pngs(html);
+  ASSERT_EQ(pngs.size(), in.gallery.size());
+  for (size_t i = 0; i < pngs.size(); ++i) {
+    const std::vector<uint8_t> bytes = base64_decode(pngs[i]);
+    EXPECT_EQ(bytes, in.gallery[i].png) << "picture " << i;
+    static const uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    ASSERT_GE(bytes.size(), 8u);
+    EXPECT_TRUE(std::equal(kSignature, kSignature + 8, bytes.begin())) << "picture " << i;
+    spng_ctx* ctx = spng_ctx_new(0);
+    ASSERT_NE(ctx, nullptr);
+    ASSERT_EQ(spng_set_png_buffer(ctx, bytes.data(), bytes.size()), 0);
+    spng_ihdr ihdr{};
+    EXPECT_EQ(spng_get_ihdr(ctx, &ihdr), 0);
+    size_t size = 0;
+    EXPECT_EQ(spng_decoded_image_size(ctx, SPNG_FMT_RGB8, &size), 0);
+    std::vector<uint8_t> rgb(size);
+    EXPECT_EQ(spng_decode_image(ctx, rgb.data(), size, SPNG_FMT_RGB8, 0), 0);
+    spng_ctx_free(ctx);
+    const uint32_t scale = i == 1 ? 2 : 3;
+    EXPECT_EQ(ihdr.width, kMapW * scale);
+    EXPECT_EQ(ihdr.height, kMapH * scale);
+  }
+  // Shown at a whole multiple of their size (crisp when pixelated).
+  EXPECT_NE(html.find("width=\"210\" height=\"252\""), std::string::npos);  // 15x18 px, x14
+  EXPECT_NE(html.find("width=\"200\" height=\"240\""), std::string::npos);  // 10x12 px, x20
+}
+
+TEST(ReportHtml, EscapesText) {
+  const std::string html = wdc::io::render_report_html(inputs());
+  EXPECT_EQ(html.find("<b>&"), std::string::npos);
+  EXPECT_NE(html.find("<td>&lt;b&gt;&amp;</td>"), std::string::npos);                // labels table
+  EXPECT_NE(html.find("<th class=\"n\">&lt;b&gt;&amp;</th>"), std::string::npos);    // matrix
+  EXPECT_NE(html.find("predicted: &lt;b&gt;&amp;, Scratch"), std::string::npos);     // caption
+  EXPECT_NE(html.find("true &lt;b&gt;&amp;, predicted Center"), std::string::npos);  // title
+  EXPECT_EQ(html.find("<script>"), std::string::npos);
+  EXPECT_NE(html.find("models/&lt;script&gt;alert(1)&lt;/script&gt;.wdcm"), std::string::npos);
+  EXPECT_EQ(tag_structure_problem(html), "");
+}
+
+TEST(ReportHtml, SaysWhenTheModelWasNeverTrained) {
+  ReportInputs in = inputs(false);
+  in.gallery.clear();
+  in.eval_json.clear();
+  const std::string html = wdc::io::render_report_html(in);
+  EXPECT_NE(html.find("no training history"), std::string::npos);
+  EXPECT_EQ(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find("not trained"), std::string::npos);
+  EXPECT_NE(html.find("No pictures."), std::string::npos);
+  EXPECT_EQ(html.find("id=\"types\""), std::string::npos);  // no evaluation: no types table
+  EXPECT_NE(html.find("id=\"confusion\""), std::string::npos);
+  EXPECT_EQ(tag_structure_problem(html), "");
+}
+
+TEST(ReportHtml, OneEpochAndMissingValuesStillDrawACurve) {
+  ReportInputs in = inputs();
+  json info = json::parse(in.info_json);
+  info["training"]["history"] = {{{"epoch", 1}, {"loss", 0.5}, {"val_exact_match", nullptr}}};
+  info["training"]["best_epoch"] = 1;
+  in.info_json = info.dump();
+  const std::string html = wdc::io::render_report_html(in);
+  EXPECT_EQ(count(html, "<svg"), 3u);
+  EXPECT_NE(html.find("<title>epoch 1: 0.5000 (best epoch)</title>"), std::string::npos);
+  EXPECT_EQ(html.find("nan"), std::string::npos);
+  EXPECT_EQ(html.find(">inf"), std::string::npos);
+  EXPECT_EQ(html.find("\"inf"), std::string::npos);
+  EXPECT_EQ(tag_structure_problem(html), "");
+}
+
+TEST(ReportHtml, RejectsInconsistentInputs) {
+  ReportInputs in = inputs();
+  in.probabilities.pop_back();
+  try {
+    wdc::io::render_report_html(in);
+    FAIL() << "expected an error";
+  } catch (const wdc::Error& e) {
+    EXPECT_EQ(e.code(), wdc::ErrorCode::kInvalidArgument);
+  }
+  in = inputs();
+  in.info_json = "{not json";
+  try {
+    wdc::io::render_report_html(in);
+    FAIL() << "expected an error";
+  } catch (const wdc::Error& e) {
+    EXPECT_EQ(e.code(), wdc::ErrorCode::kFormat);
+    EXPECT_NE(std::string(e.what()).find("model description"), std::string::npos);
+  }
+}
+
+TEST(ReportHtml, ConfusionCounts) {
+  const ReportInputs in = inputs();
+  const wdc::io::Confusion c = wdc::io::confusion_counts(
+      in.probabilities, in.truth, in.samples, {0.5f, 0.5f, 0.6f, 0.5f, 0.3f, 0.5f, 0.45f, 0.4f});
+  ASSERT_EQ(c.labels.size(), 8u);
+  ASSERT_EQ(c.cooccurrence.size(), 64u);
+  EXPECT_EQ(c.labels[0].tp, 2);  // Center
+  EXPECT_EQ(c.labels[0].tn, 2);
+  EXPECT_EQ(c.labels[4].tp, 1);  // Loc
+  EXPECT_EQ(c.labels[4].fn, 1);
+  EXPECT_EQ(c.labels[5].fp, 1);  // "<b>&" in map 3
+  EXPECT_EQ(c.labels[6].tp, 1);  // Scratch
+  for (const auto& k : c.labels) EXPECT_EQ(k.tp + k.fp + k.fn + k.tn, 4);
+  EXPECT_EQ(c.cooccurrence[0 * 8 + 0], 2);  // true Center, predicted Center
+  EXPECT_EQ(c.cooccurrence[0 * 8 + 4], 1);  // true Center, predicted Loc
+  EXPECT_EQ(c.cooccurrence[4 * 8 + 0], 2);  // true Loc, predicted Center
+  EXPECT_EQ(c.cooccurrence[6 * 8 + 5], 1);  // true Scratch, predicted "<b>&"
+  EXPECT_EQ(c.cooccurrence[1 * 8 + 1], 0);
+  EXPECT_THROW(wdc::io::confusion_counts(in.probabilities, in.truth, 5, std::vector<float>(8)),
+               wdc::Error);
+}
+
+TEST(ReportHtml, Thresholds) {
+  EXPECT_EQ(wdc::io::report_thresholds(info_json(true).dump())[4], 0.3f);
+  json info = info_json(true);
+  info["thresholds"] = {{"Loc", 0.25}};
+  const std::vector<float> by_name = wdc::io::report_thresholds(info.dump());
+  ASSERT_EQ(by_name.size(), 8u);
+  EXPECT_EQ(by_name[4], 0.25f);
+  EXPECT_EQ(by_name[0], 0.5f);
+  info.erase("thresholds");
+  EXPECT_EQ(wdc::io::report_thresholds(info.dump()), std::vector<float>(8, 0.5f));
+  info["thresholds"] = {0.1, 0.2};
+  EXPECT_THROW(wdc::io::report_thresholds(info.dump()), wdc::Error);
+}
+
+TEST(ReportHtml, EscapeAndBase64) {
+  EXPECT_EQ(wdc::io::html_escape("<b>&\"x'"), "&lt;b&gt;&amp;&quot;x&#39;");
+  EXPECT_EQ(wdc::io::html_escape("Edge_Loc"), "Edge_Loc");
+  auto b64 = [](const std::string& s) {
+    return wdc::io::base64_encode(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  };
+  EXPECT_EQ(b64(""), "");
+  EXPECT_EQ(b64("f"), "Zg==");
+  EXPECT_EQ(b64("fo"), "Zm8=");
+  EXPECT_EQ(b64("foo"), "Zm9v");
+  EXPECT_EQ(b64("foob"), "Zm9vYg==");
+  EXPECT_EQ(b64("fooba"), "Zm9vYmE=");
+  EXPECT_EQ(b64("foobar"), "Zm9vYmFy");
+  const uint8_t high[3] = {0xff, 0xfe, 0xfd};
+  EXPECT_EQ(wdc::io::base64_encode(high, 3), "//79");
+}
+
+// Renders the page in headless Chromium, when /usr/bin/chromium exists (the tests never install
+// it), and checks that the browser parsed the whole document.
+TEST(ReportHtml, RendersInHeadlessChromium) {
+  const char* chromium = "/usr/bin/chromium";
+  if (::access(chromium, X_OK) != 0)
+    GTEST_SKIP() << chromium << " is not installed: the page is not rendered in a browser "
+                 << "(open a report written by `wdc report` in any browser to view it)";
+  const fs::path dir =
+      fs::temp_directory_path() / ("wdc_report_html_test_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const fs::path page = dir / "index.html";
+  const fs::path dom = dir / "dom.html";
+  {
+    std::ofstream out(page, std::ios::binary);
+    out << wdc::io::render_report_html(inputs());
+  }
+  const std::string command = std::string("timeout 120 ") + chromium +
+                              " --headless --disable-gpu --no-sandbox --no-first-run"
+                              " --user-data-dir=" +
+                              (dir / "profile").string() + " --dump-dom file://" + page.string() +
+                              " > " + dom.string() + " 2>/dev/null";
+  const int status = std::system(command.c_str());
+  std::ifstream in(dom, std::ios::binary);
+  const std::string rendered((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  ASSERT_EQ(status, 0) << command;
+  EXPECT_NE(rendered.find("Wafer-map classifier report"), std::string::npos);
+  EXPECT_NE(rendered.find("id=\"gallery-C38\""), std::string::npos);
+  EXPECT_EQ(count(rendered, "<img"), 3u);
+  EXPECT_EQ(count(rendered, "<svg"), 3u);
+  EXPECT_NE(rendered.find("</footer>"), std::string::npos);  // parsed to the end
+}
+
+}  // namespace
