@@ -35,6 +35,7 @@ Command add_predict_command(CLI::App& parent, const GlobalOptions& global);
 Command add_cam_command(CLI::App& parent, const GlobalOptions& global);
 Command add_info_command(CLI::App& parent, const GlobalOptions& global);
 Command add_report_command(CLI::App& parent, const GlobalOptions& global);
+Command add_split_command(CLI::App& parent, const GlobalOptions& global);
 
 // ---- helpers shared by the commands (common.cpp) --------------------------------------------
 

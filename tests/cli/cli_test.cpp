@@ -430,10 +430,29 @@ TEST_F(CliTest, ReportWritesOneSelfContainedPage) {
                 file("model.wdcm")}, 1, "not a folder");
 }
 
+TEST_F(CliTest, SplitWritesThreeFilesThatTogetherHoldEveryMap) {
+  fs::create_directories(file("split"));
+  ASSERT_EQ(run_wdc({"synth", "--out", file("to-split.npz"), "--count", "400"}).status, 0);
+  const Result r = run_wdc({"split", "--data", file("to-split.npz"), "--out", file("split"),
+                            "--val", "0.2", "--test", "0.2", "--seed", "5", "--json"});
+  ASSERT_EQ(r.status, 0) << describe(r);
+  const json parts = parse_stdout(r)["parts"];
+  const auto all = wdc::data::load_wafer_npz(file("to-split.npz"));
+  int64_t total = 0;
+  for (const char* name : {"train", "val", "test"}) {
+    const auto part = wdc::data::load_wafer_npz(file("split/") + name + ".npz");
+    EXPECT_EQ(part.count, parts[name]["count"].get<int64_t>()) << name;
+    total += part.count;
+  }
+  EXPECT_EQ(total, all.count);
+  EXPECT_GT(parts["val"]["count"].get<int64_t>(), 0);
+  expect_error({"split", "--data", file("to-split.npz"), "--out", file("no-such-dir")}, 2, "");
+}
+
 TEST_F(CliTest, HelpAndVersionGoToStdout) {
   const Result help = run_wdc({"--help"});
   EXPECT_EQ(help.status, 0);
-  for (const char* cmd : {"synth", "train", "eval", "predict", "cam", "info", "report"})
+  for (const char* cmd : {"synth", "train", "eval", "predict", "cam", "info", "report", "split"})
     EXPECT_NE(help.out.find(cmd), std::string::npos) << cmd;
   const Result sub = run_wdc({"cam", "--help"});
   EXPECT_EQ(sub.status, 0);
