@@ -23,8 +23,8 @@ if [ $# -ge 1 ]; then
   [ $# -ge 2 ] && val_args=(--val "$2")
   eval_data=${2:-$1}
 else
-  echo "demo: generating 3000 training maps and 600 test maps" >&2
-  "$wdc" synth --out "$out/train.npz" --count 3000 --seed 1
+  echo "demo: generating 6000 training maps and 600 test maps" >&2
+  "$wdc" synth --out "$out/train.npz" --count 6000 --seed 1
   "$wdc" synth --out "$out/test.npz" --count 600 --seed 2
   train=$out/train.npz
   config=examples/configs/quick.json
