@@ -1,7 +1,6 @@
 // wdc predict: label probabilities, predicted labels and pattern type of every map of an npz.
 #include <algorithm>
 #include <charconv>
-#include <chrono>
 #include <cstdlib>
 #include <iostream>
 
@@ -60,23 +59,7 @@ int run_predict(const PredictOptions& o, const GlobalOptions& global) {
   const size_t n_labels = names.size();
   const std::vector<float> thresholds = model_thresholds(*model);
 
-  // In chunks, so that a large file shows progress.
-  std::vector<float> probs(static_cast<size_t>(set.count) * n_labels);
-  constexpr int64_t kChunk = 512;
-  {
-    ProgressBar bar("maps");
-    const auto start = std::chrono::steady_clock::now();
-    for (int64_t begin = 0; begin < set.count; begin += kChunk) {
-      const int64_t count = std::min(kChunk, set.count - begin);
-      const std::vector<float> p = model->predict(set.map(begin), count, set.height, set.width);
-      std::copy(p.begin(), p.end(), probs.begin() + begin * n_labels);
-      const double done = static_cast<double>(begin + count);
-      const double secs =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      const double rate = secs > 0 ? done / secs : -1;
-      bar.draw("predict", done / set.count, rate, rate > 0 ? (set.count - done) / rate : -1, "");
-    }
-  }
+  const std::vector<float> probs = predict_with_progress(*model, set);
 
   std::vector<uint8_t> predicted(n_labels);
   int64_t exact = 0;

@@ -47,6 +47,9 @@ std::unique_ptr<Classifier> load_model(const std::string& path, const GlobalOpti
 // The per-label decision thresholds the model reports in info() ("thresholds"), or 0.5 each.
 std::vector<float> model_thresholds(const Classifier& model);
 
+// Classifier::predict over every map of `set`, in chunks, with a progress bar on stderr.
+std::vector<float> predict_with_progress(const Classifier& model, const data::WaferSet& set);
+
 // The label index for `text`: an index ("4"), a label name ("Loc", case-insensitive) or, for the
 // MixedWM38 labels, a short name ("L", "EL"). Error(kInvalidArgument) listing the choices
 // otherwise.

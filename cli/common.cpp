@@ -1,10 +1,12 @@
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "data/mixedwm38.h"
 #include "model/error.h"
+#include "output.h"
 
 namespace wdc::cli {
 namespace {
@@ -43,6 +45,25 @@ std::vector<float> model_thresholds(const Classifier& model) {
                                  std::to_string(thresholds.size()) + " labels");
   }
   return thresholds;
+}
+
+std::vector<float> predict_with_progress(const Classifier& model, const data::WaferSet& set) {
+  const size_t n_labels = static_cast<size_t>(model.num_labels());
+  std::vector<float> probs(static_cast<size_t>(set.count) * n_labels);
+  constexpr int64_t kChunk = 512;
+  ProgressBar bar("maps");
+  const auto start = std::chrono::steady_clock::now();
+  for (int64_t begin = 0; begin < set.count; begin += kChunk) {
+    const int64_t count = std::min(kChunk, set.count - begin);
+    const std::vector<float> p = model.predict(set.map(begin), count, set.height, set.width);
+    std::copy(p.begin(), p.end(), probs.begin() + begin * n_labels);
+    const double done = static_cast<double>(begin + count);
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double rate = secs > 0 ? done / secs : -1;
+    bar.draw("predict", done / set.count, rate, rate > 0 ? (set.count - done) / rate : -1, "");
+  }
+  return probs;
 }
 
 int parse_label(const Classifier& model, const std::string& text) {
