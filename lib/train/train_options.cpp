@@ -54,7 +54,7 @@ TrainOptions parse_train_options(const std::string& json_text) {
                                 "epochs",   "batch_size", "lr",          "momentum",
                                 "weight_decay", "nesterov", "schedule",  "warmup_epochs",
                                 "augment",  "seed",      "threads",      "checkpoint",
-                                "resume",   "pos_weight", "tune_thresholds"};
+                                "resume",   "pos_weight", "tune_thresholds", "min_type_samples"};
   for (auto it = j.begin(); it != j.end(); ++it)
     if (std::find(std::begin(kKeys), std::end(kKeys), it.key()) == std::end(kKeys))
       option_error(it.key(), "is not a known key");
@@ -81,6 +81,7 @@ TrainOptions parse_train_options(const std::string& json_text) {
   read_bool(j, "resume", o.resume);
   read_number(j, "pos_weight", o.pos_weight, 0.01, 100);
   read_bool(j, "tune_thresholds", o.tune_thresholds);
+  read_number(j, "min_type_samples", o.min_type_samples, 0, 1e7);
   if (o.data.empty() == (o.synthetic == 0))
     fail(ErrorCode::kConfig,
          "training options: give exactly one data source, \"data\" (an npz path) or "
@@ -107,7 +108,8 @@ std::string to_json(const TrainOptions& o) {
               {"seed", o.seed},
               {"threads", o.threads},
               {"pos_weight", o.pos_weight},
-              {"tune_thresholds", o.tune_thresholds}}
+              {"tune_thresholds", o.tune_thresholds},
+              {"min_type_samples", o.min_type_samples}}
       .dump();
 }
 

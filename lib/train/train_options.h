@@ -10,7 +10,9 @@
 //   augment false (random rotations by 90 degrees and flips: they keep every label),
 //   seed 0, threads 0 (= all cores), checkpoint "" (path written after every epoch),
 //   resume false (continue from the checkpoint), pos_weight 1 (BCE weight of positive labels),
-//   tune_thresholds false (choose per-label decision thresholds on the validation maps)
+//   tune_thresholds false (choose per-label decision thresholds on the validation maps),
+//   min_type_samples 0 (each epoch repeats the maps of any pattern type with fewer training
+//   maps than this until it has this many, so rare types such as Near_Full weigh more)
 #pragma once
 
 #include <cstdint>
@@ -38,6 +40,7 @@ struct TrainOptions {
   bool resume = false;
   double pos_weight = 1.0;
   bool tune_thresholds = false;
+  int64_t min_type_samples = 0;
 };
 
 // Throws wdc::Error(kConfig) naming the bad key; unknown keys are errors.

@@ -78,6 +78,38 @@ double exact_match(nn::WaferNet& net, const data::WaferSet& set, const torch::De
   return static_cast<double>(hits) / set.count;
 }
 
+// Maps of each pattern type with fewer than `min_type_samples` training maps (label
+// combinations outside the 38 types count as one more type); other types are left out.
+std::vector<std::vector<int64_t>> rare_types(const data::WaferSet& set, int64_t min_type_samples) {
+  if (min_type_samples <= 0) return {};
+  std::vector<std::vector<int64_t>> by_type(data::kNumPatternTypes + 1);
+  for (int64_t i = 0; i < set.count; ++i) {
+    const int t = set.pattern_type(i);
+    by_type[t < 0 ? data::kNumPatternTypes : t].push_back(i);
+  }
+  std::vector<std::vector<int64_t>> rare;
+  for (auto& members : by_type)
+    if (!members.empty() && static_cast<int64_t>(members.size()) < min_type_samples)
+      rare.push_back(std::move(members));
+  return rare;
+}
+
+// The epoch's visiting order: every training map once, plus repeats of each rare type's maps
+// (cycling from a random start) until the type has `min_type_samples`, all shuffled together.
+std::vector<int64_t> epoch_order(int64_t count, const std::vector<std::vector<int64_t>>& rare,
+                                 int64_t min_type_samples, data::Rng& rng) {
+  std::vector<int64_t> order(count);
+  for (int64_t i = 0; i < count; ++i) order[i] = i;
+  for (const auto& members : rare) {
+    const int64_t n = static_cast<int64_t>(members.size());
+    const int64_t start = static_cast<int64_t>(rng.below(static_cast<uint64_t>(n)));
+    for (int64_t k = 0; k < min_type_samples - n; ++k) order.push_back(members[(start + k) % n]);
+  }
+  for (int64_t i = static_cast<int64_t>(order.size()) - 1; i > 0; --i)
+    std::swap(order[i], order[rng.below(static_cast<uint64_t>(i) + 1)]);
+  return order;
+}
+
 // Parameters and buffers (BatchNorm statistics) as one list, for snapshots.
 std::vector<torch::Tensor> state_of(nn::WaferNet& net) {
   std::vector<torch::Tensor> state = net->parameters();
@@ -197,7 +229,10 @@ TrainOutcome fit(nn::WaferNet& net, const data::WaferSet& train_set,
   std::vector<torch::Tensor> best = snapshot(net);
   if (o.resume) load_checkpoint(o.checkpoint, net, best, optimizer, outcome, device);
 
-  const int64_t steps = (train_set.count + o.batch_size - 1) / o.batch_size;
+  const auto rare = rare_types(train_set, o.min_type_samples);
+  int64_t epoch_maps = train_set.count;
+  for (const auto& members : rare) epoch_maps += o.min_type_samples - static_cast<int64_t>(members.size());
+  const int64_t steps = (epoch_maps + o.batch_size - 1) / o.batch_size;
   const torch::Tensor pos_weight =
       torch::full({data::kNumLabels}, o.pos_weight, torch::TensorOptions().device(device));
   net->train();
@@ -208,15 +243,12 @@ TrainOutcome fit(nn::WaferNet& net, const data::WaferSet& train_set,
       // Each epoch draws from its own seed, so a resumed run repeats an uninterrupted one.
       data::Rng rng(o.seed * 1000003 + static_cast<uint64_t>(epoch));
       torch::manual_seed(o.seed * 1000003 + static_cast<uint64_t>(epoch));
-      std::vector<int64_t> order(train_set.count);
-      for (int64_t i = 0; i < train_set.count; ++i) order[i] = i;
-      for (int64_t i = train_set.count - 1; i > 0; --i)
-        std::swap(order[i], order[rng.below(static_cast<uint64_t>(i) + 1)]);
+      const std::vector<int64_t> order = epoch_order(train_set.count, rare, o.min_type_samples, rng);
 
       double loss_sum = 0;
       for (int64_t step = 0; step < steps; ++step) {
         const int64_t begin = step * o.batch_size;
-        const int64_t count = std::min(o.batch_size, train_set.count - begin);
+        const int64_t count = std::min(o.batch_size, epoch_maps - begin);
         const Batch batch = make_batch(train_set, order, begin, count, o.augment, rng, device);
         for (auto& group : optimizer.param_groups())
           static_cast<torch::optim::SGDOptions&>(group.options())
