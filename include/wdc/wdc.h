@@ -49,8 +49,9 @@
  *
  * Wafer maps.  A map is `height * width` bytes in row-major order: 0 off the wafer, 1 a die that
  *   passed, 2 (or any larger value) a die that failed, as in the MixedWM38 dataset. height and
- *   width are each in [1, 4096]. Maps of a size other than the model's input (see
- *   wdc_input_size) are resized by nearest neighbour.
+ *   width are each in [1, max_map_side] (4096 unless wdc_load's options say otherwise). Maps
+ *   of a size other than the model's input (see wdc_input_size) are resized by nearest
+ *   neighbour.
  *
  * Versioning.  WDC_ABI_VERSION is the number in the library's SONAME (libwdc.so.1). Functions
  *   and status codes are only ever added, structs that the library fills only grow at their end
@@ -164,7 +165,14 @@ WDC_API wdc_status wdc_create_with_options(const char *config_json, const char *
    options_json: a JSON object of run-time options, NULL or "" for the defaults:
      "device": "cpu" (default), "cuda" or "auto" (cuda when available, else cpu);
      "threads": the number of CPU threads each call on this model may use, 0 (default) = all
-       cores (wdc_train uses its own "threads" option when given).
+       cores (wdc_train uses its own "threads" option when given);
+     limits that protect the host process (going past one is an error, raised before anything
+     is allocated for it):
+     "max_map_side": largest height or width wdc_predict and wdc_cam accept (default 4096);
+     "max_batch": most maps one wdc_predict call accepts (default 65536);
+     "max_file_bytes": largest model file, and largest array in an npz file, that this model
+       reads (default 2147483648 = 2 GiB; wdc_load checks it on the file it loads);
+     "max_parameters": largest network wdc_load or wdc_create builds (default 50000000).
    out: receives the new handle (release with wdc_free); untouched on failure.
    Errors: WDC_E_INVALID_ARGUMENT (path or out NULL, path ""), WDC_E_IO (cannot open or read),
      WDC_E_FORMAT (not a wdc model file, corrupt, truncated or of another format version),
@@ -217,7 +225,8 @@ WDC_API wdc_status wdc_info(const wdc_model *model, char **info_json);
 /* Classifies `count` maps: writes, for map i and label j, the probability (sigmoid output, in
    [0, 1]) that the map shows defect pattern j to probabilities[i * num_labels + j].
    maps: count * height * width bytes, map after map (see Wafer maps).
-   count >= 1; height, width in [1, 4096]; count * height * width must not overflow int64_t.
+   count in [1, max_batch]; height, width in [1, max_map_side] (see wdc_load's options;
+     defaults 65536 and 4096); count * height * width must not overflow int64_t.
    probabilities: a buffer of probabilities_len floats, probabilities_len >= count * num_labels;
      elements beyond count * num_labels are not touched. Untouched on failure.
    Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT, WDC_E_BUSY (wdc_train or wdc_save is running
@@ -230,7 +239,7 @@ WDC_API wdc_status wdc_predict(wdc_model *model, const uint8_t *maps, int64_t co
 
 /* The class activation map of label `label` for one map: where in the map the network sees that
    pattern, as height * width floats in [0, 1], row-major, at the map's own size.
-   map: height * width bytes (see Wafer maps); height, width in [1, 4096].
+   map: height * width bytes (see Wafer maps); height, width in [1, max_map_side].
    label: 0 <= label < wdc_num_labels(model).
    cam: a buffer of cam_len floats, cam_len >= height * width; elements beyond height * width are
      not touched. Untouched on failure.

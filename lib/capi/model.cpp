@@ -6,8 +6,19 @@
 namespace wdc::capi {
 namespace {
 
-// wdc_load's options_json: {"device": "cpu"|"cuda"|"auto", "threads": N >= 0}; NULL or "" are
-// the defaults. Anything else is Error(kConfig) naming the problem.
+// An integer option in [low, high]; anything else is Error(kConfig) naming the key and range.
+int64_t integer_option(const nlohmann::json& value, const std::string& key, int64_t low,
+                       int64_t high, const char* note = "") {
+  if (!value.is_number_integer() || value.get<int64_t>() < low || value.get<int64_t>() > high)
+    fail(ErrorCode::kConfig, "options_json: \"" + key + "\" must be an integer in [" +
+                                 std::to_string(low) + ", " + std::to_string(high) + "]" + note +
+                                 ", got " + value.dump().substr(0, 40));
+  return value.get<int64_t>();
+}
+
+// wdc_load's options_json: {"device": "cpu"|"cuda"|"auto", "threads": N >= 0, and the limits
+// "max_map_side", "max_batch", "max_file_bytes", "max_parameters"}; NULL or "" are the
+// defaults. Anything else is Error(kConfig) naming the problem.
 RuntimeOptions parse_runtime_options(const char* options_json) {
   RuntimeOptions options;
   if (options_json == nullptr || *options_json == '\0') return options;
@@ -27,14 +38,16 @@ RuntimeOptions parse_runtime_options(const char* options_json) {
         fail(ErrorCode::kConfig, "options_json: \"device\" must be \"cpu\", \"cuda\" or "
                                  "\"auto\", got \"" + options.device + "\"");
     } else if (key == "threads") {
-      if (!value.is_number_integer() || value.get<int64_t>() < 0 ||
-          value.get<int64_t>() > 4096)
-        fail(ErrorCode::kConfig,
-             "options_json: \"threads\" must be an integer in [0, 4096] (0 = all cores)");
-      options.threads = value.get<int>();
+      options.threads = static_cast<int>(integer_option(value, key, 0, 4096, " (0 = all cores)"));
+    } else if (key.rfind("max_", 0) == 0) {
+      if (!value.is_number_integer())
+        fail(ErrorCode::kConfig, "options_json: \"" + key + "\" must be an integer, got " +
+                                     value.dump().substr(0, 40));
+      set_limit(options.limits, key, value.get<int64_t>());
     } else {
       fail(ErrorCode::kConfig, "options_json: unknown key \"" + key +
-                                   "\" (known keys: \"device\", \"threads\")");
+                                   "\" (known keys: \"device\", \"threads\", \"max_map_side\", "
+                                   "\"max_batch\", \"max_file_bytes\", \"max_parameters\")");
     }
   }
   return options;

@@ -79,7 +79,7 @@ void WaferSet::validate(const std::string& what) const {
     if (labels[i] > 1) fail(what, "label value " + std::to_string(labels[i]) + " is not 0 or 1");
 }
 
-WaferSet load_wafer_npz(const std::string& path) {
+WaferSet load_wafer_npz(const std::string& path, uint64_t max_array_bytes) {
   const NpzFile npz = NpzFile::open(path);
   for (const char* key : {"arr_0", "arr_1"})
     if (!npz.contains(key))
@@ -87,7 +87,7 @@ WaferSet load_wafer_npz(const std::string& path) {
                      "' (MixedWM38 layout: arr_0 = maps (N, H, W), arr_1 = labels (N, 8))");
 
   // Labels first: they are small and catch a wrong file before the big read.
-  const NpyArray labels = npz.read("arr_1");
+  const NpyArray labels = npz.read("arr_1", max_array_bytes);
   const std::string labels_what = path + ": arr_1";
   check_shape(labels, 2, labels_what, "(N, 8)");
   if (labels.shape()[1] != kNumLabels)
@@ -96,7 +96,7 @@ WaferSet load_wafer_npz(const std::string& path) {
     fail(labels_what,
          std::string("labels must be integer or bool, found ") + dtype_name(labels.dtype()));
 
-  const NpyArray maps = npz.read("arr_0");
+  const NpyArray maps = npz.read("arr_0", max_array_bytes);
   const std::string maps_what = path + ": arr_0";
   check_shape(maps, 3, maps_what, "(N, H, W)");
   if (!dtype_is_integer(maps.dtype()))

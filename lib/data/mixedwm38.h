@@ -54,7 +54,9 @@ struct WaferSet {
 // 1 pass and any value >= 2 a failed die (the real file has a few 3s), stored as kFail;
 // arr_1 (N, 8) of any integer dtype or bool, values 0/1. Negative map values, other label
 // values, wrong ranks or disagreeing N are DataErrors naming the file.
-WaferSet load_wafer_npz(const std::string& path);
+// `max_array_bytes` caps each array's size in the file (before conversion); larger arrays are
+// DataErrors, refused before they are read.
+WaferSet load_wafer_npz(const std::string& path, uint64_t max_array_bytes = UINT64_MAX);
 
 // Writes arr_0 as int32 (N, H, W) and arr_1 as int32 (N, 8), like the real file.
 void save_wafer_npz(const std::string& path, const WaferSet& set, bool compressed = true);

@@ -238,7 +238,7 @@ bool NpzFile::contains(const std::string& name) const {
   return std::find(names_.begin(), names_.end(), name) != names_.end();
 }
 
-NpyArray NpzFile::read(const std::string& name) const {
+NpyArray NpzFile::read(const std::string& name, uint64_t max_bytes) const {
   const auto it = std::find(names_.begin(), names_.end(), name);
   if (it == names_.end()) fail(what_, "no array named '" + name + "' in the archive");
   const zip_uint64_t index = entry_index_[static_cast<size_t>(it - names_.begin())];
@@ -267,6 +267,10 @@ NpyArray NpzFile::read(const std::string& name) const {
     fail(what, "unsupported zip compression method " + std::to_string(st.comp_method) +
                    " (only stored and deflated entries, as numpy writes)");
   }
+
+  if (st.size > max_bytes)
+    fail(what, "entry holds " + std::to_string(st.size) + " bytes, more than the limit of " +
+                   std::to_string(max_bytes) + " bytes");
 
   zip_file_t* file = zip_fopen_index(zip_, index, 0);
   if (file == nullptr) fail(what, std::string("cannot open the zip entry: ") + zip_strerror(zip_));

@@ -35,8 +35,9 @@ class NpzFile {
   // that does not end in ".npy" is listed under its full name.
   const std::vector<std::string>& names() const { return names_; }
   bool contains(const std::string& name) const;
-  // DataError when the key is missing or the entry is malformed.
-  NpyArray read(const std::string& name) const;
+  // DataError when the key is missing, the entry is malformed or it would inflate to more
+  // than `max_bytes` (a limit the caller sets to protect its process).
+  NpyArray read(const std::string& name, uint64_t max_bytes = UINT64_MAX) const;
   const std::string& path() const { return what_; }
 
  private:

@@ -102,15 +102,25 @@ ModelFileContents parse_model_file(const std::string& bytes, const std::string& 
   return c;
 }
 
-ModelFileContents read_model_file(const std::string& path) {
-  if (std::filesystem::is_directory(path))
-    fail(ErrorCode::kIo, "model file " + path + " is a directory");
+ModelFileContents read_model_file(const std::string& path, uint64_t max_bytes) {
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (error || !std::filesystem::exists(status))
+    fail(ErrorCode::kIo, "cannot open model file " + path + ": it does not exist");
+  // Devices and pipes have no size to check and may never end (/dev/zero).
+  if (!std::filesystem::is_regular_file(status))
+    fail(ErrorCode::kIo, "model file " + path + " is not a regular file");
+  const uintmax_t size = std::filesystem::file_size(path, error);
+  if (error) fail(ErrorCode::kIo, "cannot read model file " + path + ": " + error.message());
+  if (size > max_bytes)
+    fail(ErrorCode::kFormat, "model file " + path + " holds " + std::to_string(size) +
+                                 " bytes, more than the limit of " + std::to_string(max_bytes));
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(ErrorCode::kIo, "cannot open model file " + path);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) fail(ErrorCode::kIo, "cannot read model file " + path);
-  return parse_model_file(buffer.str(), path);
+  std::string bytes(static_cast<size_t>(size), '\0');
+  if (!in.read(bytes.data(), static_cast<std::streamsize>(size)))
+    fail(ErrorCode::kIo, "cannot read model file " + path + " (it shrank while being read?)");
+  return parse_model_file(bytes, path);
 }
 
 }  // namespace wdc::io

@@ -30,8 +30,9 @@ struct ModelFileContents {
 void write_model_file(const std::string& path, const ModelFileContents& contents);
 
 // Throws wdc::Error(kIo) when the file cannot be read, wdc::Error(kFormat) when it is not a
-// model file, has another format version, fails its checksum or its lengths disagree.
-ModelFileContents read_model_file(const std::string& path);
+// model file, has another format version, fails its checksum or its lengths disagree, or is
+// larger than `max_bytes` (checked before reading).
+ModelFileContents read_model_file(const std::string& path, uint64_t max_bytes = UINT64_MAX);
 
 // The same checks on bytes already in memory (for fuzzing and for embedded models).
 ModelFileContents parse_model_file(const std::string& bytes, const std::string& what);

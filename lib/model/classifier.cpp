@@ -33,6 +33,7 @@ struct Classifier::State {
   json training = json::object();  // options and history of the last training run
   torch::Device device{torch::kCPU};
   int threads = 0;  // per call; 0 = all cores
+  Limits limits;
   // Shared by predict/cam/evaluate/info, exclusive for train/save; never waited on (kBusy).
   mutable std::shared_mutex mutex;
 };
@@ -98,16 +99,24 @@ std::vector<uint8_t> prepare_maps(const uint8_t* maps, int64_t count, int64_t he
   return out;
 }
 
-void check_map_args(const void* maps, int64_t count, int64_t height, int64_t width) {
+void check_map_args(const void* maps, int64_t count, int64_t height, int64_t width,
+                    const Limits& limits) {
   if (maps == nullptr) fail(ErrorCode::kInvalidArgument, "maps is NULL");
   if (count < 1 || height < 1 || width < 1)
     fail(ErrorCode::kInvalidArgument, "count, height and width must be >= 1, got " +
                                           std::to_string(count) + ", " + std::to_string(height) +
                                           ", " + std::to_string(width));
-  if (height > 4096 || width > 4096)
-    fail(ErrorCode::kInvalidArgument, "maps larger than 4096x4096 are refused, got " +
-                                          std::to_string(height) + "x" + std::to_string(width));
+  if (height > limits.max_map_side || width > limits.max_map_side)
+    fail(ErrorCode::kInvalidArgument,
+         "maps larger than max_map_side (" + std::to_string(limits.max_map_side) +
+             ") are refused, got " + std::to_string(height) + "x" + std::to_string(width));
+  if (count > limits.max_batch)
+    fail(ErrorCode::kInvalidArgument, "more than max_batch (" +
+                                          std::to_string(limits.max_batch) +
+                                          ") maps in one call: " + std::to_string(count));
 }
+
+uint64_t file_limit(const Limits& limits) { return static_cast<uint64_t>(limits.max_file_bytes); }
 
 std::string serialize_weights(nn::WaferNet& net) {
   torch::serialize::OutputArchive archive;
@@ -117,8 +126,16 @@ std::string serialize_weights(nn::WaferNet& net) {
   return out.str();
 }
 
-data::WaferSet load_training_set(const train::TrainOptions& o) {
-  return o.synthetic > 0 ? data::synthesize(o.synthetic, o.seed) : data::load_wafer_npz(o.data);
+data::WaferSet load_training_set(const train::TrainOptions& o, const Limits& limits) {
+  if (o.synthetic == 0) return data::load_wafer_npz(o.data, file_limit(limits));
+  // Generated maps are held like maps read from a file, so the same limit bounds them.
+  const int64_t bytes = o.synthetic * data::kSynthSize * data::kSynthSize;
+  if (bytes > limits.max_file_bytes)
+    fail(ErrorCode::kConfig, "training options: \"synthetic\": " + std::to_string(o.synthetic) +
+                                 " maps take " + std::to_string(bytes) +
+                                 " bytes, more than max_file_bytes (" +
+                                 std::to_string(limits.max_file_bytes) + ")");
+  return data::synthesize(o.synthetic, o.seed);
 }
 
 data::WaferSet fit_to_input(data::WaferSet set, int64_t h, int64_t w) {
@@ -127,6 +144,31 @@ data::WaferSet fit_to_input(data::WaferSet set, int64_t h, int64_t w) {
 
 }  // namespace
 
+void set_limit(Limits& limits, const std::string& name, int64_t value) {
+  struct Entry {
+    const char* name;
+    int64_t Limits::*field;
+    int64_t low, high;
+  };
+  static const Entry kEntries[] = {
+      {"max_map_side", &Limits::max_map_side, 1, 65536},
+      {"max_batch", &Limits::max_batch, 1, int64_t{1} << 31},
+      {"max_file_bytes", &Limits::max_file_bytes, 1024, int64_t{1} << 40},
+      {"max_parameters", &Limits::max_parameters, 1, int64_t{1} << 32},
+  };
+  for (const Entry& e : kEntries) {
+    if (name != e.name) continue;
+    if (value < e.low || value > e.high)
+      fail(ErrorCode::kConfig, "limit \"" + name + "\" must be in [" + std::to_string(e.low) +
+                                   ", " + std::to_string(e.high) + "], got " +
+                                   std::to_string(value));
+    limits.*e.field = value;
+    return;
+  }
+  fail(ErrorCode::kConfig, "unknown limit \"" + name + "\" (known: \"max_map_side\", "
+                           "\"max_batch\", \"max_file_bytes\", \"max_parameters\")");
+}
+
 Classifier::Classifier(std::unique_ptr<State> state) : state_(std::move(state)) {}
 Classifier::~Classifier() = default;
 
@@ -134,9 +176,16 @@ std::unique_ptr<Classifier> Classifier::create(const std::string& config_json,
                                                const RuntimeOptions& runtime) {
   auto state = std::make_unique<State>();
   state->config = nn::parse_network_config(config_json);
+  const int64_t parameters = nn::parameter_count(state->config);
+  if (parameters > runtime.limits.max_parameters)
+    fail(ErrorCode::kConfig, "network config: the network would have " +
+                                 std::to_string(parameters) + " parameters, more than "
+                                 "max_parameters (" +
+                                 std::to_string(runtime.limits.max_parameters) + ")");
   state->device = resolve_device(runtime.device);
   use_threads(runtime.threads);
   state->threads = runtime.threads;
+  state->limits = runtime.limits;
   {
     std::lock_guard<std::mutex> lock(construction_mutex());
     state->net = nn::WaferNet(state->config);
@@ -149,7 +198,7 @@ std::unique_ptr<Classifier> Classifier::create(const std::string& config_json,
 
 std::unique_ptr<Classifier> Classifier::load(const std::string& path,
                                              const RuntimeOptions& runtime) {
-  const io::ModelFileContents file = io::read_model_file(path);
+  const io::ModelFileContents file = io::read_model_file(path, file_limit(runtime.limits));
   std::unique_ptr<Classifier> c = create(file.config_json, runtime);
   State& s = *c->state_;
   try {
@@ -190,7 +239,7 @@ int64_t Classifier::input_width() const { return state_->config.input_width; }
 
 std::vector<float> Classifier::predict(const uint8_t* maps, int64_t count, int64_t height,
                                        int64_t width) const {
-  check_map_args(maps, count, height, width);
+  check_map_args(maps, count, height, width, state_->limits);
   auto lock = read_lock(state_->mutex, "predict");
   return predict_locked(maps, count, height, width);
 }
@@ -205,7 +254,7 @@ std::vector<float> Classifier::predict_locked(const uint8_t* maps, int64_t count
 
 std::vector<float> Classifier::cam(const uint8_t* map, int64_t height, int64_t width,
                                    int label) const {
-  check_map_args(map, 1, height, width);
+  check_map_args(map, 1, height, width, state_->limits);
   if (label < 0 || label >= num_labels())
     fail(ErrorCode::kInvalidArgument, "label index " + std::to_string(label) +
                                           " is out of range [0, " +
@@ -238,11 +287,11 @@ std::string Classifier::train(const std::string& train_json, const ProgressFn& p
   auto lock = write_lock(state_->mutex, "train");
   use_threads(options.threads > 0 ? options.threads : state_->threads);
   const int64_t h = input_height(), w = input_width();
-  data::WaferSet all = fit_to_input(load_training_set(options), h, w);
+  data::WaferSet all = fit_to_input(load_training_set(options, state_->limits), h, w);
   data::WaferSet train_set, val_set;
   if (!options.val.empty()) {
     train_set = std::move(all);
-    val_set = fit_to_input(data::load_wafer_npz(options.val), h, w);
+    val_set = fit_to_input(data::load_wafer_npz(options.val, file_limit(state_->limits)), h, w);
   } else {
     const data::Split split = data::stratified_split(all, options.val_fraction, 0, options.seed);
     train_set = data::subset(all, split.train);
@@ -274,7 +323,9 @@ std::string Classifier::evaluate(const data::WaferSet& set) const {
   if (num_labels() != data::kNumLabels)
     fail(ErrorCode::kUnsupported, "evaluate: MixedWM38 data has 8 labels, this network has " +
                                       std::to_string(num_labels()));
-  check_map_args(set.maps.data(), set.count, set.height, set.width);
+  Limits whole_set = state_->limits;  // a file's maps are predicted in bounded chunks
+  whole_set.max_batch = INT64_MAX;
+  check_map_args(set.maps.data(), set.count, set.height, set.width, whole_set);
   // One lock over predictions and thresholds: a training run in between would mix models.
   auto lock = read_lock(state_->mutex, "evaluate");
   const std::vector<float> p = predict_locked(set.maps.data(), set.count, set.height, set.width);
@@ -283,7 +334,7 @@ std::string Classifier::evaluate(const data::WaferSet& set) const {
 }
 
 std::string Classifier::evaluate_file(const std::string& npz_path) const {
-  return evaluate(data::load_wafer_npz(npz_path));
+  return evaluate(data::load_wafer_npz(npz_path, file_limit(state_->limits)));
 }
 
 std::string Classifier::info() const {

@@ -27,9 +27,24 @@ struct TrainProgress {
 // Returns true to cancel training (it then throws Error(kCancelled)).
 using ProgressFn = std::function<bool(const TrainProgress&)>;
 
+// Bounds that protect the host process from oversized input: going past one is an error
+// raised before anything is allocated for it (docs/RELIABILITY.md lists them).
+struct Limits {
+  int64_t max_map_side = 4096;                  // predict/cam: height and width
+  int64_t max_batch = 65536;                    // predict: maps per call
+  int64_t max_file_bytes = int64_t{2} << 30;    // a model file, or one array of an npz file
+  int64_t max_parameters = 50'000'000;          // a network built from a config or model file
+};
+
+// Sets the limit called `name` ("max_map_side", "max_batch", "max_file_bytes",
+// "max_parameters"); Error(kConfig) naming the key and its range for an unknown name or a value
+// out of range.
+void set_limit(Limits& limits, const std::string& name, int64_t value);
+
 struct RuntimeOptions {
   std::string device = "cpu";  // "cpu", "cuda" or "auto"
   int threads = 0;             // 0 = all cores
+  Limits limits;
 };
 
 class Classifier {

@@ -125,6 +125,23 @@ NetworkConfig parse_network_config(const std::string& json_text) {
   return c;
 }
 
+int64_t parameter_count(const NetworkConfig& c) {
+  // Per block (nn/deform_block.cpp): the kernel, BatchNorm's scale and shift, and for a
+  // deformable block the offset (and mask) convolution with its bias; then the linear head.
+  int64_t total = 0, in = c.input_channels();
+  for (const BlockConfig& b : c.blocks) {
+    const int64_t taps = b.kernel * b.kernel;
+    total += b.channels * in * taps + 2 * b.channels;
+    if (b.deformable) {
+      const int64_t field = (b.modulated ? 3 : 2) * taps;
+      total += field * in * taps + field;
+    }
+    in = b.channels;
+  }
+  const int64_t labels = static_cast<int64_t>(c.labels.size());
+  return total + in * labels + labels;
+}
+
 std::string to_json(const NetworkConfig& c) {
   json blocks = json::array();
   for (const BlockConfig& b : c.blocks)

@@ -39,4 +39,8 @@ struct NetworkConfig {
 NetworkConfig parse_network_config(const std::string& json_text);
 std::string to_json(const NetworkConfig& config);
 
+// The number of learnable parameters the network will have, computed from the config alone so
+// that an oversized network is refused before its weights are allocated.
+int64_t parameter_count(const NetworkConfig& config);
+
 }  // namespace wdc::nn

@@ -8,10 +8,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 
+#include "data/mixedwm38.h"
 #include "data/synth.h"
 #include "model/classifier.h"
 #include "model/error.h"
+#include "nn/network_config.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -176,6 +179,83 @@ TEST_F(ClassifierTest, CancellingKeepsTheWeightsBeforeTheCall) {
             wdc::ErrorCode::kCancelled);
   EXPECT_EQ(calls, 3);
   EXPECT_EQ(model->predict(held_out_->maps.data(), 5, 52, 52), before);
+}
+
+TEST(ClassifierConfig, ParameterCountMatchesTheBuiltNetwork) {
+  for (const char* config :
+       {"", kTinyNet,
+        R"({"blocks": [{"channels": 5, "kernel": 7, "modulated": true}, {"channels": 3,
+            "deformable": false}], "labels": ["a", "b", "c"]})",
+        R"({"input": {"encoding": "onehot"}, "blocks": [{"kernel": 1, "stride": 3}]})"}) {
+    auto model = wdc::Classifier::create(config);
+    const int64_t built = json::parse(model->info())["parameters"].get<int64_t>();
+    EXPECT_EQ(wdc::nn::parameter_count(wdc::nn::parse_network_config(config)), built) << config;
+  }
+}
+
+TEST(ClassifierLimits, AreEnforcedBeforeAnythingIsAllocated) {
+  wdc::RuntimeOptions small{"cpu", 1, {}};
+  wdc::set_limit(small.limits, "max_map_side", 40);
+  wdc::set_limit(small.limits, "max_batch", 3);
+  wdc::set_limit(small.limits, "max_file_bytes", 1024);
+  auto model = wdc::Classifier::create(kTinyNet, small);
+  const std::vector<uint8_t> maps(4 * 52 * 52, 1);
+  EXPECT_EQ(model->predict(maps.data(), 3, 40, 40).size(), 3u * 8);
+  EXPECT_EQ(code_of([&] { model->predict(maps.data(), 1, 41, 40); }),
+            wdc::ErrorCode::kInvalidArgument);
+  EXPECT_EQ(code_of([&] { model->cam(maps.data(), 40, 41, 0); }),
+            wdc::ErrorCode::kInvalidArgument);
+  EXPECT_EQ(code_of([&] { model->predict(maps.data(), 4, 20, 20); }),
+            wdc::ErrorCode::kInvalidArgument);
+
+  // A model file and an npz array larger than max_file_bytes are refused.
+  const fs::path path = temp_dir() / "limits.wdcm";
+  model->save(path.string());
+  EXPECT_EQ(code_of([&] { wdc::Classifier::load(path.string(), small); }),
+            wdc::ErrorCode::kFormat);
+  const fs::path npz = temp_dir() / "limits.npz";
+  wdc::data::save_wafer_npz(npz.string(), wdc::data::synthesize(20, 1));
+  EXPECT_EQ(code_of([&] { model->evaluate_file(npz.string()); }), wdc::ErrorCode::kFormat);
+  // Generated training maps count against the same limit (20 maps of 52x52 > 1024 bytes).
+  EXPECT_EQ(code_of([&] { model->train(R"({"synthetic": 20, "epochs": 1})", nullptr); }),
+            wdc::ErrorCode::kConfig);
+
+  wdc::RuntimeOptions tight{"cpu", 1, {}};
+  wdc::set_limit(tight.limits, "max_parameters", 1000);
+  EXPECT_EQ(code_of([&] { wdc::Classifier::create(kTinyNet, tight); }), wdc::ErrorCode::kConfig);
+
+  wdc::Limits limits;
+  EXPECT_EQ(code_of([&] { wdc::set_limit(limits, "max_side", 10); }), wdc::ErrorCode::kConfig);
+  EXPECT_EQ(code_of([&] { wdc::set_limit(limits, "max_batch", 0); }), wdc::ErrorCode::kConfig);
+  EXPECT_EQ(code_of([&] { wdc::set_limit(limits, "max_file_bytes", 1023); }),
+            wdc::ErrorCode::kConfig);
+  EXPECT_EQ(limits.max_batch, wdc::Limits{}.max_batch);  // failures change nothing
+}
+
+// min_type_samples: each epoch has every map once plus repeats that bring each rarer type up to
+// the minimum, so the number of steps follows from the type counts of the data.
+TEST(ClassifierTraining, RareTypesAreRepeatedUpToMinTypeSamples) {
+  const int64_t maps = 300, minimum = 12, batch = 16;
+  const wdc::data::WaferSet set = wdc::data::synthesize(maps, 4);
+  std::map<int, int64_t> per_type;
+  for (int64_t i = 0; i < set.count; ++i) ++per_type[set.pattern_type(i)];
+  int64_t epoch_maps = maps;
+  for (const auto& [type, n] : per_type) epoch_maps += std::max<int64_t>(0, minimum - n);
+  ASSERT_GT(epoch_maps, maps) << "the generated set should have types rarer than the minimum";
+
+  auto steps_of = [&](const std::string& extra) {
+    auto model = wdc::Classifier::create(R"({"blocks": [{"channels": 4, "stride": 4}]})");
+    int64_t steps = 0;
+    model->train(R"({"synthetic": 300, "seed": 4, "epochs": 1, "batch_size": 16,
+                     "val_fraction": 0)" + extra + "}",
+                 [&](const wdc::TrainProgress& p) {
+                   steps = p.steps;
+                   return false;
+                 });
+    return steps;
+  };
+  EXPECT_EQ(steps_of(""), (maps + batch - 1) / batch);
+  EXPECT_EQ(steps_of(", \"min_type_samples\": 12"), (epoch_maps + batch - 1) / batch);
 }
 
 }  // namespace

@@ -87,6 +87,24 @@ def test_cuda_device_without_gpu_is_unsupported():
         assert m.info["device"].startswith("cuda")
 
 
+def test_limits_protect_the_process(tmp_path):
+    m = wdc.Model.create(TINY, limits={"max_batch": 2, "max_map_side": 30})
+    maps = np.ones((3, 30, 30), dtype=np.uint8)
+    assert m.predict(maps[:2]).shape == (2, 8)
+    with pytest.raises(wdc.InvalidArgument, match="max_batch"):
+        m.predict(maps)
+    with pytest.raises(wdc.InvalidArgument, match="max_map_side"):
+        m.predict(np.ones((1, 31, 30), dtype=np.uint8))
+    path = tmp_path / "m.wdcm"
+    m.save(path)
+    with pytest.raises(wdc.FormatError, match="limit"):
+        wdc.Model.load(path, limits={"max_file_bytes": 1024})
+    with pytest.raises(wdc.ConfigError, match="max_parameters"):
+        wdc.Model.create(TINY, limits={"max_parameters": 10})
+    with pytest.raises(wdc.ConfigError, match="unknown limit"):
+        wdc.Model.create(TINY, limits={"max_maps": 10})
+
+
 def test_save_and_load_round_trip(trained, tmp_path, synth_set):
     model, _, path = trained
     loaded = wdc.Model.load(path)

@@ -2,6 +2,7 @@
 // call into the core. The user-facing class is wdc.Model (wdc/_model.py).
 #include <pybind11/stl.h>
 
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -13,16 +14,26 @@
 namespace wdc::python {
 namespace {
 
+using LimitMap = std::map<std::string, int64_t>;
+
+RuntimeOptions runtime(const std::string& device, int threads, const LimitMap& limits) {
+  RuntimeOptions options{device, threads, {}};
+  for (const auto& [name, value] : limits) set_limit(options.limits, name, value);
+  return options;
+}
+
 std::unique_ptr<Classifier> create(const std::string& config_json, const std::string& device,
-                                   int threads) {
+                                   int threads, const LimitMap& limits) {
+  const RuntimeOptions options = runtime(device, threads, limits);
   py::gil_scoped_release release;
-  return Classifier::create(config_json, RuntimeOptions{device, threads});
+  return Classifier::create(config_json, options);
 }
 
 std::unique_ptr<Classifier> load(const std::string& path, const std::string& device,
-                                 int threads) {
+                                 int threads, const LimitMap& limits) {
+  const RuntimeOptions options = runtime(device, threads, limits);
   py::gil_scoped_release release;
-  return Classifier::load(path, RuntimeOptions{device, threads});
+  return Classifier::load(path, options);
 }
 
 py::array_t<float> predict(const Classifier& c, const py::array& maps_) {
@@ -136,8 +147,9 @@ void register_classifier(py::module_& m) {
                          "wdc::Classifier (internal; use wdc.Model). Every method but the label "
                          "accessors releases the GIL.")
       .def_static("create", &create, py::arg("config_json"), py::arg("device"),
-                  py::arg("threads"))
-      .def_static("load", &load, py::arg("path"), py::arg("device"), py::arg("threads"))
+                  py::arg("threads"), py::arg("limits") = LimitMap{})
+      .def_static("load", &load, py::arg("path"), py::arg("device"), py::arg("threads"),
+                  py::arg("limits") = LimitMap{})
       .def("save", &save, py::arg("path"))
       .def("predict", &predict, py::arg("maps"),
            "(N, H, W) uint8 C-contiguous maps -> (N, num_labels) float32 probabilities")

@@ -107,6 +107,7 @@ class Model:
         config: Union[None, Mapping[str, Any], str, "os.PathLike[str]"] = None,
         device: str = "cpu",
         threads: Optional[int] = None,
+        limits: Optional[Mapping[str, int]] = None,
     ) -> "Model":
         """An untrained model.
 
@@ -118,22 +119,32 @@ class Model:
         becomes the default options of :meth:`train`.
 
         ``device``: "cpu", "cuda" or "auto". ``threads``: LibTorch's intra-op threads (a
-        process-wide setting); None or 0 = all cores. Raises ConfigError naming a bad key.
+        process-wide setting); None or 0 = all cores. ``limits``: bounds that protect the
+        process, e.g. ``{"max_map_side": 512, "max_batch": 1024, "max_file_bytes": 2**30,
+        "max_parameters": 10**7}`` (docs/RELIABILITY.md). Raises ConfigError naming a bad key.
         """
         network, train = _split_config(config)
-        impl = _wdc.Classifier.create(network, _device(device), _threads(threads))
+        impl = _wdc.Classifier.create(
+            network, _device(device), _threads(threads), dict(limits or {})
+        )
         return cls(impl, train)
 
     @classmethod
     def load(
-        cls, path: PathLike, device: str = "cpu", threads: Optional[int] = None
+        cls,
+        path: PathLike,
+        device: str = "cpu",
+        threads: Optional[int] = None,
+        limits: Optional[Mapping[str, int]] = None,
     ) -> "Model":
         """A model from a ``.wdcm`` file written by :meth:`save` or ``wdc train``.
 
-        Raises IoError when the file cannot be read and FormatError when it is not a valid
-        model file.
+        ``limits`` as for :meth:`create`. Raises IoError when the file cannot be read and
+        FormatError when it is not a valid model file (or is larger than max_file_bytes).
         """
-        impl = _wdc.Classifier.load(as_path(path, "path"), _device(device), _threads(threads))
+        impl = _wdc.Classifier.load(
+            as_path(path, "path"), _device(device), _threads(threads), dict(limits or {})
+        )
         return cls(impl)
 
     def save(self, path: PathLike) -> None:
