@@ -1,19 +1,60 @@
 #include "data/atomic_write.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 
 #include "data/data_error.h"
 
 namespace wdc::data::detail {
 
+namespace {
+
+namespace fs = std::filesystem;
+
+// Temporary files of `path` left by processes that died mid-save (SIGKILL, power cut): their
+// names carry the writer's pid, and a pid with no live process cannot finish its save. Removing
+// them keeps a host that crashes now and then from filling its disk. Best effort: a directory
+// that cannot be listed is left alone.
+void remove_stale_temp_files(const std::string& path) noexcept {
+  std::error_code error;
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  const std::string prefix = target.filename().string() + ".tmp-";
+  for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    const long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+      std::error_code ignored;
+      fs::remove(it->path(), ignored);
+    }
+  }
+}
+
+// Makes a completed rename survive a power cut (best effort: not every file system allows it).
+void sync_parent_directory(const std::string& path) noexcept {
+  const fs::path target(path);
+  const std::string dir = target.has_parent_path() ? target.parent_path().string() : ".";
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+}  // namespace
+
 std::string temp_path_for(const std::string& path) {
+  remove_stale_temp_files(path);
   // pid + counter make the name unique within this host; the clock guards against pid reuse
   // racing with a leftover file of a crashed process.
   static std::atomic<unsigned long> counter{0};
@@ -40,6 +81,7 @@ void commit_temp_file(const std::string& temp, const std::string& path) {
     discard_temp_file(temp);
     fail_io(path, "cannot replace the file: " + reason);
   }
+  sync_parent_directory(path);
 }
 
 void discard_temp_file(const std::string& temp) noexcept { std::remove(temp.c_str()); }

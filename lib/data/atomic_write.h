@@ -7,10 +7,11 @@
 namespace wdc::data::detail {
 
 // A path in the same directory as `path` (so the final rename stays on one file system) that
-// does not exist yet.
+// does not exist yet: "<path>.tmp-<pid>-<n>-<clock>". Temporary files of `path` whose writer
+// process no longer exists (killed mid-save) are removed first.
 std::string temp_path_for(const std::string& path);
 
-// Flushes `temp` to disk and renames it over `path`. On failure removes `temp` and throws
+// Flushes `temp` to disk, renames it over `path` and flushes the directory. On failure removes `temp` and throws
 // DataError naming `path`.
 void commit_temp_file(const std::string& temp, const std::string& path);
 
