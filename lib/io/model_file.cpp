@@ -79,7 +79,8 @@ ModelFileContents parse_model_file(const std::string& bytes, const std::string& 
   const uint32_t version = static_cast<uint32_t>(get_le(bytes, 8, 4));
   if (version != kModelFormatVersion)
     format_error("model format version " + std::to_string(version) + " is not supported (this " +
-                 "library reads version " + std::to_string(kModelFormatVersion) + ")");
+                 "library reads version " + std::to_string(kModelFormatVersion) + ")" +
+                 (version == 1 ? "; scripts/upgrade-model-v1.py converts version 1 files" : ""));
   const uint32_t crc = static_cast<uint32_t>(get_le(bytes, 12, 4));
   const uint64_t length = get_le(bytes, 16, 8);
   if (length != bytes.size() - kHeaderSize)

@@ -7,7 +7,7 @@
 //   u32      CRC-32 (zlib) of everything after this 24-byte header
 //   u64      payload length in bytes
 //   payload: three sections, each u64 length + bytes: config JSON, metadata JSON, weights
-//            (a LibTorch serialized archive)
+//            (io/weights_section.h; version 1 stored a LibTorch archive there)
 // The checksum and every length are verified before any section is parsed, so a truncated or
 // corrupted file is refused with a clear error instead of reaching the JSON or torch parsers.
 #pragma once
@@ -17,7 +17,7 @@
 
 namespace wdc::io {
 
-inline constexpr uint32_t kModelFormatVersion = 1;
+inline constexpr uint32_t kModelFormatVersion = 2;
 
 struct ModelFileContents {
   std::string config_json;

@@ -6,13 +6,13 @@
 #include <algorithm>
 #include <mutex>
 #include <shared_mutex>
-#include <sstream>
 #include <thread>
 
 #include "data/resize.h"
 #include "data/split.h"
 #include "data/synth.h"
 #include "io/model_file.h"
+#include "io/weights_section.h"
 #include "model/error.h"
 #include "nn/network_config.h"
 #include "nn/wafer_net.h"
@@ -118,12 +118,12 @@ void check_map_args(const void* maps, int64_t count, int64_t height, int64_t wid
 
 uint64_t file_limit(const Limits& limits) { return static_cast<uint64_t>(limits.max_file_bytes); }
 
-std::string serialize_weights(nn::WaferNet& net) {
-  torch::serialize::OutputArchive archive;
-  net->save(archive);
-  std::ostringstream out;
-  archive.save_to(out);
-  return out.str();
+// The network's parameters and buffers (BatchNorm statistics) by name: what a model file stores.
+io::NamedTensors named_state(nn::WaferNet& net) {
+  io::NamedTensors all;
+  for (const auto& p : net->named_parameters()) all.emplace_back(p.key(), p.value());
+  for (const auto& b : net->named_buffers()) all.emplace_back(b.key(), b.value());
+  return all;
 }
 
 data::WaferSet load_training_set(const train::TrainOptions& o, const Limits& limits) {
@@ -207,10 +207,7 @@ std::unique_ptr<Classifier> Classifier::load(const std::string& path,
     s.training = meta.value("training", json::object());
     if (s.thresholds.size() != s.config.labels.size())
       fail(ErrorCode::kFormat, path + ": thresholds do not match the labels");
-    torch::serialize::InputArchive archive;
-    std::istringstream in(file.weights);
-    archive.load_from(in, s.device);
-    s.net->load(archive);
+    io::decode_weights_into(file.weights, named_state(s.net), path);
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
@@ -229,7 +226,7 @@ void Classifier::save(const std::string& path) {
                {"thresholds", state_->thresholds},
                {"training", state_->training}};
   io::write_model_file(path, {nn::to_json(state_->config), meta.dump(),
-                              serialize_weights(state_->net)});
+                              io::encode_weights(named_state(state_->net))});
 }
 
 int Classifier::num_labels() const { return static_cast<int>(state_->config.labels.size()); }
