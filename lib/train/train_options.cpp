@@ -22,9 +22,12 @@ void read_number(const json& j, const char* key, T& out, double min, double max)
     option_error(key, std::string("must be ") + (integral ? "an integer" : "a number") +
                           ", got " + v.dump());
   const double value = v.get<double>();
+  // Integer options show integer bounds ("[1, 100000]", not "[1.0, 100000.0]").
+  const auto bound = [&](double b) {
+    return integral ? std::to_string(static_cast<long long>(b)) : json(b).dump();
+  };
   if (!(value >= min && value <= max))
-    option_error(key, "must be in [" + json(min).dump() + ", " + json(max).dump() + "], got " +
-                          v.dump());
+    option_error(key, "must be in [" + bound(min) + ", " + bound(max) + "], got " + v.dump());
   out = v.get<T>();
 }
 

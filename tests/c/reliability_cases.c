@@ -1,0 +1,469 @@
+/* Every bad input and misuse in docs/RELIABILITY.md's table, tried through the C ABI: each case
+ * states the status it must give, and the program fails when one gives another. Its output is
+ * the table itself, so the document cannot drift from what the library does:
+ *
+ *   reliability_cases FIXTURES TEMP NPZ_FIXTURES --check docs/RELIABILITY.md   (CTest)
+ *   reliability_cases FIXTURES TEMP NPZ_FIXTURES --write docs/RELIABILITY.md   (after a change)
+ *
+ * FIXTURES holds synth64.npz and garbage.bin (tests/c fixtures);
+ * NPZ_FIXTURES is tests/fixtures/npz. Paths in messages are shown as <fixtures>, <tmp>, <npz>. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wdc/wdc.h"
+
+#define BEGIN_MARK "<!-- reliability-cases:begin -->\n"
+#define END_MARK "<!-- reliability-cases:end -->\n"
+#define H 52
+#define W 52
+#define LABELS 8
+
+static const char *g_fixtures, *g_tmp, *g_npz;
+static char *g_table = NULL;
+static size_t g_table_len = 0, g_table_cap = 0;
+static int g_cases = 0, g_wrong = 0;
+
+static void append(const char *text) {
+  const size_t n = strlen(text);
+  if (g_table_len + n + 1 > g_table_cap) {
+    g_table_cap = (g_table_len + n + 1) * 2;
+    g_table = (char *)realloc(g_table, g_table_cap);
+    if (g_table == NULL) abort();
+  }
+  memcpy(g_table + g_table_len, text, n + 1);
+  g_table_len += n;
+}
+
+/* Appends `message` with the run's directories replaced by placeholders and '|' escaped. */
+static void append_message(const char *message) {
+  const char *prefixes[3];
+  const char *names[3] = {"<fixtures>", "<tmp>", "<npz>"};
+  char one[2] = {0, 0};
+  prefixes[0] = g_fixtures;
+  prefixes[1] = g_tmp;
+  prefixes[2] = g_npz;
+  while (*message) {
+    int replaced = 0, i;
+    for (i = 0; i < 3 && !replaced; ++i) {
+      const size_t n = strlen(prefixes[i]);
+      if (n > 0 && strncmp(message, prefixes[i], n) == 0) {
+        append(names[i]);
+        message += n;
+        replaced = 1;
+      }
+    }
+    if (replaced) continue;
+    if (*message == '|') append("\\");
+    one[0] = *message == '\n' ? ' ' : *message;
+    append(one);
+    ++message;
+  }
+}
+
+static void row(const char *area, const char *what, const char *result, const char *message) {
+  char number[32];
+  snprintf(number, sizeof number, "| %d | ", ++g_cases);
+  append(number);
+  append(area);
+  append(" | ");
+  append(what);
+  append(" | `");
+  append(result);
+  append("` | ");
+  append_message(message);
+  append(" |\n");
+}
+
+/* A call that returns a status: it must be `expected`; the row shows the thread's message. */
+static void status_case(const char *area, const char *what, wdc_status expected,
+                        wdc_status got) {
+  const char *message = got == WDC_OK ? "" : wdc_last_error();
+  if (got != expected) {
+    g_wrong++;
+    fprintf(stderr, "case %d (%s: %s): got %s, expected %s: %s\n", g_cases + 1, area, what,
+            wdc_status_name(got), wdc_status_name(expected), message);
+  }
+  row(area, what, wdc_status_name(got), message);
+}
+
+/* A call with another kind of result (e.g. -1, NULL): `ok` says whether it was the documented
+   one; `result` is what the table shows. */
+static void value_case(const char *area, const char *what, int ok, const char *result) {
+  if (!ok) {
+    g_wrong++;
+    fprintf(stderr, "case %d (%s: %s): unexpected result %s\n", g_cases + 1, area, what, result);
+  }
+  row(area, what, result, wdc_last_error());
+}
+
+static const char *path_in(const char *dir, const char *name) {
+  static char buffers[4][1024];
+  static int next = 0;
+  char *out = buffers[next++ % 4];
+  snprintf(out, 1024, "%s/%s", dir, name);
+  return out;
+}
+
+/* Writes `size` bytes of `source`, with byte `flip` inverted when flip >= 0, to `dest`. */
+static int copy_damaged(const char *source, const char *dest, long size, long flip) {
+  FILE *in = fopen(source, "rb"), *out = fopen(dest, "wb");
+  long i;
+  int c = 0;
+  if (in == NULL || out == NULL) return 0;
+  for (i = 0; (size < 0 || i < size) && (c = fgetc(in)) != EOF; ++i)
+    fputc(i == flip ? (c ^ 0xff) : c, out);
+  fclose(in);
+  return fclose(out) == 0;
+}
+
+/* An untrained model of a fixed small network: its file's size is the same on every run, so
+   the messages that quote sizes are too. */
+#define MODEL_CONFIG "{\"blocks\": [{\"channels\": 8, \"stride\": 2}, {\"channels\": 8}]}"
+static char g_model[1024];
+
+static int save_model(void) {
+  wdc_model *m = NULL;
+  int ok;
+  snprintf(g_model, sizeof g_model, "%s", path_in(g_tmp, "model.wdcm"));
+  if (wdc_create(MODEL_CONFIG, &m) != WDC_OK) return 0;
+  ok = wdc_save(m, g_model) == WDC_OK;
+  wdc_free(m);
+  return ok;
+}
+
+static void file_cases(void) {
+  wdc_model *m = NULL;
+  const char *model = g_model;
+  copy_damaged(model, path_in(g_tmp, "truncated.wdcm"), 1000, -1);
+  copy_damaged(model, path_in(g_tmp, "flipped.wdcm"), -1, 5000);
+  copy_damaged(model, path_in(g_tmp, "empty.wdcm"), 0, -1);
+  status_case("files", "wdc_load of a path that does not exist", WDC_E_IO,
+              wdc_load(path_in(g_tmp, "missing.wdcm"), NULL, &m));
+  status_case("files", "wdc_load of a directory", WDC_E_IO, wdc_load(g_tmp, NULL, &m));
+  status_case("files", "wdc_load of /dev/zero (endless)", WDC_E_IO,
+              wdc_load("/dev/zero", NULL, &m));
+  status_case("files", "wdc_load of an empty file", WDC_E_FORMAT,
+              wdc_load(path_in(g_tmp, "empty.wdcm"), NULL, &m));
+  status_case("files", "wdc_load of random bytes", WDC_E_FORMAT,
+              wdc_load(path_in(g_fixtures, "garbage.bin"), NULL, &m));
+  status_case("files", "wdc_load of an npz file", WDC_E_FORMAT,
+              wdc_load(path_in(g_fixtures, "synth64.npz"), NULL, &m));
+  status_case("files", "wdc_load of a model cut after 1000 bytes", WDC_E_FORMAT,
+              wdc_load(path_in(g_tmp, "truncated.wdcm"), NULL, &m));
+  status_case("files", "wdc_load of a model with one byte flipped", WDC_E_FORMAT,
+              wdc_load(path_in(g_tmp, "flipped.wdcm"), NULL, &m));
+  status_case("files", "wdc_load of a model larger than max_file_bytes 1024", WDC_E_FORMAT,
+              wdc_load(model, "{\"max_file_bytes\": 1024}", &m));
+  status_case("files", "wdc_load of a model with more than max_parameters 1000", WDC_E_CONFIG,
+              wdc_load(model, "{\"max_parameters\": 1000}", &m));
+
+  if (wdc_load(model, "{\"threads\": 1}", &m) != WDC_OK) return;
+  {
+    static const struct {
+      const char *file, *what;
+    } bad_npz[] = {
+        {"not_a_zip.npz", "wdc_evaluate of an npz that is not a zip archive"},
+        {"bad_missing_arr1.npz", "wdc_evaluate of an npz without labels (arr_1)"},
+        {"bad_negative_map.npz", "wdc_evaluate of maps with negative values"},
+        {"bad_map_float.npz", "wdc_evaluate of float maps"},
+        {"bad_map_rank.npz", "wdc_evaluate of maps of the wrong rank"},
+        {"bad_n_mismatch.npz", "wdc_evaluate of 3 maps with 2 label vectors"},
+        {"bad_label_value.npz", "wdc_evaluate of a label value 2"},
+    };
+    size_t i;
+    char *report = NULL;
+    status_case("files", "wdc_evaluate of a path that does not exist", WDC_E_IO,
+                wdc_evaluate(m, path_in(g_tmp, "missing.npz"), &report));
+    status_case("files", "wdc_evaluate of random bytes", WDC_E_FORMAT,
+                wdc_evaluate(m, path_in(g_fixtures, "garbage.bin"), &report));
+    for (i = 0; i < sizeof bad_npz / sizeof bad_npz[0]; ++i)
+      status_case("files", bad_npz[i].what, WDC_E_FORMAT,
+                  wdc_evaluate(m, path_in(g_npz, bad_npz[i].file), &report));
+    {
+      wdc_model *small = NULL;
+      if (wdc_load(model, "{\"max_file_bytes\": 65536}", &small) == WDC_OK) {
+        status_case("files", "wdc_evaluate of a 692 KB array with max_file_bytes 65536",
+                    WDC_E_FORMAT, wdc_evaluate(small, path_in(g_fixtures, "synth64.npz"), &report));
+        wdc_free(small);
+      }
+    }
+    status_case("files", "wdc_save into a directory that does not exist", WDC_E_IO,
+                wdc_save(m, path_in(g_tmp, "no/such/dir/model.wdcm")));
+    status_case("files", "wdc_save onto a directory", WDC_E_IO, wdc_save(m, g_tmp));
+  }
+  wdc_free(m);
+}
+
+static void config_cases(void) {
+  static const struct {
+    const char *config, *options, *what;
+    wdc_status expected;
+  } cases[] = {
+      {"{\"blocks\": [", NULL, "config: invalid JSON", WDC_E_CONFIG},
+      {"[1, 2]", NULL, "config: an array instead of an object", WDC_E_CONFIG},
+      {"{\"blokcs\": []}", NULL, "config: a misspelt key", WDC_E_CONFIG},
+      {"{\"blocks\": []}", NULL, "config: no blocks", WDC_E_CONFIG},
+      {"{\"blocks\": [{\"channels\": 0}]}", NULL, "config: 0 channels", WDC_E_CONFIG},
+      {"{\"blocks\": [{\"kernel\": 4}]}", NULL, "config: an even kernel", WDC_E_CONFIG},
+      {"{\"blocks\": [{\"channels\": \"32\"}]}", NULL, "config: channels as a string",
+       WDC_E_CONFIG},
+      {"{\"input\": {\"encoding\": \"rgb\"}}", NULL, "config: an unknown encoding", WDC_E_CONFIG},
+      {"{\"dropout\": 1}", NULL, "config: dropout 1", WDC_E_CONFIG},
+      {"{\"labels\": []}", NULL, "config: no labels", WDC_E_CONFIG},
+      {"{\"blocks\": [{\"channels\": 4096, \"kernel\": 11}, {\"channels\": 4096, \"kernel\": 11}]}",
+       NULL, "config: 2 billion parameters (max_parameters)", WDC_E_CONFIG},
+      {NULL, "{\"device\": \"tpu\"}", "options: an unknown device", WDC_E_CONFIG},
+      {NULL, "{\"threads\": -1}", "options: threads -1", WDC_E_CONFIG},
+      {NULL, "{\"max_batch\": 0}", "options: max_batch 0", WDC_E_CONFIG},
+      {NULL, "{\"max_map_side\": \"big\"}", "options: a limit as a string", WDC_E_CONFIG},
+      {NULL, "{\"max_maps\": 4}", "options: an unknown limit", WDC_E_CONFIG},
+      {NULL, "{\"device\": \"cuda\"}", "options: device cuda on a machine without CUDA",
+       WDC_E_UNSUPPORTED},
+  };
+  size_t i;
+  for (i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+    wdc_model *m = NULL;
+    const wdc_status status = wdc_create_with_options(cases[i].config, cases[i].options, &m);
+    if (status == WDC_OK && cases[i].expected == WDC_E_UNSUPPORTED) {
+      wdc_free(m); /* a machine with a GPU: the case does not apply */
+      row("configs", cases[i].what, "WDC_OK", "(this machine has CUDA)");
+      continue;
+    }
+    status_case("configs", cases[i].what, cases[i].expected, status);
+    if (status == WDC_OK) wdc_free(m);
+  }
+}
+
+static void training_option_cases(wdc_model *m) {
+  static const struct {
+    const char *options, *what;
+    wdc_status expected;
+  } cases[] = {
+      {"{\"epochs\": 1}", "train: no data source", WDC_E_CONFIG},
+      {"{\"data\": \"a.npz\", \"synthetic\": 10}", "train: two data sources", WDC_E_CONFIG},
+      {"{\"synthetic\": 10, \"epochs\": 0}", "train: 0 epochs", WDC_E_CONFIG},
+      {"{\"synthetic\": 10, \"lr\": \"fast\"}", "train: lr as a string", WDC_E_CONFIG},
+      {"{\"synthetic\": 10, \"resume\": true}", "train: resume without a checkpoint",
+       WDC_E_CONFIG},
+      {"{\"synthetic\": 10, \"schedule\": \"step\"}", "train: an unknown schedule", WDC_E_CONFIG},
+      {"{\"synthetic\": 10, \"epoch\": 3}", "train: a misspelt key", WDC_E_CONFIG},
+      {"{\"synthetic\": 1000000}", "train: 1,000,000 generated maps (max_file_bytes)",
+       WDC_E_CONFIG},
+      {"{\"data\": \"/nonexistent/train.npz\"}", "train: a data file that does not exist",
+       WDC_E_IO},
+  };
+  size_t i;
+  for (i = 0; i < sizeof cases / sizeof cases[0]; ++i)
+    status_case("configs", cases[i].what, cases[i].expected,
+                wdc_train(m, cases[i].options, NULL, NULL, NULL));
+}
+
+static void buffer_cases(wdc_model *m) {
+  static uint8_t maps[3 * H * W];
+  static float out[3 * LABELS + H * W];
+  status_case("buffers", "predict: maps NULL", WDC_E_INVALID_ARGUMENT,
+              wdc_predict(m, NULL, 1, H, W, out, LABELS));
+  status_case("buffers", "predict: count 0", WDC_E_INVALID_ARGUMENT,
+              wdc_predict(m, maps, 0, H, W, out, LABELS));
+  status_case("buffers", "predict: height -1", WDC_E_INVALID_ARGUMENT,
+              wdc_predict(m, maps, 1, -1, W, out, LABELS));
+  status_case("buffers", "predict: a 5000x5000 map (max_map_side)", WDC_E_INVALID_ARGUMENT,
+              wdc_predict(m, maps, 1, 5000, 5000, out, LABELS));
+  status_case("buffers", "predict: 3 maps with max_batch 2", WDC_E_INVALID_ARGUMENT,
+              wdc_predict(m, maps, 3, H, W, out, 3 * LABELS));
+  status_case("buffers", "predict: count*height*width overflows int64", WDC_E_INVALID_ARGUMENT,
+              wdc_predict(m, maps, INT64_MAX / 2, 4, 4, out, LABELS));
+  status_case("buffers", "predict: probabilities NULL", WDC_E_INVALID_ARGUMENT,
+              wdc_predict(m, maps, 1, H, W, NULL, LABELS));
+  status_case("buffers", "predict: probabilities one float short", WDC_E_INVALID_ARGUMENT,
+              wdc_predict(m, maps, 2, H, W, out, 2 * LABELS - 1));
+  status_case("buffers", "predict: probabilities_len negative", WDC_E_INVALID_ARGUMENT,
+              wdc_predict(m, maps, 1, H, W, out, -8));
+  status_case("buffers", "cam: label -1", WDC_E_INVALID_ARGUMENT,
+              wdc_cam(m, maps, H, W, -1, out, H * W));
+  status_case("buffers", "cam: label 8 of 8", WDC_E_INVALID_ARGUMENT,
+              wdc_cam(m, maps, H, W, 8, out, H * W));
+  status_case("buffers", "cam: cam_len one float short", WDC_E_INVALID_ARGUMENT,
+              wdc_cam(m, maps, H, W, 0, out, H * W - 1));
+  status_case("buffers", "info: info_json NULL", WDC_E_INVALID_ARGUMENT, wdc_info(m, NULL));
+  status_case("buffers", "train: train_json NULL", WDC_E_INVALID_ARGUMENT,
+              wdc_train(m, NULL, NULL, NULL, NULL));
+  status_case("buffers", "load: path \"\"", WDC_E_INVALID_ARGUMENT, wdc_load("", NULL, NULL));
+}
+
+static void handle_cases(void) {
+  static uint8_t map[H * W];
+  static float out[LABELS];
+  struct {
+    uint64_t words[8];
+  } not_a_model = {{0}};
+  wdc_model *freed = NULL;
+  char result[32];
+  int32_t n;
+  status_case("handles", "predict on NULL", WDC_E_MISUSE,
+              wdc_predict(NULL, map, 1, H, W, out, LABELS));
+  status_case("handles", "predict on a pointer to something else", WDC_E_MISUSE,
+              wdc_predict((wdc_model *)&not_a_model, map, 1, H, W, out, LABELS));
+  if (wdc_create("{\"blocks\": [{\"channels\": 4, \"stride\": 4}]}", &freed) != WDC_OK) return;
+  wdc_free(freed);
+  status_case("handles", "predict on a freed handle", WDC_E_MISUSE,
+              wdc_predict(freed, map, 1, H, W, out, LABELS));
+  status_case("handles", "save on a freed handle", WDC_E_MISUSE,
+              wdc_save(freed, path_in(g_tmp, "freed.wdcm")));
+  wdc_free(freed);
+  value_case("handles", "wdc_free twice", strstr(wdc_last_error(), "wdc_free") != NULL,
+             "no effect");
+  n = wdc_num_labels(freed);
+  snprintf(result, sizeof result, "returns %d", (int)n);
+  value_case("handles", "wdc_num_labels on a freed handle", n == -1, result);
+  value_case("handles", "wdc_label_name on a freed handle", wdc_label_name(freed, 0) == NULL,
+             "returns NULL");
+  status_case("handles", "wdc_create with out NULL", WDC_E_INVALID_ARGUMENT,
+              wdc_create(NULL, NULL));
+}
+
+/* ---- calls during training: the trainer holds the model, everyone else gets WDC_E_BUSY ------ */
+
+typedef struct {
+  wdc_model *model;
+  pthread_mutex_t lock;
+  pthread_cond_t changed;
+  int training, others_done;
+  wdc_status result;
+} busy_state;
+
+static int32_t hold_training(const wdc_progress *progress, void *user) {
+  busy_state *s = (busy_state *)user;
+  (void)progress;
+  pthread_mutex_lock(&s->lock);
+  s->training = 1;
+  pthread_cond_broadcast(&s->changed);
+  while (!s->others_done) pthread_cond_wait(&s->changed, &s->lock);
+  pthread_mutex_unlock(&s->lock);
+  return 1; /* cancel */
+}
+
+static void *train_thread(void *arg) {
+  busy_state *s = (busy_state *)arg;
+  s->result = wdc_train(s->model, "{\"synthetic\": 64, \"epochs\": 1, \"threads\": 1}",
+                        hold_training, s, NULL);
+  return NULL;
+}
+
+static void thread_cases(wdc_model *m) {
+  static uint8_t map[H * W];
+  static float out[H * W];
+  busy_state s;
+  pthread_t trainer;
+  char *text = NULL;
+  memset(&s, 0, sizeof s);
+  s.model = m;
+  pthread_mutex_init(&s.lock, NULL);
+  pthread_cond_init(&s.changed, NULL);
+  if (pthread_create(&trainer, NULL, train_thread, &s) != 0) return;
+  pthread_mutex_lock(&s.lock);
+  while (!s.training) pthread_cond_wait(&s.changed, &s.lock);
+  pthread_mutex_unlock(&s.lock);
+
+  status_case("threads", "predict while another thread trains the model", WDC_E_BUSY,
+              wdc_predict(m, map, 1, H, W, out, LABELS));
+  status_case("threads", "cam while another thread trains the model", WDC_E_BUSY,
+              wdc_cam(m, map, H, W, 0, out, H * W));
+  status_case("threads", "info while another thread trains the model", WDC_E_BUSY,
+              wdc_info(m, &text));
+  status_case("threads", "save while another thread trains the model", WDC_E_BUSY,
+              wdc_save(m, path_in(g_tmp, "busy.wdcm")));
+  status_case("threads", "evaluate while another thread trains the model", WDC_E_BUSY,
+              wdc_evaluate(m, path_in(g_fixtures, "synth64.npz"), &text));
+  status_case("threads", "a second train while another thread trains the model", WDC_E_BUSY,
+              wdc_train(m, "{\"synthetic\": 10}", NULL, NULL, NULL));
+
+  pthread_mutex_lock(&s.lock);
+  s.others_done = 1;
+  pthread_cond_broadcast(&s.changed);
+  pthread_mutex_unlock(&s.lock);
+  pthread_join(trainer, NULL);
+  /* The trainer's message is thread-local to it; the table shows the status alone. */
+  row("threads", "train cancelled by its progress callback", wdc_status_name(s.result), "");
+  if (s.result != WDC_E_CANCELLED) {
+    g_wrong++;
+    fprintf(stderr, "cancelled training gave %s\n", wdc_status_name(s.result));
+  }
+  status_case("threads", "predict after the cancelled training", WDC_OK,
+              wdc_predict(m, map, 1, H, W, out, LABELS));
+}
+
+/* ---- the document ------------------------------------------------------------------------- */
+
+static char *read_file(const char *path) {
+  FILE *f = fopen(path, "rb");
+  char *text;
+  long size;
+  if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0) return NULL;
+  rewind(f);
+  text = (char *)malloc((size_t)size + 1);
+  if (text == NULL || fread(text, 1, (size_t)size, f) != (size_t)size) return NULL;
+  text[size] = '\0';
+  fclose(f);
+  return text;
+}
+
+/* --check: 0 when the document's block equals the table; --write: replaces the block. */
+static int sync_document(const char *mode, const char *path) {
+  char *doc = read_file(path), *begin, *end;
+  if (doc == NULL || (begin = strstr(doc, BEGIN_MARK)) == NULL ||
+      (end = strstr(begin, END_MARK)) == NULL) {
+    fprintf(stderr, "%s: cannot read it or find the %s ... %s markers\n", path, BEGIN_MARK,
+            END_MARK);
+    return 1;
+  }
+  begin += strlen(BEGIN_MARK);
+  if (strcmp(mode, "--check") == 0) {
+    const size_t old_len = (size_t)(end - begin);
+    if (old_len == g_table_len && memcmp(begin, g_table, old_len) == 0) return 0;
+    fprintf(stderr,
+            "%s is out of date: its table differs from what the library does now.\n"
+            "Regenerate it with: %s --write %s (see the command in the document).\n"
+            "Now:\n%s",
+            path, "reliability_cases FIXTURES TEMP NPZ_FIXTURES", path, g_table);
+    return 1;
+  } else {
+    FILE *f = fopen(path, "wb");
+    if (f == NULL) return 1;
+    fwrite(doc, 1, (size_t)(begin - doc), f);
+    fwrite(g_table, 1, g_table_len, f);
+    fputs(end, f);
+    return fclose(f) == 0 ? 0 : 1;
+  }
+}
+
+int main(int argc, char **argv) {
+  wdc_model *m = NULL;
+  if (argc != 6 || (strcmp(argv[4], "--check") != 0 && strcmp(argv[4], "--write") != 0)) {
+    fprintf(stderr, "usage: %s FIXTURES TEMP NPZ_FIXTURES --check|--write DOC.md\n", argv[0]);
+    return 2;
+  }
+  g_fixtures = argv[1];
+  g_tmp = argv[2];
+  g_npz = argv[3];
+  append("| # | area | what was tried | result | message |\n|---|---|---|---|---|\n");
+  if (!save_model() || wdc_load(g_model, "{\"threads\": 1, \"max_batch\": 2}", &m) != WDC_OK) {
+    fprintf(stderr, "cannot create and load the test model: %s\n", wdc_last_error());
+    return 1;
+  }
+  file_cases();
+  config_cases();
+  training_option_cases(m);
+  buffer_cases(m);
+  handle_cases();
+  thread_cases(m);
+  wdc_free(m);
+  fprintf(stderr, "%d cases, %d with another result than expected\n", g_cases, g_wrong);
+  if (g_wrong > 0) return 1;
+  return sync_document(argv[4], argv[5]);
+}
