@@ -84,7 +84,7 @@ ConfigFile read_config(const std::string& path) {
   json j;
   try {
     j = json::parse(text.str());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
     fail(ErrorCode::kConfig, path + ": invalid JSON: " + e.what());
   }
   if (!j.is_object())

@@ -25,7 +25,7 @@ RuntimeOptions parse_runtime_options(const char* options_json) {
   nlohmann::json json;
   try {
     json = nlohmann::json::parse(options_json);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e999
     fail(ErrorCode::kConfig, std::string("options_json is not valid JSON: ") + e.what());
   }
   if (!json.is_object()) fail(ErrorCode::kConfig, "options_json must be a JSON object");

@@ -62,7 +62,7 @@ NetworkConfig parse_network_config(const std::string& json_text) {
   json j;
   try {
     j = json::parse(json_text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
     fail(ErrorCode::kConfig, std::string("network config: invalid JSON: ") + e.what());
   }
   if (!j.is_object()) fail(ErrorCode::kConfig, "network config: must be a JSON object");

@@ -49,7 +49,7 @@ TrainOptions parse_train_options(const std::string& json_text) {
   json j;
   try {
     j = json::parse(json_text.empty() ? "{}" : json_text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
     fail(ErrorCode::kConfig, std::string("training options: invalid JSON: ") + e.what());
   }
   if (!j.is_object()) fail(ErrorCode::kConfig, "training options: must be a JSON object");

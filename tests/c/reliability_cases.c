@@ -206,6 +206,7 @@ static void config_cases(void) {
   } cases[] = {
       {"{\"blocks\": [", NULL, "config: invalid JSON", WDC_E_CONFIG},
       {"[1, 2]", NULL, "config: an array instead of an object", WDC_E_CONFIG},
+      {"{\"dropout\": 1e999}", NULL, "config: a number beyond double's range", WDC_E_CONFIG},
       {"{\"blokcs\": []}", NULL, "config: a misspelt key", WDC_E_CONFIG},
       {"{\"blocks\": []}", NULL, "config: no blocks", WDC_E_CONFIG},
       {"{\"blocks\": [{\"channels\": 0}]}", NULL, "config: 0 channels", WDC_E_CONFIG},
@@ -247,6 +248,8 @@ static void training_option_cases(wdc_model *m) {
       {"{\"epochs\": 1}", "train: no data source", WDC_E_CONFIG},
       {"{\"data\": \"a.npz\", \"synthetic\": 10}", "train: two data sources", WDC_E_CONFIG},
       {"{\"synthetic\": 10, \"epochs\": 0}", "train: 0 epochs", WDC_E_CONFIG},
+      {"{\"synthetic\": 10, \"lr\": -1e999}", "train: a number beyond double's range",
+       WDC_E_CONFIG},
       {"{\"synthetic\": 10, \"lr\": \"fast\"}", "train: lr as a string", WDC_E_CONFIG},
       {"{\"synthetic\": 10, \"resume\": true}", "train: resume without a checkpoint",
        WDC_E_CONFIG},
