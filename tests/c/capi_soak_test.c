@@ -5,7 +5,8 @@
  *   concurrent_soak           8 threads share one handle for 100,000 single-map predictions
  *                             in all; every result equals the serial one bit for bit, and
  *                             resident memory stays flat after the first tenth.
- * The sanitizer build runs it with SCALE (third argument) < 1, where LeakSanitizer is the check.
+ * The sanitizer build runs it with SCALE (third argument) < 1: fewer calls, and no resident-memory
+ * check (AddressSanitizer's quarantine holds freed memory); LeakSanitizer is the check there.
  *
  * usage: capi_soak_test FIXTURE_DIR TEMP_DIR [SCALE] */
 #define _POSIX_C_SOURCE 200809L
@@ -84,7 +85,7 @@ static void load_predict_free_cycles(void) {
   fprintf(stderr, "  %ld cycles: resident %ld KiB after %ld, %ld KiB at the end\n", cycles,
           rss_warm, warm, rss_end);
   CHECK(mismatches == 0);
-  CHECK(rss_warm > 0 && rss_end - rss_warm < RSS_SLACK_KIB);
+  if (g_scale >= 1.0) CHECK(rss_warm > 0 && rss_end - rss_warm < RSS_SLACK_KIB);
 }
 
 typedef struct {
@@ -139,7 +140,7 @@ static void concurrent_soak(void) {
           "%ld KiB at the end\n", total, THREADS, rss_warm, rss_end);
   CHECK(first == 0);
   CHECK(rest == 0);
-  CHECK(rss_warm > 0 && rss_end - rss_warm < RSS_SLACK_KIB);
+  if (g_scale >= 1.0) CHECK(rss_warm > 0 && rss_end - rss_warm < RSS_SLACK_KIB);
   wdc_free(g_shared);
 }
 

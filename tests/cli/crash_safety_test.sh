@@ -18,25 +18,47 @@ loads() { "$wdc" info --model "$1" > /dev/null 2> info.err || fail "$2: $(cat in
 
 cat > run.json <<'JSON'
 {"network": {"blocks": [{"channels": 8, "stride": 2}, {"channels": 16, "stride": 2}]},
- "train": {"epochs": 12, "batch_size": 16, "lr": 0.05, "schedule": "cosine", "augment": true,
+ "train": {"epochs": 16, "batch_size": 16, "lr": 0.05, "schedule": "cosine", "augment": true,
            "seed": 11, "val_fraction": 0.2}}
 JSON
 "$wdc" synth --count 400 --seed 5 --out data.npz > /dev/null
 train() { "$wdc" --threads 1 train --config run.json --data data.npz "$@" > /dev/null; }
 
-# 1. Reference, and an older model that the interrupted run will overwrite.
+# 1. Reference, and an older model that the interrupted run will overwrite. The reference and a
+#    bare start of the program are timed, so that kill moments scale with the machine (fast
+#    builds and slow sanitizer builds alike).
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+sleep_ms() { sleep "$(($1 / 1000)).$(printf %03d $(($1 % 1000)))"; }
+t0=$(now_ms)
 train --out reference.wdcm
+t1=$(now_ms)
+"$wdc" info --model reference.wdcm > /dev/null
+t2=$(now_ms)
+start_ms=$((t2 - t1))
+epochs=16
+epoch_ms=$(( (t1 - t0 - start_ms) / epochs + 1 ))
 train --out model.wdcm --epochs 1
 rm -f model.wdcm.ckpt
 
-# 2. Kill, check, resume, until a run finishes by itself.
-kills=0 finished=0
-for attempt in $(seq 1 100); do
+# 2. Kill, check, resume. Every third run dies during its start-up or first epoch; the others
+#    once they have finished an epoch, at a random moment of the next (so mid-epoch, mid-
+#    checkpoint and mid-save kills all occur). After 8 kills a last run finishes undisturbed.
+last_epoch() { grep -o 'epoch [0-9]*/' train.err 2> /dev/null | tail -1 | tr -dc 0-9; }
+done_epochs=0 kills=0 finished=0
+for attempt in $(seq 1 40); do
+  (( kills < 8 && done_epochs < epochs - 1 )) || break
   resume=()
   [[ -f model.wdcm.ckpt ]] && resume=(--resume)
   train --out model.wdcm "${resume[@]}" 2> train.err &
   pid=$!
-  sleep "0.$(printf %03d $((300 + RANDOM % 700)))"
+  if (( attempt % 3 == 0 )); then
+    sleep_ms $(( RANDOM % (start_ms + epoch_ms) ))
+  else
+    while kill -0 "$pid" 2> /dev/null && (( $(last_epoch || echo 0) <= done_epochs )); do
+      sleep 0.02
+    done
+    sleep_ms $(( RANDOM % epoch_ms ))
+  fi
   kill -KILL "$pid" 2> /dev/null || true
   status=0
   wait "$pid" 2> /dev/null || status=$?
@@ -47,8 +69,13 @@ for attempt in $(seq 1 100); do
   (( status == 137 )) || fail "attempt $attempt failed on its own: $(cat train.err)"
   kills=$((kills + 1))
   loads model.wdcm "after kill $kills the model file does not load"
+  # An epoch's progress line follows its checkpoint: it says where --resume will go on.
+  last=$(last_epoch || true)
+  done_epochs=${last:-$done_epochs}
 done
-[[ $finished == 1 ]] || fail "training never finished in 100 attempts"
+if (( !finished )); then
+  train --out model.wdcm --resume 2> train.err || fail "the last resume failed: $(cat train.err)"
+fi
 (( kills >= 5 )) || fail "only $kills kills landed before training finished: nothing was tested"
 "$wdc" predict --model reference.wdcm --data data.npz --json > reference.json
 "$wdc" predict --model model.wdcm --data data.npz --json > resumed.json
@@ -56,14 +83,14 @@ cmp -s reference.json resumed.json ||
   fail "after $kills kills the resumed model predicts differently from the uninterrupted one"
 leftovers=$(ls | grep -c '\.tmp-' || true)
 (( leftovers == 0 )) || fail "$leftovers temporary files left behind: $(ls | grep '\.tmp-')"
-echo "training: $kills kills, resumed to the reference's predictions"
+echo "training: $kills kills (epochs of ~$epoch_ms ms, start-up ~$start_ms ms), resumed to the reference's predictions"
 
 # 3. Kill a save loop.
 cp model.wdcm looped.wdcm
 for attempt in $(seq 1 20); do
   "$save_loop" model.wdcm looped.wdcm > saves.txt &
   pid=$!
-  sleep "0.$(printf '%03d' $((RANDOM % 1000)))"
+  sleep "0.$(printf '%03d' $((100 + RANDOM % 900)))"
   kill -KILL "$pid" 2> /dev/null || fail "the save loop stopped by itself"
   wait "$pid" 2> /dev/null || true
   loads looped.wdcm "after killing the save loop ($(tail -1 saves.txt) saves) the file does not load"
