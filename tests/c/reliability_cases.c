@@ -405,48 +405,57 @@ static void thread_cases(wdc_model *m) {
 
 static char *read_file(const char *path) {
   FILE *f = fopen(path, "rb");
-  char *text;
+  char *text = NULL;
   long size;
-  if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0) return NULL;
-  rewind(f);
-  text = (char *)malloc((size_t)size + 1);
-  if (text == NULL || fread(text, 1, (size_t)size, f) != (size_t)size) return NULL;
-  text[size] = '\0';
+  if (f == NULL) return NULL;
+  if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0) {
+    rewind(f);
+    text = (char *)malloc((size_t)size + 1);
+    if (text != NULL && fread(text, 1, (size_t)size, f) == (size_t)size) {
+      text[size] = '\0';
+    } else {
+      free(text);
+      text = NULL;
+    }
+  }
   fclose(f);
   return text;
 }
 
 /* --check: 0 when the document's block equals the table; --write: replaces the block. */
 static int sync_document(const char *mode, const char *path) {
-  char *doc = read_file(path), *begin, *end;
+  char *doc = read_file(path), *begin = NULL, *end = NULL;
+  int result = 1;
   if (doc == NULL || (begin = strstr(doc, BEGIN_MARK)) == NULL ||
       (end = strstr(begin, END_MARK)) == NULL) {
     fprintf(stderr, "%s: cannot read it or find the %s ... %s markers\n", path, BEGIN_MARK,
             END_MARK);
-    return 1;
-  }
-  begin += strlen(BEGIN_MARK);
-  if (strcmp(mode, "--check") == 0) {
+  } else if (begin += strlen(BEGIN_MARK), strcmp(mode, "--check") == 0) {
     const size_t old_len = (size_t)(end - begin);
-    if (old_len == g_table_len && memcmp(begin, g_table, old_len) == 0) return 0;
-    fprintf(stderr,
-            "%s is out of date: its table differs from what the library does now.\n"
-            "Regenerate it with: %s --write %s (see the command in the document).\n"
-            "Now:\n%s",
-            path, "reliability_cases FIXTURES TEMP NPZ_FIXTURES", path, g_table);
-    return 1;
+    if (old_len == g_table_len && memcmp(begin, g_table, old_len) == 0)
+      result = 0;
+    else
+      fprintf(stderr,
+              "%s is out of date: its table differs from what the library does now.\n"
+              "Regenerate it with: %s --write %s (see the command in the document).\n"
+              "Now:\n%s",
+              path, "reliability_cases FIXTURES TEMP NPZ_FIXTURES", path, g_table);
   } else {
     FILE *f = fopen(path, "wb");
-    if (f == NULL) return 1;
-    fwrite(doc, 1, (size_t)(begin - doc), f);
-    fwrite(g_table, 1, g_table_len, f);
-    fputs(end, f);
-    return fclose(f) == 0 ? 0 : 1;
+    if (f != NULL) {
+      fwrite(doc, 1, (size_t)(begin - doc), f);
+      fwrite(g_table, 1, g_table_len, f);
+      fputs(end, f);
+      result = fclose(f) == 0 ? 0 : 1;
+    }
   }
+  free(doc);
+  return result;
 }
 
 int main(int argc, char **argv) {
   wdc_model *m = NULL;
+  int status;
   if (argc != 6 || (strcmp(argv[4], "--check") != 0 && strcmp(argv[4], "--write") != 0)) {
     fprintf(stderr, "usage: %s FIXTURES TEMP NPZ_FIXTURES --check|--write DOC.md\n", argv[0]);
     return 2;
@@ -467,6 +476,7 @@ int main(int argc, char **argv) {
   thread_cases(m);
   wdc_free(m);
   fprintf(stderr, "%d cases, %d with another result than expected\n", g_cases, g_wrong);
-  if (g_wrong > 0) return 1;
-  return sync_document(argv[4], argv[5]);
+  status = g_wrong > 0 ? 1 : sync_document(argv[4], argv[5]);
+  free(g_table);
+  return status;
 }
