@@ -49,14 +49,8 @@ Command add_cam_command(CLI::App& parent, const GlobalOptions& global) {
   auto o = std::make_shared<CamOptions>();
   CLI::App* app = parent.add_subcommand(
       "cam", "Draw the class activation map of one label over one wafer map, as a PNG");
-  app->add_option("--model", o->model, "Model file")
-      ->required()
-      ->type_name("MODEL.wdcm")
-      ->check(CLI::ExistingFile);
-  app->add_option("--data", o->data, "Maps (MixedWM38-layout npz)")
-      ->required()
-      ->type_name("DATA.npz")
-      ->check(CLI::ExistingFile);
+  add_model_option(*app, o->model);
+  add_data_option(*app, o->data, "Maps (MixedWM38-layout npz)");
   app->add_option("--index", o->index, "Which map of --data (0-based)")->required()->type_name("I");
   app->add_option("--label", o->label,
                   "Label: a name (Loc), a MixedWM38 short name (L) or an index (4)")

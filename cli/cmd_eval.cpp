@@ -62,14 +62,8 @@ Command add_eval_command(CLI::App& parent, const GlobalOptions& global) {
   auto o = std::make_shared<EvalOptions>();
   CLI::App* app = parent.add_subcommand(
       "eval", "Evaluate a model on a labelled npz: exact match, per-label F1, per-type accuracy");
-  app->add_option("--model", o->model, "Model file")
-      ->required()
-      ->type_name("MODEL.wdcm")
-      ->check(CLI::ExistingFile);
-  app->add_option("--data", o->data, "Labelled maps (MixedWM38-layout npz)")
-      ->required()
-      ->type_name("DATA.npz")
-      ->check(CLI::ExistingFile);
+  add_model_option(*app, o->model);
+  add_data_option(*app, o->data, "Labelled maps (MixedWM38-layout npz)");
   app->add_flag("--json", o->json, "Print the metrics as JSON on stdout");
 
   return {app, [o, &global]() { return run_eval(*o, global); }};

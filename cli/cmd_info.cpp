@@ -96,10 +96,7 @@ Command add_info_command(CLI::App& parent, const GlobalOptions& global) {
   auto o = std::make_shared<InfoOptions>();
   CLI::App* app = parent.add_subcommand(
       "info", "Show a model file's network, labels, thresholds and training summary");
-  app->add_option("--model", o->model, "Model file")
-      ->required()
-      ->type_name("MODEL.wdcm")
-      ->check(CLI::ExistingFile);
+  add_model_option(*app, o->model);
   app->add_flag("--json", o->json, "Print the model's description as JSON on stdout");
 
   return {app, [o, &global]() { return run_info(*o, global); }};

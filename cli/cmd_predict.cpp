@@ -128,14 +128,8 @@ Command add_predict_command(CLI::App& parent, const GlobalOptions& global) {
   auto o = std::make_shared<PredictOptions>();
   CLI::App* app = parent.add_subcommand(
       "predict", "Predict the labels and the pattern type of every map in an npz");
-  app->add_option("--model", o->model, "Model file")
-      ->required()
-      ->type_name("MODEL.wdcm")
-      ->check(CLI::ExistingFile);
-  app->add_option("--data", o->data, "Maps (MixedWM38-layout npz)")
-      ->required()
-      ->type_name("DATA.npz")
-      ->check(CLI::ExistingFile);
+  add_model_option(*app, o->model);
+  add_data_option(*app, o->data, "Maps (MixedWM38-layout npz)");
   app->add_option("--limit", o->limit, "Only the first N maps of --data")
       ->type_name("N")
       ->check(CLI::Range(int64_t{1}, int64_t{1000000000}));

@@ -200,14 +200,8 @@ Command add_report_command(CLI::App& parent, const GlobalOptions& global) {
       "report",
       "Write a self-contained HTML report of a model on a labelled npz: training curves, "
       "metrics, label confusion and class activation maps");
-  app->add_option("--model", o->model, "Model file")
-      ->required()
-      ->type_name("MODEL.wdcm")
-      ->check(CLI::ExistingFile);
-  app->add_option("--data", o->data, "Labelled maps (MixedWM38-layout npz)")
-      ->required()
-      ->type_name("DATA.npz")
-      ->check(CLI::ExistingFile);
+  add_model_option(*app, o->model);
+  add_data_option(*app, o->data, "Labelled maps (MixedWM38-layout npz)");
   app->add_option("--out", o->out, "Folder to write index.html into (created if needed)")
       ->required()
       ->type_name("DIR");

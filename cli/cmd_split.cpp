@@ -40,10 +40,7 @@ Command add_split_command(CLI::App& parent, const GlobalOptions& /*global*/) {
       "split",
       "Split a data set into OUT/train.npz, OUT/val.npz and OUT/test.npz, shuffled, seeded and "
       "stratified by pattern type");
-  app->add_option("--data", o->data, "Maps (MixedWM38-layout npz)")
-      ->required()
-      ->type_name("DATA.npz")
-      ->check(CLI::ExistingFile);
+  add_data_option(*app, o->data, "Maps (MixedWM38-layout npz)");
   app->add_option("--out", o->out, "Existing folder for the three files")
       ->required()
       ->type_name("DIR")

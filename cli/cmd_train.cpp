@@ -323,10 +323,7 @@ Command add_train_command(CLI::App& parent, const GlobalOptions& global) {
                   "and training options)")
       ->type_name("CFG.json")
       ->check(CLI::ExistingFile);
-  app->add_option("--data", o->data, "Training maps (MixedWM38-layout npz)")
-      ->required()
-      ->type_name("TRAIN.npz")
-      ->check(CLI::ExistingFile);
+  add_data_option(*app, o->data, "Training maps (MixedWM38-layout npz)", "TRAIN.npz");
   app->add_option("--val", o->val,
                   "Validation maps; without it a stratified part of --data is held out")
       ->type_name("VAL.npz")

@@ -39,6 +39,14 @@ Command add_split_command(CLI::App& parent, const GlobalOptions& global);
 
 // ---- helpers shared by the commands (common.cpp) --------------------------------------------
 
+// The required --model option (an existing MODEL.wdcm file) of every command that reads a model.
+void add_model_option(CLI::App& app, std::string& path);
+
+// The required --data option: an existing MixedWM38-layout npz, described as `description` in
+// --help and shown as `type_name`.
+void add_data_option(CLI::App& app, std::string& path, const std::string& description,
+                     const std::string& type_name = "DATA.npz");
+
 RuntimeOptions runtime_options(const GlobalOptions& global);
 
 // Classifier::load with the global runtime options.

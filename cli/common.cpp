@@ -18,6 +18,21 @@ std::string lower(std::string s) {
 
 }  // namespace
 
+void add_model_option(CLI::App& app, std::string& path) {
+  app.add_option("--model", path, "Model file")
+      ->required()
+      ->type_name("MODEL.wdcm")
+      ->check(CLI::ExistingFile);
+}
+
+void add_data_option(CLI::App& app, std::string& path, const std::string& description,
+                     const std::string& type_name) {
+  app.add_option("--data", path, description)
+      ->required()
+      ->type_name(type_name)
+      ->check(CLI::ExistingFile);
+}
+
 RuntimeOptions runtime_options(const GlobalOptions& global) {
   RuntimeOptions runtime;
   if (!global.device.empty()) runtime.device = global.device;

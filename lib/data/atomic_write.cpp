@@ -21,16 +21,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
+fs::path parent_directory(const std::string& path) {
+  const fs::path target(path);
+  return target.has_parent_path() ? target.parent_path() : fs::path(".");
+}
+
 // Temporary files of `path` left by processes that died mid-save (SIGKILL, power cut): their
 // names carry the writer's pid, and a pid with no live process cannot finish its save. Removing
 // them keeps a host that crashes now and then from filling its disk. Best effort: a directory
 // that cannot be listed is left alone.
 void remove_stale_temp_files(const std::string& path) noexcept {
   std::error_code error;
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  const std::string prefix = target.filename().string() + ".tmp-";
-  for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
+  const std::string prefix = fs::path(path).filename().string() + ".tmp-";
+  for (fs::directory_iterator it(parent_directory(path), error), end; !error && it != end; it.increment(error)) {
     const std::string name = it->path().filename().string();
     if (name.compare(0, prefix.size(), prefix) != 0) continue;
     const long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
@@ -43,9 +46,7 @@ void remove_stale_temp_files(const std::string& path) noexcept {
 
 // Makes a completed rename survive a power cut (best effort: not every file system allows it).
 void sync_parent_directory(const std::string& path) noexcept {
-  const fs::path target(path);
-  const std::string dir = target.has_parent_path() ? target.parent_path().string() : ".";
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  const int fd = ::open(parent_directory(path).c_str(), O_RDONLY | O_DIRECTORY);
   if (fd < 0) return;
   ::fsync(fd);
   ::close(fd);
