@@ -20,6 +20,7 @@
 
 #include "data/synth.h"
 #include "model/classifier.h"
+#include "model/cpu_buffer_cache.h"
 #include "nn/network_config.h"
 #include "nn/wafer_net.h"
 
@@ -118,6 +119,7 @@ int main(int argc, char** argv) {
     }
   }
   at::set_num_threads(std::max(threads, 1));
+  wdc::use_cpu_buffer_cache();  // as a Classifier does; both networks run with it
   const wdc::data::WaferSet set = wdc::data::synthesize(256, 1);
   // Deformable training first: its peak memory is the one the targets speak of.
   const wdc::Throughput deform = wdc::measure(true, set, seconds);

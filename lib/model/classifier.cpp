@@ -13,6 +13,7 @@
 #include "data/synth.h"
 #include "io/model_file.h"
 #include "io/weights_section.h"
+#include "model/cpu_buffer_cache.h"
 #include "model/error.h"
 #include "nn/network_config.h"
 #include "nn/wafer_net.h"
@@ -174,6 +175,7 @@ Classifier::~Classifier() = default;
 
 std::unique_ptr<Classifier> Classifier::create(const std::string& config_json,
                                                const RuntimeOptions& runtime) {
+  use_cpu_buffer_cache();
   auto state = std::make_unique<State>();
   state->config = nn::parse_network_config(config_json);
   const int64_t parameters = nn::parameter_count(state->config);

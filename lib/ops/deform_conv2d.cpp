@@ -58,7 +58,7 @@ class DeformConv2dFunction : public torch::autograd::Function<DeformConv2dFuncti
     DeformConv2dGrads g = deform_conv2d_backward_impl(
         grad_outputs[0], saved[0], saved[1], saved[2], from_function_arg(saved[3]),
         from_function_arg(saved[4]), options,
-        columns.isTensor() ? columns.toTensor() : at::Tensor());
+        columns.isTensor() ? columns.toTensor() : at::Tensor(), ctx->needs_input_grad(0));
     ctx->saved_data.erase("columns");  // free the samples as soon as they are used
     // One gradient per forward() argument; the options and the flag get none.
     return {g.input, g.offset, g.weight, g.bias, g.mask, at::Tensor(), at::Tensor()};

@@ -85,9 +85,10 @@ DeformConv2dGeometry check_deform_conv2d_args(const at::Tensor& input, const at:
 
   TORCH_CHECK(g.in_channels > 0 && g.height > 0 && g.width > 0,
               "deform_conv2d: input must have C, H and W > 0, got ", shape_string(input));
-  TORCH_CHECK(g.height * g.width <= std::numeric_limits<int32_t>::max(),
-              "deform_conv2d: input planes must have at most 2^31-1 elements, got H*W = ",
-              g.height * g.width);
+  // The CPU kernels index pixels with 32-bit integers, including corners past the edges.
+  TORCH_CHECK((g.height + 2) * (g.width + 2) <= std::numeric_limits<int32_t>::max(),
+              "deform_conv2d: input planes must have (H+2)*(W+2) < 2^31, got H = ", g.height,
+              ", W = ", g.width);
   TORCH_CHECK(out_channels > 0 && g.kernel_h > 0 && g.kernel_w > 0,
               "deform_conv2d: weight must have O, kh and kw > 0, got ", shape_string(weight));
   TORCH_CHECK(g.in_channels % o.groups == 0, "deform_conv2d: input channels (", g.in_channels,

@@ -15,13 +15,18 @@
 namespace wdc::ops {
 namespace {
 
-// Column buffers are bounded so memory stays flat in the batch size: enough images per block
-// to keep the GEMM large, never more than this many bytes of columns.
-constexpr int64_t kColumnBudgetBytes = 64ll << 20;
+// Column buffers are bounded so memory stays flat in the batch size. When the forward keeps its
+// columns for backward (training), the whole batch should fit one block, and the budget is
+// large; otherwise (inference) a small block stays in the CPU's cache between the sampling that
+// writes it and the GEMM that reads it, which measured faster on the seed network
+// (docs/PERFORMANCE.md).
+constexpr int64_t kKeptColumnBudgetBytes = 64ll << 20;
+constexpr int64_t kStreamedColumnBudgetBytes = 4ll << 20;
 
-int64_t images_per_block(const DeformConv2dGeometry& g, const at::Tensor& input) {
+int64_t images_per_block(const DeformConv2dGeometry& g, const at::Tensor& input,
+                         int64_t budget_bytes) {
   const int64_t bytes_per_image = g.column_rows() * g.out_pixels() * input.element_size();
-  return std::clamp<int64_t>(kColumnBudgetBytes / std::max<int64_t>(bytes_per_image, 1), 1,
+  return std::clamp<int64_t>(budget_bytes / std::max<int64_t>(bytes_per_image, 1), 1,
                              std::max<int64_t>(g.batch, 1));
 }
 
@@ -124,7 +129,8 @@ at::Tensor deform_conv2d_forward_impl(const at::Tensor& input_, const at::Tensor
   const bool channels_last = uses_channels_last(t.input);
   const at::Tensor input = as_kernel_layout(t.input, channels_last);
   const at::Tensor weight_1x1 = weight_as_1x1(t.weight, channels_last);
-  const int64_t block = images_per_block(g, t.input);
+  const int64_t block = images_per_block(
+      g, t.input, keep_columns ? kKeptColumnBudgetBytes : kStreamedColumnBudgetBytes);
   for (int64_t begin = 0; begin < g.batch; begin += block) {
     const int64_t count = std::min(block, g.batch - begin);
     at::Tensor columns = new_columns(g, count, t.input, channels_last);
@@ -145,7 +151,7 @@ DeformConv2dGrads deform_conv2d_backward_impl(const at::Tensor& grad_output_,
                                               const at::Tensor& weight_, const at::Tensor& bias_,
                                               const at::Tensor& mask_,
                                               const DeformConv2dOptions& options,
-                                              const at::Tensor& kept_columns) {
+                                              const at::Tensor& kept_columns, bool input_grad) {
   const DeformConv2dGeometry g =
       check_deform_conv2d_args(input_, offset_, weight_, bias_, mask_, options);
   const Contiguous t = contiguous(input_, offset_, weight_, bias_, mask_);
@@ -163,14 +169,14 @@ DeformConv2dGrads deform_conv2d_backward_impl(const at::Tensor& grad_output_,
   const at::Tensor input = as_kernel_layout(t.input, channels_last);
   DeformConv2dGrads grads;
   // In the kernels' layout: [N, H, W, C] channels-last, else [N, C, H, W].
-  at::Tensor grad_input = at::zeros_like(input);
+  at::Tensor grad_input = input_grad ? at::zeros_like(input) : at::Tensor();
   grads.offset = at::empty_like(t.offset);
   grads.weight = at::zeros_like(t.weight);
   if (t.bias.defined()) grads.bias = grad_output.sum({0, 2, 3});
   if (t.mask.defined()) grads.mask = at::empty_like(t.mask);
 
   const at::Tensor weight_1x1 = weight_as_1x1(t.weight, channels_last);
-  const int64_t block = images_per_block(g, t.input);
+  const int64_t block = images_per_block(g, t.input, kKeptColumnBudgetBytes);
   for (int64_t begin = 0; begin < g.batch; begin += block) {
     const int64_t count = std::min(block, g.batch - begin);
     at::Tensor columns;
@@ -185,11 +191,11 @@ DeformConv2dGrads deform_conv2d_backward_impl(const at::Tensor& grad_output_,
         {1, 1}, false, {0, 0}, options.groups, {true, true, false});
     grads.weight.add_(weight_from_1x1(grad_w, t.weight, channels_last));
     grad_columns = as_kernel_layout(grad_columns, channels_last);
-    col2im(grad_columns, t.offset, t.mask, g, begin, count, grad_input);
+    if (input_grad) col2im(grad_columns, t.offset, t.mask, g, begin, count, grad_input);
     col2im_coord(grad_columns, input, t.offset, t.mask, g, begin, count, grads.offset,
                  grads.mask);
   }
-  grads.input = channels_last ? grad_input.permute({0, 3, 1, 2}) : grad_input;
+  if (input_grad) grads.input = channels_last ? grad_input.permute({0, 3, 1, 2}) : grad_input;
   return grads;
 }
 

@@ -17,12 +17,15 @@ at::Tensor deform_conv2d_forward_impl(const at::Tensor& input, const at::Tensor&
                                       const at::Tensor& mask, const DeformConv2dOptions& options,
                                       at::Tensor* keep_columns = nullptr);
 
-// `columns`: the forward's kept column buffer, or undefined to sample again.
+// `columns`: the forward's kept column buffer, or undefined to sample again. Without
+// `input_grad` the input's gradient (a scatter over the input) is skipped and left undefined,
+// as autograd asks for a network's first layer.
 DeformConv2dGrads deform_conv2d_backward_impl(const at::Tensor& grad_output,
                                               const at::Tensor& input, const at::Tensor& offset,
                                               const at::Tensor& weight, const at::Tensor& bias,
                                               const at::Tensor& mask,
                                               const DeformConv2dOptions& options,
-                                              const at::Tensor& columns = {});
+                                              const at::Tensor& columns = {},
+                                              bool input_grad = true);
 
 }  // namespace wdc::ops

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <limits>
 #include <random>
 #include <string>
 
@@ -220,6 +221,40 @@ TEST_F(DeformConv2dTest, ExplicitBackwardMatchesAutograd) {
                                                   in.mask.detach(), in.options);
   const torch::Tensor actual[] = {g.input, g.offset, g.weight, g.bias, g.mask};
   for (int k = 0; k < 5; ++k) EXPECT_TRUE(torch::allclose(actual[k], expected[k], 1e-5, 1e-5));
+}
+
+// A first layer's input needs no gradient; skipping it must not change the others.
+TEST_F(DeformConv2dTest, InputWithoutGradientLeavesOtherGradientsUnchanged) {
+  const Case c{4, 3, 5, 9, 8, 3, 1, 1, 1, 1, 3, true, true, 1.5};
+  Inputs in = make_inputs(c, torch::kDouble, 12);
+  for (auto* t : {&in.offset, &in.weight, &in.bias, &in.mask}) t->requires_grad_(true);
+  const auto r = torch::randn_like(run_op(in));
+  const std::vector<torch::Tensor> wrt = {in.offset, in.weight, in.bias, in.mask};
+  const auto without_input = torch::autograd::grad({(run_op(in) * r).sum()}, wrt);
+  in.input.requires_grad_(true);
+  const auto with_input = torch::autograd::grad({(run_op(in) * r).sum()}, wrt);
+  for (size_t k = 0; k < wrt.size(); ++k)
+    EXPECT_TRUE(torch::allclose(without_input[k], with_input[k], 1e-12, 1e-12)) << k;
+  in.input.requires_grad_(false);
+  (run_op(in) * r).sum().backward();
+  EXPECT_FALSE(in.input.grad().defined());
+  EXPECT_TRUE(in.offset.grad().defined());
+}
+
+// Samples off the map are 0 whatever the input holds: an inf in a pixel they do not touch must
+// not turn into NaN through a zero weight.
+TEST_F(DeformConv2dTest, SamplesOffTheMapIgnoreNonFiniteInput) {
+  const Case c{2, 3, 4, 6, 7, 3, 1, 1, 1, 1, 1, false, true, 1.0};
+  Inputs in = make_inputs(c, torch::kFloat, 13);
+  in.input.index_put_({torch::indexing::Slice(), torch::indexing::Slice(), 0, 0},
+                      std::numeric_limits<float>::infinity());
+  in.offset.fill_(100.0f);  // every tap lands far below and right of the map
+  const auto out = run_op(in);
+  EXPECT_TRUE(torch::equal(out, in.bias.view({1, -1, 1, 1}).expand_as(out)));
+  auto grad_in = in;
+  grad_in.offset.requires_grad_(true);
+  (run_op(grad_in) * torch::randn_like(out)).sum().backward();
+  EXPECT_TRUE(torch::equal(grad_in.offset.grad(), torch::zeros_like(in.offset)));
 }
 
 TEST_F(DeformConv2dTest, EmptyBatchGivesEmptyOutput) {

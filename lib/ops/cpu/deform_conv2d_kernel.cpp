@@ -1,109 +1,58 @@
 // CPU sampling kernels of deform_conv2d (see ops/deform_conv2d_device.h for the contract), in the
 // channels-last layout: input [N, H, W, C], columns [images, Ho, Wo, K].
 //
-// For one (image, output pixel, tap, offset group) the four bilinear corners and weights are
-// computed once; every channel of the group then reads the four corners' channel vectors, which
-// are contiguous in channels-last memory. The channel loops are simple streams the compiler
-// vectorises, and the file is built for AVX-512, AVX2 and baseline x86-64 with run-time choice
-// (target_clones), so no -march flag or environment variable is needed for the fast path.
-// Threads split the work so that each writes memory no other thread touches: output rows for
-// im2col and the offset gradient, (image, channel range) for the input gradient's scatter.
+// Work goes one output row at a time. First the row's bilinear samples — for every (tap, offset
+// group, output column) the four corner pixels and weights — are computed in one pass over the
+// row's offsets, a loop of independent lanes the compiler vectorises (floor, weights and bounds
+// used to be computed one sample at a time and cost more than the channel arithmetic at 1–32
+// channels). Then every channel of the group reads or writes the four corners' channel vectors,
+// which are contiguous in channels-last memory.
+//
+// A corner off the map reads a vector of zeros instead of pixel 0 with weight 0, so an inf or NaN
+// in the input cannot leak into samples that do not touch it, and scatters skip it.
+//
+// Each row kernel is built for AVX-512, AVX2 and baseline x86-64 and chosen at run time
+// (target_clones; the helpers are always inlined into each clone), so no -march flag or
+// environment variable is needed for the fast path. Threads split the work so that each writes
+// memory no other thread touches: output rows for im2col and the offset gradient, (image,
+// channel range) for the input gradient's scatter.
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
 #include <ATen/core/Tensor.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <vector>
 
 #include "ops/deform_conv2d_device.h"
 
 namespace wdc::ops::cpu {
 namespace {
 
+// The clones are named by x86-64 feature level, which the resolver tests feature by feature;
+// "arch=skylake-avx512" or "arch=haswell" would test the CPU model and pick the baseline clone
+// on every AMD processor.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define WDC_SIMD_CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+#define WDC_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define WDC_SIMD_CLONES
 #endif
+#define WDC_INLINE inline __attribute__((always_inline))
 
-// The channel loops, once per element type (target_clones does not apply to templates).
-#define WDC_DEFINE_CHANNEL_LOOPS(T)                                                              \
-  WDC_SIMD_CLONES void gather4(T* dst, const T* s0, const T* s1, const T* s2, const T* s3,      \
-                               T w0, T w1, T w2, T w3, int64_t n) {                              \
-    for (int64_t i = 0; i < n; ++i) dst[i] = w0 * s0[i] + w1 * s1[i] + w2 * s2[i] + w3 * s3[i]; \
-  }                                                                                              \
-  WDC_SIMD_CLONES void axpy(T* dst, const T* src, T w, int64_t n) {                              \
-    for (int64_t i = 0; i < n; ++i) dst[i] += w * src[i];                                        \
-  }                                                                                              \
-  /* Σ_i g[i]·(a·v[i]) for three weight sets a = dy, dx, value over the four corners v */       \
-  WDC_SIMD_CLONES void corner_dots(const T* g, const T* s0, const T* s1, const T* s2,           \
-                                   const T* s3, const T* dy, const T* dx, const T* value,        \
-                                   int64_t n, T* out) {                                          \
-    T ay = 0, ax = 0, av = 0;                                                                    \
-    _Pragma("omp simd reduction(+ : ay, ax, av)") for (int64_t i = 0; i < n; ++i) {             \
-      const T v0 = s0[i], v1 = s1[i], v2 = s2[i], v3 = s3[i];                                    \
-      ay += g[i] * (dy[0] * v0 + dy[1] * v1 + dy[2] * v2 + dy[3] * v3);                          \
-      ax += g[i] * (dx[0] * v0 + dx[1] * v1 + dx[2] * v2 + dx[3] * v3);                          \
-      av += g[i] * (value[0] * v0 + value[1] * v1 + value[2] * v2 + value[3] * v3);              \
-    }                                                                                            \
-    out[0] += ay;                                                                                \
-    out[1] += ax;                                                                                \
-    out[2] += av;                                                                                \
-  }
-WDC_DEFINE_CHANNEL_LOOPS(float)
-WDC_DEFINE_CHANNEL_LOOPS(double)
-#undef WDC_DEFINE_CHANNEL_LOOPS
-
-// One bilinear sample: four corner pixel indices (y·W + x; 0 with weight 0 for a corner off the
-// map) and, for the forward pass, their weights; for the offset gradient also the weights'
-// derivatives along y and x.
-template <typename T>
-struct Sample {
-  int64_t index[4];
-  T weight[4];  // bilinear weights (not masked)
-  T dy[4], dx[4];
-  bool inside;  // the point is within (-1, H) x (-1, W): the sample can be non-zero
+// A run of channels that shares one offset group and one weight group: within a pixel's K
+// column values, channel c of the run at tap t sits at t * cg + shift + c.
+struct ChannelRun {
+  int64_t begin, end, shift;
 };
 
-// `derivative_at_minus_one`: the offset gradient is taken from the inside at exactly y == -1 or
-// x == -1, as torchvision does (zero offsets with padding put taps exactly there, and a freshly
-// initialised DCN must get a gradient that moves them); the sample itself is 0 there.
-template <typename T>
-Sample<T> sample_at(T y, T x, int64_t H, int64_t W, bool derivative_at_minus_one) {
-  Sample<T> s;
-  const bool lower_ok = derivative_at_minus_one ? (y >= T(-1) && x >= T(-1))
-                                                : (y > T(-1) && x > T(-1));
-  s.inside = lower_ok && y < T(H) && x < T(W);
-  if (!s.inside) {
-    for (int c = 0; c < 4; ++c) {
-      s.index[c] = 0;
-      s.weight[c] = s.dy[c] = s.dx[c] = T(0);
-    }
-    return s;
-  }
-  const T fy = std::floor(y), fx = std::floor(x);
-  const int64_t y0 = static_cast<int64_t>(fy), x0 = static_cast<int64_t>(fx);
-  const T ly = y - fy, lx = x - fx;
-  const T weight[4] = {(1 - ly) * (1 - lx), (1 - ly) * lx, ly * (1 - lx), ly * lx};
-  const T dy[4] = {-(1 - lx), -lx, 1 - lx, lx};
-  const T dx[4] = {-(1 - ly), 1 - ly, -ly, ly};
-  const int64_t cy[4] = {y0, y0, y0 + 1, y0 + 1};
-  const int64_t cx[4] = {x0, x0 + 1, x0, x0 + 1};
-  for (int c = 0; c < 4; ++c) {
-    const bool on_map = cy[c] >= 0 && cy[c] < H && cx[c] >= 0 && cx[c] < W;
-    s.index[c] = on_map ? cy[c] * W + cx[c] : 0;
-    s.weight[c] = on_map ? weight[c] : T(0);
-    s.dy[c] = on_map ? dy[c] : T(0);
-    s.dx[c] = on_map ? dx[c] : T(0);
-  }
-  return s;
-}
-
-// Where things are, for one image of the block.
+// Where things are in the full-batch tensors.
 template <typename T>
 struct Layout {
   const DeformConv2dGeometry& g;
-  int64_t taps, pixels, C, cpg /* per offset group */, cg /* per weight group */, K;
+  int64_t taps, pixels, C, cpg /* per offset group */, cg /* per weight group */, K, plane;
+  std::vector<ChannelRun> runs;        // in channel order
+  std::vector<size_t> first_run;       // of each offset group, and runs.size() at the end
 
   explicit Layout(const DeformConv2dGeometry& geo)
       : g(geo),
@@ -112,159 +61,303 @@ struct Layout {
         C(geo.in_channels),
         cpg(geo.channels_per_offset_group()),
         cg(geo.in_channels / geo.groups),
-        K(geo.column_rows()) {}
+        K(geo.column_rows()),
+        plane(geo.height * geo.width) {
+    // Column of (channel c, tap) within a pixel's K values: (weight group, tap, channel in
+    // group), i.e. (wg * taps + tap) * cg + c - wg * cg. Working it out per run keeps integer
+    // divisions out of the per-sample loops.
+    for (int64_t og = 0; og < g.offset_groups; ++og) {
+      first_run.push_back(runs.size());
+      for (int64_t c = og * cpg, end = (og + 1) * cpg; c < end;) {
+        const int64_t wg = c / cg, stop = std::min(end, (wg + 1) * cg);
+        runs.push_back({c, stop, wg * cg * (taps - 1)});
+        c = stop;
+      }
+    }
+    first_run.push_back(runs.size());
+  }
 
-  // Column of (channel c, tap) within one pixel's K values: weight group, tap, channel in group.
-  int64_t column(int64_t c, int64_t tap) const {
-    const int64_t wg = c / cg;
-    return (wg * taps + tap) * cg + (c - wg * cg);
+  // First element of the (tap, offset group) field of image b in the offset ([.., 2, Ho, Wo]:
+  // y then x) and mask ([.., Ho, Wo]) tensors.
+  int64_t offset_field(int64_t b, int64_t og, int64_t tap) const {
+    return ((b * g.offset_groups + og) * taps + tap) * 2 * pixels;
   }
-  // End of the run of channels from c that stays in one weight group and below `end`.
-  int64_t run_end(int64_t c, int64_t end) const { return std::min(end, (c / cg + 1) * cg); }
+  int64_t mask_field(int64_t b, int64_t og, int64_t tap) const {
+    return ((b * g.offset_groups + og) * taps + tap) * pixels;
+  }
+};
 
-  T y_of(int64_t oy, int64_t tap, const T* off, int64_t b, int64_t og, int64_t p) const {
-    const int64_t i = tap / g.kernel_w;
-    return static_cast<T>(oy * g.stride_h - g.pad_h + i * g.dilation_h) +
-           off[((b * g.offset_groups + og) * 2 * taps + 2 * tap) * pixels + p];
+// The bilinear samples of one output row: entry e = (tap * offset_groups + og) * Wo + ox.
+// Corner k of a sample is pixel (y0 + k / 2, x0 + k % 2); its index is y * W + x, or -1 off the
+// map (where its weight is 0).
+template <typename T>
+struct RowSamples {
+  std::vector<int32_t> corner[4];
+  std::vector<T> weight[4];
+  std::vector<T> ly, lx;  // position within the corner square, for the weights' derivatives
+  std::vector<T> mask;    // modulation, 1 without a mask
+
+  explicit RowSamples(const Layout<T>& L) {
+    const size_t n = static_cast<size_t>(L.taps * L.g.offset_groups * L.g.out_w);
+    for (int k = 0; k < 4; ++k) {
+      corner[k].resize(n);
+      weight[k].resize(n);
+    }
+    ly.resize(n);
+    lx.resize(n);
+    mask.resize(n);
   }
-  T x_of(int64_t ox, int64_t tap, const T* off, int64_t b, int64_t og, int64_t p) const {
-    const int64_t j = tap % g.kernel_w;
-    return static_cast<T>(ox * g.stride_w - g.pad_w + j * g.dilation_w) +
-           off[((b * g.offset_groups + og) * 2 * taps + 2 * tap + 1) * pixels + p];
-  }
-  T mask_of(const T* mask, int64_t tap, int64_t b, int64_t og, int64_t p) const {
-    return mask ? mask[((b * g.offset_groups + og) * taps + tap) * pixels + p] : T(1);
+};
+
+// A sample at exactly y == -1 or x == -1 counts as on the map: its value is 0 (the on-map
+// corners have weight 0 there) but the offset gradient is taken from the inside, as torchvision
+// does — zero offsets with padding put taps exactly there, and a freshly initialised DCN must
+// get a gradient that moves them. NaN offsets give samples off the map.
+template <typename T>
+WDC_INLINE void fill_row(const Layout<T>& L, const T* offset, const T* mask, int64_t b, int64_t oy,
+                         RowSamples<T>& s) {
+  const DeformConv2dGeometry& g = L.g;
+  const int32_t H = static_cast<int32_t>(g.height), W = static_cast<int32_t>(g.width);
+  for (int64_t tap = 0; tap < L.taps; ++tap)
+    for (int64_t og = 0; og < g.offset_groups; ++og) {
+      const T* dy = offset + L.offset_field(b, og, tap) + oy * g.out_w;
+      const T* dx = dy + L.pixels;
+      const T* m = mask ? mask + L.mask_field(b, og, tap) + oy * g.out_w : nullptr;
+      const T base_y = static_cast<T>(oy * g.stride_h - g.pad_h + (tap / g.kernel_w) * g.dilation_h);
+      const T base_x = static_cast<T>(-g.pad_w + (tap % g.kernel_w) * g.dilation_w);
+      const T step_x = static_cast<T>(g.stride_w);
+      const int64_t e0 = (tap * g.offset_groups + og) * g.out_w;
+      int32_t* c0 = s.corner[0].data() + e0;
+      int32_t* c1 = s.corner[1].data() + e0;
+      int32_t* c2 = s.corner[2].data() + e0;
+      int32_t* c3 = s.corner[3].data() + e0;
+      T* w0 = s.weight[0].data() + e0;
+      T* w1 = s.weight[1].data() + e0;
+      T* w2 = s.weight[2].data() + e0;
+      T* w3 = s.weight[3].data() + e0;
+      T* ly_out = s.ly.data() + e0;
+      T* lx_out = s.lx.data() + e0;
+      const int32_t out_w = static_cast<int32_t>(g.out_w);
+      // The twelve streams would exceed the compiler's budget of run-time alias checks; they
+      // are distinct arrays, so say so.
+#pragma omp simd
+      for (int32_t ox = 0; ox < out_w; ++ox) {
+        const T y = base_y + dy[ox], x = base_x + step_x * static_cast<T>(ox) + dx[ox];
+        // Bitwise & rather than &&, and clamps written as the compare-and-pick that maps to
+        // vmaxps/vminps: branches, or a float select feeding an int conversion, stop GCC's
+        // vectoriser. The clamp keeps the conversion in range (NaN becomes -1).
+        const bool inside = (y >= T(-1)) & (x >= T(-1)) & (y < T(H)) & (x < T(W));
+        T ys = y > T(-1) ? y : T(-1), xs = x > T(-1) ? x : T(-1);
+        ys = ys < T(H) ? ys : T(H);
+        xs = xs < T(W) ? xs : T(W);
+        // floor() by truncation of a non-negative value; it differs from floor() only where
+        // rounding ys + 1 lands on an integer, and there the weight it moves is below 1e-7.
+        const int32_t y0 = static_cast<int32_t>(ys + T(1)) - 1;
+        const int32_t x0 = static_cast<int32_t>(xs + T(1)) - 1;
+        const T ly = ys - static_cast<T>(y0), lx = xs - static_cast<T>(x0);
+        const bool top = inside & (y0 >= 0), bottom = inside & (y0 + 1 < H);
+        const bool left = x0 >= 0, right = x0 + 1 < W;
+        const bool on0 = top & left, on1 = top & right, on2 = bottom & left, on3 = bottom & right;
+        const int32_t i = y0 * W + x0;
+        c0[ox] = on0 ? i : -1;
+        c1[ox] = on1 ? i + 1 : -1;
+        c2[ox] = on2 ? i + W : -1;
+        c3[ox] = on3 ? i + W + 1 : -1;
+        w0[ox] = on0 ? (1 - ly) * (1 - lx) : T(0);
+        w1[ox] = on1 ? (1 - ly) * lx : T(0);
+        w2[ox] = on2 ? ly * (1 - lx) : T(0);
+        w3[ox] = on3 ? ly * lx : T(0);
+        ly_out[ox] = ly;
+        lx_out[ox] = lx;
+      }
+      T* m_out = s.mask.data() + e0;
+      if (m)
+        std::copy(m, m + g.out_w, m_out);
+      else
+        std::fill(m_out, m_out + g.out_w, T(1));
+    }
+}
+
+// Channel vectors of the four corners of entry e in one image (zeros for corners off the map).
+template <typename T>
+struct Corners {
+  const T* p[4];
+  WDC_INLINE Corners(const RowSamples<T>& s, int64_t e, const T* image, int64_t C,
+                     const T* zeros) {
+    for (int k = 0; k < 4; ++k) {
+      const int32_t i = s.corner[k][e];
+      p[k] = i >= 0 ? image + static_cast<int64_t>(i) * C : zeros;
+    }
   }
 };
 
 template <typename T>
-const T* mask_data(const at::Tensor& mask, const DeformConv2dGeometry& g) {
-  return g.use_mask && mask.defined() && mask.numel() > 0 ? mask.data_ptr<T>() : nullptr;
+WDC_INLINE void gather4(T* dst, const T* s0, const T* s1, const T* s2, const T* s3, T w0, T w1,
+                        T w2, T w3, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = w0 * s0[i] + w1 * s1[i] + w2 * s2[i] + w3 * s3[i];
 }
 
 template <typename T>
-void im2col(const at::Tensor& input, const at::Tensor& offset, const at::Tensor& mask,
-            const DeformConv2dGeometry& g, int64_t begin, int64_t count, at::Tensor& columns) {
-  const Layout<T> L(g);
-  const T* in = input.data_ptr<T>();
-  const T* off = offset.data_ptr<T>();
-  const T* msk = mask_data<T>(mask, g);
-  T* cols = columns.data_ptr<T>();
-  const int64_t plane = g.height * g.width;
-  at::parallel_for(0, count * g.out_h, 1, [&](int64_t first, int64_t last) {
-    for (int64_t row = first; row < last; ++row) {
-      const int64_t local_b = row / g.out_h, oy = row % g.out_h, b = begin + local_b;
-      const T* in_b = in + b * plane * L.C;
-      for (int64_t ox = 0; ox < g.out_w; ++ox) {
-        const int64_t p = oy * g.out_w + ox;
-        T* col = cols + (local_b * L.pixels + p) * L.K;
-        for (int64_t tap = 0; tap < L.taps; ++tap)
-          for (int64_t og = 0; og < g.offset_groups; ++og) {
-            const Sample<T> s = sample_at(L.y_of(oy, tap, off, b, og, p),
-                                          L.x_of(ox, tap, off, b, og, p), g.height, g.width, false);
-            const T m = L.mask_of(msk, tap, b, og, p);
-            const int64_t end = (og + 1) * L.cpg;
-            for (int64_t c = og * L.cpg; c < end;) {
-              const int64_t stop = L.run_end(c, end);
-              gather4(col + L.column(c, tap), in_b + s.index[0] * L.C + c,
-                      in_b + s.index[1] * L.C + c, in_b + s.index[2] * L.C + c,
-                      in_b + s.index[3] * L.C + c, s.weight[0] * m, s.weight[1] * m,
-                      s.weight[2] * m, s.weight[3] * m, stop - c);
-              c = stop;
+WDC_INLINE void axpy(T* dst, const T* src, T w, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dst[i] += w * src[i];
+}
+
+// d[k] += Σ_i g[i] · s_k[i]: the column gradient against each corner's values.
+template <typename T>
+WDC_INLINE void dot4(const T* g, const T* s0, const T* s1, const T* s2, const T* s3, int64_t n,
+                     T* d) {
+  T a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    a0 += g[i] * s0[i];
+    a1 += g[i] * s1[i];
+    a2 += g[i] * s2[i];
+    a3 += g[i] * s3[i];
+  }
+  d[0] += a0;
+  d[1] += a1;
+  d[2] += a2;
+  d[3] += a3;
+}
+
+template <typename T>
+struct Tensors {
+  const T* input;   // channels-last
+  const T* offset;
+  const T* mask;    // null without modulation
+  T* columns;       // or the column gradient (read only by the backward kernels)
+  T* grad_input;    // channels-last
+  T* grad_offset;
+  T* grad_mask;     // null without modulation
+  const T* zeros;   // C zeros
+  int64_t begin;    // first image of the block
+};
+
+// Output rows [first, last) of the block (row = local image * Ho + oy).
+template <typename T>
+WDC_INLINE void im2col_rows(const Layout<T>& L, const Tensors<T>& t, int64_t first, int64_t last) {
+  const DeformConv2dGeometry& g = L.g;
+  RowSamples<T> s(L);
+  for (int64_t row = first; row < last; ++row) {
+    const int64_t local_b = row / g.out_h, oy = row % g.out_h, b = t.begin + local_b;
+    fill_row(L, t.offset, t.mask, b, oy, s);
+    const T* image = t.input + b * L.plane * L.C;
+    for (int64_t ox = 0; ox < g.out_w; ++ox) {
+      T* col = t.columns + (local_b * L.pixels + oy * g.out_w + ox) * L.K;
+      for (int64_t tap = 0; tap < L.taps; ++tap)
+        for (int64_t og = 0; og < g.offset_groups; ++og) {
+          const int64_t e = (tap * g.offset_groups + og) * g.out_w + ox;
+          const Corners<T> q(s, e, image, L.C, t.zeros);
+          const T m = s.mask[e];
+          const T w0 = s.weight[0][e] * m, w1 = s.weight[1][e] * m, w2 = s.weight[2][e] * m,
+                  w3 = s.weight[3][e] * m;
+          for (size_t r = L.first_run[og]; r < L.first_run[og + 1]; ++r) {
+            const int64_t c = L.runs[r].begin;
+            gather4(col + tap * L.cg + L.runs[r].shift + c, q.p[0] + c, q.p[1] + c, q.p[2] + c,
+                    q.p[3] + c, w0, w1, w2, w3, L.runs[r].end - c);
+          }
+        }
+    }
+  }
+}
+
+// Scatter of the column gradient into channels [c_lo, c_hi) of one image's input gradient.
+template <typename T>
+WDC_INLINE void col2im_image(const Layout<T>& L, const Tensors<T>& t, int64_t local_b,
+                             int64_t c_lo, int64_t c_hi) {
+  const DeformConv2dGeometry& g = L.g;
+  const int64_t b = t.begin + local_b;
+  RowSamples<T> s(L);
+  T* grad = t.grad_input + b * L.plane * L.C;
+  const int64_t og_lo = c_lo / L.cpg, og_hi = (c_hi - 1) / L.cpg;
+  for (int64_t oy = 0; oy < g.out_h; ++oy) {
+    fill_row(L, t.offset, t.mask, b, oy, s);
+    for (int64_t ox = 0; ox < g.out_w; ++ox) {
+      const T* col = t.columns + (local_b * L.pixels + oy * g.out_w + ox) * L.K;
+      for (int64_t tap = 0; tap < L.taps; ++tap)
+        for (int64_t og = og_lo; og <= og_hi; ++og) {
+          const int64_t e = (tap * g.offset_groups + og) * g.out_w + ox;
+          const T m = s.mask[e];
+          for (size_t r = L.first_run[og]; r < L.first_run[og + 1]; ++r) {
+            const int64_t c = std::max(c_lo, L.runs[r].begin);
+            const int64_t n = std::min(c_hi, L.runs[r].end) - c;
+            if (n <= 0) continue;
+            const T* src = col + tap * L.cg + L.runs[r].shift + c;
+            for (int k = 0; k < 4; ++k) {
+              const int32_t i = s.corner[k][e];
+              if (i >= 0) axpy(grad + static_cast<int64_t>(i) * L.C + c, src, s.weight[k][e] * m, n);
             }
           }
-      }
+        }
     }
-  });
+  }
 }
 
+// Offset (and mask) gradient of output rows [first, last) of the block.
 template <typename T>
-void col2im(const at::Tensor& columns, const at::Tensor& offset, const at::Tensor& mask,
-            const DeformConv2dGeometry& g, int64_t begin, int64_t count, at::Tensor& grad_input) {
-  const Layout<T> L(g);
-  const T* cols = columns.data_ptr<T>();
-  const T* off = offset.data_ptr<T>();
-  const T* msk = mask_data<T>(mask, g);
-  T* grad = grad_input.data_ptr<T>();
-  const int64_t plane = g.height * g.width;
-  // Scatters from different pixels of one image meet, so a thread owns an (image, channel
-  // range): enough ranges per image to keep every thread busy on a block of one image.
-  const int64_t ranges = std::max<int64_t>(
-      1, std::min<int64_t>(L.C, (2 * at::get_num_threads() + count - 1) / count));
-  const int64_t width = (L.C + ranges - 1) / ranges;
-  at::parallel_for(0, count * ranges, 1, [&](int64_t first, int64_t last) {
-    for (int64_t task = first; task < last; ++task) {
-      const int64_t local_b = task / ranges, b = begin + local_b;
-      const int64_t c_lo = (task % ranges) * width, c_hi = std::min(L.C, c_lo + width);
-      if (c_lo >= c_hi) continue;
-      T* grad_b = grad + b * plane * L.C;
-      for (int64_t p = 0; p < L.pixels; ++p) {
-        const int64_t oy = p / g.out_w, ox = p % g.out_w;
-        const T* col = cols + (local_b * L.pixels + p) * L.K;
-        for (int64_t tap = 0; tap < L.taps; ++tap)
-          for (int64_t og = c_lo / L.cpg; og <= (c_hi - 1) / L.cpg; ++og) {
-            const Sample<T> s = sample_at(L.y_of(oy, tap, off, b, og, p),
-                                          L.x_of(ox, tap, off, b, og, p), g.height, g.width, false);
-            if (!s.inside) continue;
-            const T m = L.mask_of(msk, tap, b, og, p);
-            const int64_t end = std::min(c_hi, (og + 1) * L.cpg);
-            for (int64_t c = std::max(c_lo, og * L.cpg); c < end;) {
-              const int64_t stop = L.run_end(c, end);
-              const T* src = col + L.column(c, tap);
-              for (int k = 0; k < 4; ++k)
-                if (s.weight[k] != T(0))
-                  axpy(grad_b + s.index[k] * L.C + c, src, s.weight[k] * m, stop - c);
-              c = stop;
-            }
+WDC_INLINE void coord_rows(const Layout<T>& L, const Tensors<T>& t, int64_t first, int64_t last) {
+  const DeformConv2dGeometry& g = L.g;
+  RowSamples<T> s(L);
+  for (int64_t row = first; row < last; ++row) {
+    const int64_t local_b = row / g.out_h, oy = row % g.out_h, b = t.begin + local_b;
+    fill_row(L, t.offset, t.mask, b, oy, s);
+    const T* image = t.input + b * L.plane * L.C;
+    for (int64_t ox = 0; ox < g.out_w; ++ox) {
+      const int64_t p = oy * g.out_w + ox;
+      const T* col = t.columns + (local_b * L.pixels + p) * L.K;
+      for (int64_t tap = 0; tap < L.taps; ++tap)
+        for (int64_t og = 0; og < g.offset_groups; ++og) {
+          const int64_t e = (tap * g.offset_groups + og) * g.out_w + ox;
+          const Corners<T> q(s, e, image, L.C, t.zeros);
+          T d[4] = {0, 0, 0, 0};  // the column gradient against each corner's values
+          for (size_t r = L.first_run[og]; r < L.first_run[og + 1]; ++r) {
+            const int64_t c = L.runs[r].begin;
+            dot4(col + tap * L.cg + L.runs[r].shift + c, q.p[0] + c, q.p[1] + c, q.p[2] + c,
+                 q.p[3] + c, L.runs[r].end - c, d);
           }
-      }
+          // Derivatives of the four bilinear weights along y and x; corners off the map read
+          // zeros, so their d[k] is 0 and needs no masking here.
+          const T ly = s.ly[e], lx = s.lx[e], m = s.mask[e];
+          const T grad_y = (1 - lx) * (d[2] - d[0]) + lx * (d[3] - d[1]);
+          const T grad_x = (1 - ly) * (d[1] - d[0]) + ly * (d[3] - d[2]);
+          const int64_t field = L.offset_field(b, og, tap) + p;
+          t.grad_offset[field] = grad_y * m;
+          t.grad_offset[field + L.pixels] = grad_x * m;
+          if (t.grad_mask)
+            t.grad_mask[L.mask_field(b, og, tap) + p] =
+                s.weight[0][e] * d[0] + s.weight[1][e] * d[1] + s.weight[2][e] * d[2] +
+                s.weight[3][e] * d[3];
+        }
     }
-  });
+  }
 }
 
+// One clone set per element type (target_clones does not apply to templates).
+#define WDC_DEFINE_ROW_KERNELS(T)                                                                 \
+  WDC_SIMD_CLONES void run_im2col(const Layout<T>& L, const Tensors<T>& t, int64_t first,        \
+                                  int64_t last) {                                                 \
+    im2col_rows(L, t, first, last);                                                               \
+  }                                                                                               \
+  WDC_SIMD_CLONES void run_col2im(const Layout<T>& L, const Tensors<T>& t, int64_t local_b,      \
+                                  int64_t c_lo, int64_t c_hi) {                                   \
+    col2im_image(L, t, local_b, c_lo, c_hi);                                                      \
+  }                                                                                               \
+  WDC_SIMD_CLONES void run_coord(const Layout<T>& L, const Tensors<T>& t, int64_t first,         \
+                                 int64_t last) {                                                  \
+    coord_rows(L, t, first, last);                                                                \
+  }
+WDC_DEFINE_ROW_KERNELS(float)
+WDC_DEFINE_ROW_KERNELS(double)
+#undef WDC_DEFINE_ROW_KERNELS
+
 template <typename T>
-void col2im_coord(const at::Tensor& columns, const at::Tensor& input, const at::Tensor& offset,
-                  const at::Tensor& mask, const DeformConv2dGeometry& g, int64_t begin,
-                  int64_t count, at::Tensor& grad_offset, at::Tensor& grad_mask) {
-  const Layout<T> L(g);
-  const T* cols = columns.data_ptr<T>();
-  const T* in = input.data_ptr<T>();
-  const T* off = offset.data_ptr<T>();
-  const T* msk = mask_data<T>(mask, g);
-  T* g_off = grad_offset.data_ptr<T>();
-  T* g_msk = msk ? grad_mask.data_ptr<T>() : nullptr;
-  const int64_t plane = g.height * g.width;
-  at::parallel_for(0, count * g.out_h, 1, [&](int64_t first, int64_t last) {
-    for (int64_t row = first; row < last; ++row) {
-      const int64_t local_b = row / g.out_h, oy = row % g.out_h, b = begin + local_b;
-      const T* in_b = in + b * plane * L.C;
-      for (int64_t ox = 0; ox < g.out_w; ++ox) {
-        const int64_t p = oy * g.out_w + ox;
-        const T* col = cols + (local_b * L.pixels + p) * L.K;
-        for (int64_t tap = 0; tap < L.taps; ++tap)
-          for (int64_t og = 0; og < g.offset_groups; ++og) {
-            const Sample<T> s = sample_at(L.y_of(oy, tap, off, b, og, p),
-                                          L.x_of(ox, tap, off, b, og, p), g.height, g.width, true);
-            T acc[3] = {0, 0, 0};  // d/dy, d/dx, the sample itself
-            const int64_t end = (og + 1) * L.cpg;
-            if (s.inside)
-              for (int64_t c = og * L.cpg; c < end;) {
-                const int64_t stop = L.run_end(c, end);
-                corner_dots(col + L.column(c, tap), in_b + s.index[0] * L.C + c,
-                            in_b + s.index[1] * L.C + c, in_b + s.index[2] * L.C + c,
-                            in_b + s.index[3] * L.C + c, s.dy, s.dx, s.weight, stop - c, acc);
-                c = stop;
-              }
-            const T m = L.mask_of(msk, tap, b, og, p);
-            const int64_t field = (b * g.offset_groups + og) * L.taps + tap;
-            g_off[(2 * field) * L.pixels + p] = acc[0] * m;
-            g_off[(2 * field + 1) * L.pixels + p] = acc[1] * m;
-            // (At exactly y == -1 the value weights of the on-map corners are 0: acc[2] is 0.)
-            if (g_msk) g_msk[field * L.pixels + p] = acc[2];
-          }
-      }
-    }
-  });
+Tensors<T> tensors(const at::Tensor& offset, const at::Tensor& mask, const DeformConv2dGeometry& g,
+                   int64_t begin, const std::vector<T>& zeros) {
+  Tensors<T> t{};
+  t.offset = offset.data_ptr<T>();
+  t.mask = g.use_mask && mask.defined() && mask.numel() > 0 ? mask.data_ptr<T>() : nullptr;
+  t.zeros = zeros.data();
+  t.begin = begin;
+  return t;
 }
 
 }  // namespace
@@ -273,7 +366,13 @@ void deformable_im2col(const at::Tensor& input, const at::Tensor& offset, const 
                        const DeformConv2dGeometry& geometry, int64_t batch_begin,
                        int64_t batch_count, at::Tensor& columns) {
   AT_DISPATCH_FLOATING_TYPES(input.scalar_type(), "deformable_im2col", [&] {
-    im2col<scalar_t>(input, offset, mask, geometry, batch_begin, batch_count, columns);
+    const Layout<scalar_t> L(geometry);
+    const std::vector<scalar_t> zeros(L.C, scalar_t(0));
+    Tensors<scalar_t> t = tensors(offset, mask, geometry, batch_begin, zeros);
+    t.input = input.data_ptr<scalar_t>();
+    t.columns = columns.data_ptr<scalar_t>();
+    at::parallel_for(0, batch_count * geometry.out_h, 1,
+                     [&](int64_t first, int64_t last) { run_im2col(L, t, first, last); });
   });
 }
 
@@ -281,7 +380,22 @@ void deformable_col2im(const at::Tensor& columns, const at::Tensor& offset, cons
                        const DeformConv2dGeometry& geometry, int64_t batch_begin,
                        int64_t batch_count, at::Tensor& grad_input) {
   AT_DISPATCH_FLOATING_TYPES(columns.scalar_type(), "deformable_col2im", [&] {
-    col2im<scalar_t>(columns, offset, mask, geometry, batch_begin, batch_count, grad_input);
+    const Layout<scalar_t> L(geometry);
+    const std::vector<scalar_t> zeros(L.C, scalar_t(0));
+    Tensors<scalar_t> t = tensors(offset, mask, geometry, batch_begin, zeros);
+    t.columns = columns.data_ptr<scalar_t>();
+    t.grad_input = grad_input.data_ptr<scalar_t>();
+    // Scatters from different pixels of one image meet, so a thread owns an (image, channel
+    // range): enough ranges per image to keep every thread busy on a block of one image.
+    const int64_t ranges = std::max<int64_t>(
+        1, std::min<int64_t>(L.C, (2 * at::get_num_threads() + batch_count - 1) / batch_count));
+    const int64_t width = (L.C + ranges - 1) / ranges;
+    at::parallel_for(0, batch_count * ranges, 1, [&](int64_t first, int64_t last) {
+      for (int64_t task = first; task < last; ++task) {
+        const int64_t c_lo = (task % ranges) * width, c_hi = std::min(L.C, c_lo + width);
+        if (c_lo < c_hi) run_col2im(L, t, task / ranges, c_lo, c_hi);
+      }
+    });
   });
 }
 
@@ -291,8 +405,15 @@ void deformable_col2im_coord(const at::Tensor& columns, const at::Tensor& input,
                              int64_t batch_count, at::Tensor& grad_offset,
                              at::Tensor& grad_mask) {
   AT_DISPATCH_FLOATING_TYPES(columns.scalar_type(), "deformable_col2im_coord", [&] {
-    col2im_coord<scalar_t>(columns, input, offset, mask, geometry, batch_begin, batch_count,
-                           grad_offset, grad_mask);
+    const Layout<scalar_t> L(geometry);
+    const std::vector<scalar_t> zeros(L.C, scalar_t(0));
+    Tensors<scalar_t> t = tensors(offset, mask, geometry, batch_begin, zeros);
+    t.input = input.data_ptr<scalar_t>();
+    t.columns = columns.data_ptr<scalar_t>();
+    t.grad_offset = grad_offset.data_ptr<scalar_t>();
+    t.grad_mask = t.mask ? grad_mask.data_ptr<scalar_t>() : nullptr;
+    at::parallel_for(0, batch_count * geometry.out_h, 1,
+                     [&](int64_t first, int64_t last) { run_coord(L, t, first, last); });
   });
 }
 
