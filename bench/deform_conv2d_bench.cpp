@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "model/cpu_buffer_cache.h"
 #include "ops/deform_conv2d.h"
 
 namespace {
@@ -120,6 +121,7 @@ int main(int argc, char** argv) {
       args.push_back(argv[i]);
   }
   at::set_num_threads(std::max(threads, 1));
+  wdc::use_cpu_buffer_cache();  // as a Classifier does; both ops run with it
   for (const Shape& s : kShapes)
     for (Pass pass : {Pass::kForward, Pass::kForwardBackward})
       for (Op op : {Op::kDeform, Op::kConv2d}) {
