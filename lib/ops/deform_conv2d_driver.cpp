@@ -176,12 +176,14 @@ DeformConv2dGrads deform_conv2d_backward_impl(const at::Tensor& grad_output_,
   if (t.mask.defined()) grads.mask = at::empty_like(t.mask);
 
   const at::Tensor weight_1x1 = weight_as_1x1(t.weight, channels_last);
-  const int64_t block = images_per_block(g, t.input, kKeptColumnBudgetBytes);
+  // Small blocks: the column gradient a block's GEMM writes is still in cache when the
+  // scatter and the offset gradient read it.
+  const int64_t block = images_per_block(g, t.input, kStreamedColumnBudgetBytes);
   for (int64_t begin = 0; begin < g.batch; begin += block) {
     const int64_t count = std::min(block, g.batch - begin);
     at::Tensor columns;
-    if (kept_columns.defined() && count == g.batch) {
-      columns = kept_columns;
+    if (kept_columns.defined()) {
+      columns = kept_columns.narrow(0, begin, count);
     } else {
       columns = new_columns(g, count, t.input, channels_last);
       im2col(input, t.offset, t.mask, g, begin, count, columns);

@@ -161,6 +161,30 @@ TEST_F(DeformConv2dTest, GradientsMatchReferenceAutograd) {
   }
 }
 
+// One input channel takes the kernels' row-vectorised path (the seed network's first block).
+TEST_F(DeformConv2dTest, OneInputChannelMatchesReference) {
+  const Case cases[] = {
+      {3, 1, 4, 11, 10, 3, 2, 1, 1, 1, 1, true, true, 2.0},
+      {2, 1, 3, 9, 12, 3, 1, 1, 1, 1, 1, false, false, 4.0},
+  };
+  for (const Case& c : cases) {
+    Inputs in = make_inputs(c, torch::kDouble, 17);
+    for (auto* t : {&in.input, &in.offset, &in.weight, &in.bias, &in.mask})
+      if (t->defined()) t->requires_grad_(true);
+    const auto expected = wdc::testing::deform_conv2d_reference(in.input, in.offset, in.weight,
+                                                                in.bias, in.mask, in.options);
+    const auto actual = run_op(in);
+    EXPECT_TRUE(torch::allclose(actual, expected, 1e-10, 1e-10)) << describe(c);
+    const auto r = torch::randn_like(expected);
+    std::vector<torch::Tensor> wrt = {in.input, in.offset, in.weight};
+    if (in.mask.defined()) wrt.push_back(in.mask);
+    const auto want = torch::autograd::grad({(expected * r).sum()}, wrt);
+    const auto got = torch::autograd::grad({(actual * r).sum()}, wrt);
+    for (size_t k = 0; k < wrt.size(); ++k)
+      EXPECT_TRUE(torch::allclose(got[k], want[k], 1e-9, 1e-9)) << describe(c) << " grad " << k;
+  }
+}
+
 // Central differences in float64. Offsets are integers plus a fraction in [0.15, 0.85], so no
 // sample sits within eps of a grid line where bilinear interpolation has a kink.
 TEST_F(DeformConv2dTest, GradientsMatchCentralDifferences) {

@@ -191,6 +191,14 @@ struct Corners {
   }
 };
 
+// The value of a corner for the one-channel loops: the load is unconditional (from pixel 0 for
+// a corner off the map), so that it vectorises as a gather, and the select discards it.
+template <typename T>
+WDC_INLINE T corner_value(const T* image, int32_t i) {
+  const T v = image[i > 0 ? i : 0];
+  return i >= 0 ? v : T(0);
+}
+
 template <typename T>
 WDC_INLINE void gather4(T* dst, const T* s0, const T* s1, const T* s2, const T* s3, T w0, T w1,
                         T w2, T w3, int64_t n) {
@@ -241,8 +249,33 @@ WDC_INLINE void im2col_rows(const Layout<T>& L, const Tensors<T>& t, int64_t fir
     const int64_t local_b = row / g.out_h, oy = row % g.out_h, b = t.begin + local_b;
     fill_row(L, t.offset, t.mask, b, oy, s);
     const T* image = t.input + b * L.plane * L.C;
+    T* row_columns = t.columns + (local_b * L.pixels + oy * g.out_w) * L.K;
+    if (L.C == 1) {  // one channel per sample: vectorise across the row instead (gathers)
+      for (int64_t tap = 0; tap < L.taps; ++tap) {
+        const int64_t e0 = tap * g.out_w;
+        const int32_t* c0 = s.corner[0].data() + e0;
+        const int32_t* c1 = s.corner[1].data() + e0;
+        const int32_t* c2 = s.corner[2].data() + e0;
+        const int32_t* c3 = s.corner[3].data() + e0;
+        const T* w0 = s.weight[0].data() + e0;
+        const T* w1 = s.weight[1].data() + e0;
+        const T* w2 = s.weight[2].data() + e0;
+        const T* w3 = s.weight[3].data() + e0;
+        const T* m = s.mask.data() + e0;
+        T* out = row_columns + tap;
+#pragma omp simd
+        for (int32_t ox = 0; ox < static_cast<int32_t>(g.out_w); ++ox) {
+          const T v0 = corner_value(image, c0[ox]);
+          const T v1 = corner_value(image, c1[ox]);
+          const T v2 = corner_value(image, c2[ox]);
+          const T v3 = corner_value(image, c3[ox]);
+          out[ox * L.K] = (w0[ox] * v0 + w1[ox] * v1 + w2[ox] * v2 + w3[ox] * v3) * m[ox];
+        }
+      }
+      continue;
+    }
     for (int64_t ox = 0; ox < g.out_w; ++ox) {
-      T* col = t.columns + (local_b * L.pixels + oy * g.out_w + ox) * L.K;
+      T* col = row_columns + ox * L.K;
       for (int64_t tap = 0; tap < L.taps; ++tap)
         for (int64_t og = 0; og < g.offset_groups; ++og) {
           const int64_t e = (tap * g.offset_groups + og) * g.out_w + ox;
@@ -301,6 +334,38 @@ WDC_INLINE void coord_rows(const Layout<T>& L, const Tensors<T>& t, int64_t firs
     const int64_t local_b = row / g.out_h, oy = row % g.out_h, b = t.begin + local_b;
     fill_row(L, t.offset, t.mask, b, oy, s);
     const T* image = t.input + b * L.plane * L.C;
+    if (L.C == 1) {  // one channel per sample: vectorise across the row instead (gathers)
+      const T* row_columns = t.columns + (local_b * L.pixels + oy * g.out_w) * L.K;
+      for (int64_t tap = 0; tap < L.taps; ++tap) {
+        const int64_t e0 = tap * g.out_w;
+        const int32_t* c0 = s.corner[0].data() + e0;
+        const int32_t* c1 = s.corner[1].data() + e0;
+        const int32_t* c2 = s.corner[2].data() + e0;
+        const int32_t* c3 = s.corner[3].data() + e0;
+        const T* w0 = s.weight[0].data() + e0;
+        const T* w1 = s.weight[1].data() + e0;
+        const T* w2 = s.weight[2].data() + e0;
+        const T* w3 = s.weight[3].data() + e0;
+        const T* ly = s.ly.data() + e0;
+        const T* lx = s.lx.data() + e0;
+        const T* m = s.mask.data() + e0;
+        T* grad_y = t.grad_offset + L.offset_field(b, 0, tap) + oy * g.out_w;
+        T* grad_x = grad_y + L.pixels;
+        T* grad_m = t.grad_mask ? t.grad_mask + L.mask_field(b, 0, tap) + oy * g.out_w : nullptr;
+#pragma omp simd
+        for (int32_t ox = 0; ox < static_cast<int32_t>(g.out_w); ++ox) {
+          const T column = row_columns[ox * L.K + tap];
+          const T d0 = column * corner_value(image, c0[ox]);
+          const T d1 = column * corner_value(image, c1[ox]);
+          const T d2 = column * corner_value(image, c2[ox]);
+          const T d3 = column * corner_value(image, c3[ox]);
+          grad_y[ox] = ((1 - lx[ox]) * (d2 - d0) + lx[ox] * (d3 - d1)) * m[ox];
+          grad_x[ox] = ((1 - ly[ox]) * (d1 - d0) + ly[ox] * (d3 - d2)) * m[ox];
+          if (grad_m) grad_m[ox] = w0[ox] * d0 + w1[ox] * d1 + w2[ox] * d2 + w3[ox] * d3;
+        }
+      }
+      continue;
+    }
     for (int64_t ox = 0; ox < g.out_w; ++ox) {
       const int64_t p = oy * g.out_w + ox;
       const T* col = t.columns + (local_b * L.pixels + p) * L.K;
