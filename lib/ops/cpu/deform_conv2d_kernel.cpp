@@ -304,8 +304,22 @@ WDC_INLINE void col2im_image(const Layout<T>& L, const Tensors<T>& t, int64_t lo
   const int64_t og_lo = c_lo / L.cpg, og_hi = (c_hi - 1) / L.cpg;
   for (int64_t oy = 0; oy < g.out_h; ++oy) {
     fill_row(L, t.offset, t.mask, b, oy, s);
+    const T* row_columns = t.columns + (local_b * L.pixels + oy * g.out_w) * L.K;
+    if (L.C == 1) {  // one channel: plain scalar updates along the row (samples may collide)
+      for (int64_t tap = 0; tap < L.taps; ++tap) {
+        const int64_t e0 = tap * g.out_w;
+        for (int64_t ox = 0; ox < g.out_w; ++ox) {
+          const T v = row_columns[ox * L.K + tap] * s.mask[e0 + ox];
+          for (int k = 0; k < 4; ++k) {
+            const int32_t i = s.corner[k][e0 + ox];
+            if (i >= 0) grad[i] += s.weight[k][e0 + ox] * v;
+          }
+        }
+      }
+      continue;
+    }
     for (int64_t ox = 0; ox < g.out_w; ++ox) {
-      const T* col = t.columns + (local_b * L.pixels + oy * g.out_w + ox) * L.K;
+      const T* col = row_columns + ox * L.K;
       for (int64_t tap = 0; tap < L.taps; ++tap)
         for (int64_t og = og_lo; og <= og_hi; ++og) {
           const int64_t e = (tap * g.offset_groups + og) * g.out_w + ox;
