@@ -17,9 +17,9 @@ namespace {
 
 // Column buffers are bounded so memory stays flat in the batch size. When the forward keeps its
 // columns for backward (training), the whole batch should fit one block, and the budget is
-// large; otherwise (inference) a small block stays in the CPU's cache between the sampling that
-// writes it and the GEMM that reads it, which measured faster on the seed network
-// (docs/PERFORMANCE.md).
+// large (backward uses the same blocks; smaller ones measured no faster on the seed network and
+// slower at 128 channels on 52x52); otherwise (inference) a small block stays in the CPU's cache
+// between the sampling that writes it and the GEMM that reads it (docs/PERFORMANCE.md).
 constexpr int64_t kKeptColumnBudgetBytes = 64ll << 20;
 constexpr int64_t kStreamedColumnBudgetBytes = 4ll << 20;
 
@@ -176,14 +176,12 @@ DeformConv2dGrads deform_conv2d_backward_impl(const at::Tensor& grad_output_,
   if (t.mask.defined()) grads.mask = at::empty_like(t.mask);
 
   const at::Tensor weight_1x1 = weight_as_1x1(t.weight, channels_last);
-  // Small blocks: the column gradient a block's GEMM writes is still in cache when the
-  // scatter and the offset gradient read it.
-  const int64_t block = images_per_block(g, t.input, kStreamedColumnBudgetBytes);
+  const int64_t block = images_per_block(g, t.input, kKeptColumnBudgetBytes);
   for (int64_t begin = 0; begin < g.batch; begin += block) {
     const int64_t count = std::min(block, g.batch - begin);
     at::Tensor columns;
-    if (kept_columns.defined()) {
-      columns = kept_columns.narrow(0, begin, count);
+    if (kept_columns.defined() && count == g.batch) {
+      columns = kept_columns;
     } else {
       columns = new_columns(g, count, t.input, channels_last);
       im2col(input, t.offset, t.mask, g, begin, count, columns);
