@@ -103,14 +103,23 @@ void col2im_coord(const at::Tensor& columns, const at::Tensor& input, const at::
                                grad_mask);
 }
 
-struct Contiguous {
+// The arguments in the layouts the kernels read: input as [N, H, W, C] memory on CPU (a
+// no-op for the channels-last activations the op itself produces; .contiguous() first would
+// have copied them to planar and back) or [N, C, H, W] on CUDA; the rest contiguous.
+struct KernelArgs {
+  bool channels_last;
   at::Tensor input, offset, weight, bias, mask;
 };
 
-Contiguous contiguous(const at::Tensor& input, const at::Tensor& offset, const at::Tensor& weight,
-                      const at::Tensor& bias, const at::Tensor& mask) {
-  return {input.contiguous(), offset.contiguous(), weight.contiguous(),
-          bias.defined() ? bias.contiguous() : bias, mask.defined() ? mask.contiguous() : mask};
+KernelArgs kernel_args(const at::Tensor& input, const at::Tensor& offset, const at::Tensor& weight,
+                       const at::Tensor& bias, const at::Tensor& mask) {
+  const bool channels_last = uses_channels_last(input);
+  return {channels_last,
+          channels_last ? input.permute({0, 2, 3, 1}).contiguous() : input.contiguous(),
+          offset.contiguous(),
+          weight.contiguous(),
+          bias.defined() ? bias.contiguous() : bias,
+          mask.defined() ? mask.contiguous() : mask};
 }
 
 }  // namespace
@@ -121,20 +130,24 @@ at::Tensor deform_conv2d_forward_impl(const at::Tensor& input_, const at::Tensor
                                       at::Tensor* keep_columns) {
   const DeformConv2dGeometry g =
       check_deform_conv2d_args(input_, offset_, weight_, bias_, mask_, options);
-  const Contiguous t = contiguous(input_, offset_, weight_, bias_, mask_);
+  const KernelArgs t = kernel_args(input_, offset_, weight_, bias_, mask_);
+  const bool channels_last = t.channels_last;
   const int64_t out_channels = t.weight.size(0);
-  at::Tensor output = at::empty({g.batch, out_channels, g.out_h, g.out_w}, t.input.options());
+  // In the memory format the GEMM produces, so that copying blocks in is a plain copy and the
+  // next layer gets channels-last activations as from a single block.
+  at::Tensor output = at::empty(
+      {g.batch, out_channels, g.out_h, g.out_w},
+      t.input.options().memory_format(channels_last ? at::MemoryFormat::ChannelsLast
+                                                    : at::MemoryFormat::Contiguous));
   if (g.batch == 0) return output;
 
-  const bool channels_last = uses_channels_last(t.input);
-  const at::Tensor input = as_kernel_layout(t.input, channels_last);
   const at::Tensor weight_1x1 = weight_as_1x1(t.weight, channels_last);
   const int64_t block = images_per_block(
       g, t.input, keep_columns ? kKeptColumnBudgetBytes : kStreamedColumnBudgetBytes);
   for (int64_t begin = 0; begin < g.batch; begin += block) {
     const int64_t count = std::min(block, g.batch - begin);
     at::Tensor columns = new_columns(g, count, t.input, channels_last);
-    im2col(input, t.offset, t.mask, g, begin, count, columns);
+    im2col(t.input, t.offset, t.mask, g, begin, count, columns);
     at::Tensor out = at::conv2d(columns, weight_1x1, t.bias, at::IntArrayRef{1, 1},
                                  at::IntArrayRef{0, 0}, at::IntArrayRef{1, 1}, options.groups);
     if (count == g.batch) {
@@ -154,7 +167,8 @@ DeformConv2dGrads deform_conv2d_backward_impl(const at::Tensor& grad_output_,
                                               const at::Tensor& kept_columns, bool input_grad) {
   const DeformConv2dGeometry g =
       check_deform_conv2d_args(input_, offset_, weight_, bias_, mask_, options);
-  const Contiguous t = contiguous(input_, offset_, weight_, bias_, mask_);
+  const KernelArgs t = kernel_args(input_, offset_, weight_, bias_, mask_);
+  const bool channels_last = t.channels_last;
   const int64_t out_channels = t.weight.size(0);
   TORCH_CHECK(grad_output_.defined() && grad_output_.sizes() ==
                   at::IntArrayRef({g.batch, out_channels, g.out_h, g.out_w}),
@@ -163,10 +177,10 @@ DeformConv2dGrads deform_conv2d_backward_impl(const at::Tensor& grad_output_,
   TORCH_CHECK(grad_output_.scalar_type() == t.input.scalar_type() &&
                   grad_output_.device() == t.input.device(),
               "deform_conv2d_backward: grad_output must have input's dtype and device");
-  const at::Tensor grad_output = grad_output_.contiguous();
+  const at::Tensor grad_output = grad_output_.contiguous(
+      channels_last ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous);
 
-  const bool channels_last = uses_channels_last(t.input);
-  const at::Tensor input = as_kernel_layout(t.input, channels_last);
+  const at::Tensor& input = t.input;
   DeformConv2dGrads grads;
   // In the kernels' layout: [N, H, W, C] channels-last, else [N, C, H, W].
   at::Tensor grad_input = input_grad ? at::zeros_like(input) : at::Tensor();
