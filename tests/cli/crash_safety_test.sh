@@ -21,40 +21,48 @@ cat > run.json <<'JSON'
  "train": {"epochs": 16, "batch_size": 16, "lr": 0.05, "schedule": "cosine", "augment": true,
            "seed": 11, "val_fraction": 0.2}}
 JSON
-"$wdc" synth --count 400 --seed 5 --out data.npz > /dev/null
-train() { "$wdc" --threads 1 train --config run.json --data data.npz "$@" > /dev/null; }
+"$wdc" synth --count 1600 --seed 5 --out data.npz > /dev/null
+train_command=("$wdc" --threads 1 train --config run.json --data data.npz)
+train() { "${train_command[@]}" "$@" > /dev/null; }
 
-# 1. Reference, and an older model that the interrupted run will overwrite. The reference and a
-#    bare start of the program are timed, so that kill moments scale with the machine (fast
-#    builds and slow sanitizer builds alike).
+# 1. Reference, and an older model that the interrupted run will overwrite. Both runs are timed,
+#    so that kill moments scale with the machine (fast builds and slow sanitizer builds alike):
+#    their difference is 15 epochs in the steady state, and the one-epoch run minus an epoch is
+#    the start-up (which includes a slower first epoch).
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 sleep_ms() { sleep "$(($1 / 1000)).$(printf %03d $(($1 % 1000)))"; }
+epochs=16
 t0=$(now_ms)
 train --out reference.wdcm
 t1=$(now_ms)
-"$wdc" info --model reference.wdcm > /dev/null
-t2=$(now_ms)
-start_ms=$((t2 - t1))
-epochs=16
-epoch_ms=$(( (t1 - t0 - start_ms) / epochs + 1 ))
 train --out model.wdcm --epochs 1
+t2=$(now_ms)
 rm -f model.wdcm.ckpt
+epoch_ms=$(( ((t1 - t0) - (t2 - t1)) / (epochs - 1) + 1 ))
+start_ms=$(( t2 - t1 > epoch_ms ? t2 - t1 - epoch_ms : 1 ))
 
 # 2. Kill, check, resume. Every third run dies during its start-up or first epoch; the others
 #    once they have finished an epoch, at a random moment of the next (so mid-epoch, mid-
 #    checkpoint and mid-save kills all occur). After 8 kills a last run finishes undisturbed.
-last_epoch() { grep -o 'epoch [0-9]*/' train.err 2> /dev/null | tail -1 | tr -dc 0-9; }
+# The last epoch train.err reports, 0 before the first.
+last_epoch() {
+  local e
+  e=$(grep -o 'epoch [0-9]*/' train.err 2> /dev/null | tail -1 | tr -dc 0-9)
+  echo "${e:-0}"
+}
 done_epochs=0 kills=0 finished=0
 for attempt in $(seq 1 40); do
   (( kills < 8 && done_epochs < epochs - 1 )) || break
   resume=()
   [[ -f model.wdcm.ckpt ]] && resume=(--resume)
-  train --out model.wdcm "${resume[@]}" 2> train.err &
+  # Started directly, not through train(): $! must be the trainer itself, not a subshell whose
+  # death would leave the trainer running on.
+  "${train_command[@]}" --out model.wdcm "${resume[@]}" > /dev/null 2> train.err &
   pid=$!
   if (( attempt % 3 == 0 )); then
     sleep_ms $(( RANDOM % (start_ms + epoch_ms) ))
   else
-    while kill -0 "$pid" 2> /dev/null && (( $(last_epoch || echo 0) <= done_epochs )); do
+    while kill -0 "$pid" 2> /dev/null && (( $(last_epoch) <= done_epochs )); do
       sleep 0.02
     done
     sleep_ms $(( RANDOM % epoch_ms ))
@@ -70,8 +78,8 @@ for attempt in $(seq 1 40); do
   kills=$((kills + 1))
   loads model.wdcm "after kill $kills the model file does not load"
   # An epoch's progress line follows its checkpoint: it says where --resume will go on.
-  last=$(last_epoch || true)
-  done_epochs=${last:-$done_epochs}
+  last=$(last_epoch)
+  (( last > 0 )) && done_epochs=$last
 done
 if (( !finished )); then
   train --out model.wdcm --resume 2> train.err || fail "the last resume failed: $(cat train.err)"
