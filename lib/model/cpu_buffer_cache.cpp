@@ -29,22 +29,15 @@ class CachingCpuAllocator final : public c10::Allocator {
     TORCH_CHECK(system_free_ != nullptr, "wdc: LibTorch's CPU allocator has no raw interface");
   }
 
-  c10::DataPtr allocate(size_t bytes) const override {
-    void* base = bytes >= kMinCachedBytes ? take(bytes) : nullptr;
-    if (base == nullptr) {
-      base = system_->raw_allocate(kHeaderBytes + bytes);
-      *static_cast<size_t*>(base) = bytes;
-    }
-    void* data = static_cast<char*>(base) + kHeaderBytes;
-    return {data, data, &release, c10::Device(c10::DeviceType::CPU)};
-  }
-
-  c10::DeleterFnPtr raw_deleter() const override { return &release; }
-
-  // LibTorch 2.x asks allocators to copy their own memory; 1.13 has no such member.
+  // LibTorch 1.13 declares `allocate(size_t) const`, 2.3 and later `allocate(size_t)` (and 2.2
+  // added the pure virtual `copy_data`). Defining both forms, without `override` (which one of
+  // them could not take), builds against either.
+  c10::DataPtr allocate(size_t bytes) const { return allocate_block(bytes); }
+  c10::DataPtr allocate(size_t bytes) { return allocate_block(bytes); }
   void copy_data(void* dest, const void* src, size_t count) const {
     std::memcpy(dest, src, count);
   }
+  c10::DeleterFnPtr raw_deleter() const { return &release; }
 
   size_t idle_bytes() const {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -54,6 +47,16 @@ class CachingCpuAllocator final : public c10::Allocator {
   static void release(void* data);
 
  private:
+  c10::DataPtr allocate_block(size_t bytes) const {
+    void* base = bytes >= kMinCachedBytes ? take(bytes) : nullptr;
+    if (base == nullptr) {
+      base = system_->raw_allocate(kHeaderBytes + bytes);
+      *static_cast<size_t*>(base) = bytes;
+    }
+    void* data = static_cast<char*>(base) + kHeaderBytes;
+    return {data, data, &release, c10::Device(c10::DeviceType::CPU)};
+  }
+
   // An idle block of at least `bytes` and at most a third more, or null.
   void* take(size_t bytes) const {
     std::lock_guard<std::mutex> lock(mutex_);
