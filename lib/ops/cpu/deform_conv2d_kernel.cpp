@@ -6,16 +6,18 @@
 // row's offsets, a loop of independent lanes the compiler vectorises (floor, weights and bounds
 // used to be computed one sample at a time and cost more than the channel arithmetic at 1–32
 // channels). Then every channel of the group reads or writes the four corners' channel vectors,
-// which are contiguous in channels-last memory.
+// which are contiguous in channels-last memory. With one input channel there is no channel
+// vector to speak of, and the kernels work across the row's samples instead.
 //
 // A corner off the map reads a vector of zeros instead of pixel 0 with weight 0, so an inf or NaN
 // in the input cannot leak into samples that do not touch it, and scatters skip it.
 //
 // Each row kernel is built for AVX-512, AVX2 and baseline x86-64 and chosen at run time
 // (target_clones; the helpers are always inlined into each clone), so no -march flag or
-// environment variable is needed for the fast path. Threads split the work so that each writes
-// memory no other thread touches: output rows for im2col and the offset gradient, (image,
-// channel range) for the input gradient's scatter.
+// environment variable is needed for the fast path. The file is compiled with reassociation
+// allowed (lib/CMakeLists.txt), so per-sample dot products reduce with shuffles. Threads split
+// the work so that each writes memory no other thread touches: output rows for im2col and the
+// offset gradient, (image, channel range) for the input gradient's scatter.
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
 #include <ATen/core/Tensor.h>
