@@ -109,6 +109,18 @@ struct RowSamples {
     lx.resize(n);
     mask.resize(n);
   }
+
+  // The streams from entry e0 on, for the loops that run across a row's samples.
+  struct Streams {
+    const int32_t *c0, *c1, *c2, *c3;
+    const T *w0, *w1, *w2, *w3, *ly, *lx, *mask;
+  };
+  Streams from(int64_t e0) const {
+    return {corner[0].data() + e0, corner[1].data() + e0, corner[2].data() + e0,
+            corner[3].data() + e0, weight[0].data() + e0, weight[1].data() + e0,
+            weight[2].data() + e0, weight[3].data() + e0, ly.data() + e0,
+            lx.data() + e0,        mask.data() + e0};
+  }
 };
 
 // A sample at exactly y == -1 or x == -1 counts as on the map: its value is 0 (the on-map
@@ -254,24 +266,16 @@ WDC_INLINE void im2col_rows(const Layout<T>& L, const Tensors<T>& t, int64_t fir
     T* row_columns = t.columns + (local_b * L.pixels + oy * g.out_w) * L.K;
     if (L.C == 1) {  // one channel per sample: vectorise across the row instead (gathers)
       for (int64_t tap = 0; tap < L.taps; ++tap) {
-        const int64_t e0 = tap * g.out_w;
-        const int32_t* c0 = s.corner[0].data() + e0;
-        const int32_t* c1 = s.corner[1].data() + e0;
-        const int32_t* c2 = s.corner[2].data() + e0;
-        const int32_t* c3 = s.corner[3].data() + e0;
-        const T* w0 = s.weight[0].data() + e0;
-        const T* w1 = s.weight[1].data() + e0;
-        const T* w2 = s.weight[2].data() + e0;
-        const T* w3 = s.weight[3].data() + e0;
-        const T* m = s.mask.data() + e0;
+        const typename RowSamples<T>::Streams q = s.from(tap * g.out_w);
         T* out = row_columns + tap;
 #pragma omp simd
         for (int32_t ox = 0; ox < static_cast<int32_t>(g.out_w); ++ox) {
-          const T v0 = corner_value(image, c0[ox]);
-          const T v1 = corner_value(image, c1[ox]);
-          const T v2 = corner_value(image, c2[ox]);
-          const T v3 = corner_value(image, c3[ox]);
-          out[ox * L.K] = (w0[ox] * v0 + w1[ox] * v1 + w2[ox] * v2 + w3[ox] * v3) * m[ox];
+          const T v0 = corner_value(image, q.c0[ox]);
+          const T v1 = corner_value(image, q.c1[ox]);
+          const T v2 = corner_value(image, q.c2[ox]);
+          const T v3 = corner_value(image, q.c3[ox]);
+          out[ox * L.K] =
+              (q.w0[ox] * v0 + q.w1[ox] * v1 + q.w2[ox] * v2 + q.w3[ox] * v3) * q.mask[ox];
         }
       }
       continue;
@@ -353,31 +357,21 @@ WDC_INLINE void coord_rows(const Layout<T>& L, const Tensors<T>& t, int64_t firs
     if (L.C == 1) {  // one channel per sample: vectorise across the row instead (gathers)
       const T* row_columns = t.columns + (local_b * L.pixels + oy * g.out_w) * L.K;
       for (int64_t tap = 0; tap < L.taps; ++tap) {
-        const int64_t e0 = tap * g.out_w;
-        const int32_t* c0 = s.corner[0].data() + e0;
-        const int32_t* c1 = s.corner[1].data() + e0;
-        const int32_t* c2 = s.corner[2].data() + e0;
-        const int32_t* c3 = s.corner[3].data() + e0;
-        const T* w0 = s.weight[0].data() + e0;
-        const T* w1 = s.weight[1].data() + e0;
-        const T* w2 = s.weight[2].data() + e0;
-        const T* w3 = s.weight[3].data() + e0;
-        const T* ly = s.ly.data() + e0;
-        const T* lx = s.lx.data() + e0;
-        const T* m = s.mask.data() + e0;
+        const typename RowSamples<T>::Streams q = s.from(tap * g.out_w);
         T* grad_y = t.grad_offset + L.offset_field(b, 0, tap) + oy * g.out_w;
         T* grad_x = grad_y + L.pixels;
         T* grad_m = t.grad_mask ? t.grad_mask + L.mask_field(b, 0, tap) + oy * g.out_w : nullptr;
 #pragma omp simd
         for (int32_t ox = 0; ox < static_cast<int32_t>(g.out_w); ++ox) {
           const T column = row_columns[ox * L.K + tap];
-          const T d0 = column * corner_value(image, c0[ox]);
-          const T d1 = column * corner_value(image, c1[ox]);
-          const T d2 = column * corner_value(image, c2[ox]);
-          const T d3 = column * corner_value(image, c3[ox]);
-          grad_y[ox] = ((1 - lx[ox]) * (d2 - d0) + lx[ox] * (d3 - d1)) * m[ox];
-          grad_x[ox] = ((1 - ly[ox]) * (d1 - d0) + ly[ox] * (d3 - d2)) * m[ox];
-          if (grad_m) grad_m[ox] = w0[ox] * d0 + w1[ox] * d1 + w2[ox] * d2 + w3[ox] * d3;
+          const T d0 = column * corner_value(image, q.c0[ox]);
+          const T d1 = column * corner_value(image, q.c1[ox]);
+          const T d2 = column * corner_value(image, q.c2[ox]);
+          const T d3 = column * corner_value(image, q.c3[ox]);
+          grad_y[ox] = ((1 - q.lx[ox]) * (d2 - d0) + q.lx[ox] * (d3 - d1)) * q.mask[ox];
+          grad_x[ox] = ((1 - q.ly[ox]) * (d1 - d0) + q.ly[ox] * (d3 - d2)) * q.mask[ox];
+          if (grad_m)
+            grad_m[ox] = q.w0[ox] * d0 + q.w1[ox] * d1 + q.w2[ox] * d2 + q.w3[ox] * d3;
         }
       }
       continue;
