@@ -4,8 +4,9 @@
 //
 // Why: glibc serves blocks above its mmap threshold (at most 32 MiB, often less) with fresh
 // pages, and every page is then faulted in and zeroed by the kernel on first touch. A training
-// step of the seed network allocates and frees a few hundred MiB of such blocks; on the
-// development machine the page faults took about a fifth of the step (docs/PERFORMANCE.md).
+// step of the seed network allocates and frees many such blocks (each column buffer of its
+// second block is 25 MiB); on the development machine page faults took most of the 19% of
+// network_bench's time spent in the kernel (docs/PERFORMANCE.md).
 //
 // The cache replaces LibTorch's CPU allocator for the whole process (c10::SetCPUAllocator), the
 // way a CUDA caching allocator serves GPU memory: blocks of 1 MiB or more go back to the cache
