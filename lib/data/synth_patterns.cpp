@@ -1,5 +1,6 @@
 #include "data/synth_patterns.h"
 
+#include <array>
 #include <cmath>
 
 #include "data/mixedwm38.h"
@@ -79,8 +80,10 @@ void add_donut(Canvas& canvas, Rng& rng) {
   });
 }
 
+// The real rings and bands are 2-3 dies thick (train.npz); thicker ones made the shipped model,
+// trained on real maps, see Scratch in them.
 void add_edge_ring(Canvas& canvas, Rng& rng) {
-  const double width = rng.uniform(1.8, 2.6);
+  const double width = rng.uniform(1.3, 2.2);
   canvas.fill(rng, rng.uniform(0.75, 0.9), [&](double r, double c) {
     return distance_from(r, c, kCenter, kCenter) >= kRimRadius - width;
   });
@@ -90,7 +93,7 @@ void add_edge_loc(Canvas& canvas, Rng& rng) {
   const Direction middle = random_direction(rng);
   // Half the arc spans 30 to 80 degrees; kept as its cosine, so membership is a dot product.
   const double cos_half_span = rng.uniform(0.17364817766693041, 0.8660254037844387);
-  const double thickness = rng.uniform(2.0, 4.0);
+  const double thickness = rng.uniform(1.6, 3.2);
   canvas.fill(rng, rng.uniform(0.85, 0.97), [&](double r, double c) {
     const double d = distance_from(r, c, kCenter, kCenter);
     if (d == 0) return false;
@@ -104,24 +107,27 @@ void add_edge_loc(Canvas& canvas, Rng& rng) {
 }
 
 void add_loc(Canvas& canvas, Rng& rng) {
-  // The real blobs run larger than the documented ~6x8 (up to ~10x14). The centre stays within
-  // 17 of the middle, so the blob rarely reaches the rim band that makes an Edge_Loc.
-  const double at = rng.uniform(3.0, 17.0);
+  // Measured on train.npz's Loc-only maps: the blob's centre lies 17-20 dies from the middle and
+  // it ends 1-2 dies short of the rim; its short axis (half-length 4.5-5.6) points at the middle,
+  // its long one (6-11) runs along the rim; 74-88% of its dies fail.
+  const double at = rng.uniform(16.5, 20.5);
   const Direction where = random_direction(rng);
   const double cr = kCenter + at * where.r, cc = kCenter + at * where.c;
-  const double a = rng.uniform(3.0, 5.0), b = rng.uniform(4.0, 7.0);
-  const Direction tilt = random_direction(rng);
-  const double cos_t = tilt.c, sin_t = tilt.r;
-  canvas.fill(rng, rng.uniform(0.85, 0.97), [&](double r, double c) {
-    const double u = (c - cc) * cos_t + (r - cr) * sin_t;
-    const double v = -(c - cc) * sin_t + (r - cr) * cos_t;
-    return (u * u) / (b * b) + (v * v) / (a * a) <= 1;
+  const double across = rng.uniform(4.0, 6.0), along = rng.uniform(6.0, 11.0);
+  canvas.fill(rng, rng.uniform(0.74, 0.88), [&](double r, double c) {
+    if (distance_from(r, c, kCenter, kCenter) > kRimRadius - 1.0) return false;
+    const double u = (r - cr) * where.r + (c - cc) * where.c;   // towards the rim
+    const double v = (c - cc) * where.r - (r - cr) * where.c;   // along it
+    return (u * u) / (across * across) + (v * v) / (along * along) <= 1;
   });
 }
 
 namespace {
 
-// One scratch: a walk of half-die steps along a slowly turning heading.
+// One scratch: a walk of half-die steps along a slowly turning heading, every die within
+// `half_width` of the walk a candidate (lines 1-2 dies wide, 2-3 where they run diagonally).
+// Measured on train.npz's Scratch-only maps, the longest unbroken run of a real line is 13-37
+// dies (median 28) and most lines cross much of the wafer, so the walks are 24-44 long.
 void draw_scratch_line(Canvas& canvas, Rng& rng) {
   double r, c;
   Direction heading;
@@ -137,19 +143,27 @@ void draw_scratch_line(Canvas& canvas, Rng& rng) {
     c = kCenter + at * where.c;
     heading = random_direction(rng);
   }
-  const double length = rng.uniform(12.0, 30.0);
+  const double length = rng.uniform(24.0, 44.0);
   // Sine of the turn per half-die step, up to 0.04 radians per die: lines to gentle arcs.
   const double turn = rng.uniform(-0.02, 0.02);
-  const bool wide = rng.bernoulli(0.4);
+  const double half_width = rng.uniform(0.6, 0.9);
+  std::array<bool, kSynthSize * kSynthSize> on_line{};
   const auto steps = static_cast<int64_t>(2 * length);  // half-die steps
   for (int64_t step = 0; step <= steps; ++step) {
     const int64_t ri = std::llround(r), ci = std::llround(c);
-    canvas.fail(ri, ci);
-    if (wide) canvas.fail(ri + std::llround(heading.c), ci - std::llround(heading.r));  // across
+    for (int64_t dr = -2; dr <= 2; ++dr)
+      for (int64_t dc = -2; dc <= 2; ++dc)
+        if (canvas.on_wafer(ri + dr, ci + dc) &&
+            distance_from(static_cast<double>(ri + dr), static_cast<double>(ci + dc), r, c) <=
+                half_width)
+          on_line[static_cast<size_t>((ri + dr) * kSynthSize + ci + dc)] = true;
     r += 0.5 * heading.r;
     c += 0.5 * heading.c;
     heading = rotate(heading, turn);
   }
+  canvas.fill(rng, rng.uniform(0.85, 0.97), [&](double rr, double cc) {
+    return on_line[static_cast<size_t>(rr) * kSynthSize + static_cast<size_t>(cc)];
+  });
 }
 
 }  // namespace

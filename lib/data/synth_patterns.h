@@ -2,8 +2,9 @@
 // function only turns dies of the wafer to kFail; none touches off-wafer cells.
 //
 // Sizes follow docs/mixedwm38.md; where it is silent, the ranges were read off the real maps
-// (val.npz): e.g. dies outside the patterns of a patterned map fail at 18-22%, not at the
-// 2-14% of Normal maps, which is what brings the mean fail fraction to the real ~0.32.
+// (val.npz; Loc and Scratch measured on train.npz): e.g. dies outside the patterns of a
+// patterned map fail at 18-22%, not at the 2-14% of Normal maps, which is what brings the mean
+// fail fraction to the real ~0.32.
 #pragma once
 
 #include <cstdint>
@@ -41,10 +42,10 @@ double patterned_background_rate(Rng& rng);
 
 void add_center(Canvas& canvas, Rng& rng);     // solid disc, radius 4-5.5, near the middle
 void add_donut(Canvas& canvas, Rng& rng);      // ring, inner radius 3-4, outer 9-10
-void add_edge_ring(Canvas& canvas, Rng& rng);  // band about 2-3 dies wide along the whole rim
-void add_edge_loc(Canvas& canvas, Rng& rng);   // band 2-4 thick along 60-160 degrees of rim
-void add_loc(Canvas& canvas, Rng& rng);        // compact elliptic blob, 6x8 to 10x14, inside
-void add_scratch(Canvas& canvas, Rng& rng);    // 1-2 lines or arcs 1-2 wide, mostly from the rim
+void add_edge_ring(Canvas& canvas, Rng& rng);  // band about 1.5-2 dies wide along the whole rim
+void add_edge_loc(Canvas& canvas, Rng& rng);   // band 1.6-3.2 thick along 60-160 degrees of rim
+void add_loc(Canvas& canvas, Rng& rng);        // elliptic blob 8-12 x 12-22, just inside the rim
+void add_scratch(Canvas& canvas, Rng& rng);    // 1-2 lines or arcs 2-3 wide, mostly from the rim
 
 // Near_Full and Random maps: like the real ones, an upscaled 26x26 map of another fab (2x2 block
 // texture, footprint of 2096 or 2128 dies) whose dies fail independently at `rate`.

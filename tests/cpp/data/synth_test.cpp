@@ -219,10 +219,11 @@ TEST(Synth, EdgeLocCoversPartOfTheRim) {
   }
 }
 
-TEST(Synth, LocIsACompactDenseBlobInside) {
+TEST(Synth, LocIsADenseBlobNearButNotOnTheRim) {
+  // Where train.npz's Loc-only maps put it: centred 17-20 dies out, ending 1-2 short of the rim.
   const WaferSet set = synthesize_type(5, 12, 200);
   for (int64_t i = 0; i < set.count; ++i) {
-    // Densest 5x5 window: far above the ~20% background, and not on the rim.
+    // Densest 5x5 window: far above the ~20% background, off the middle.
     const uint8_t* m = set.map(i);
     int best = 0;
     double best_distance = 0;
@@ -233,12 +234,16 @@ TEST(Synth, LocIsACompactDenseBlobInside) {
           for (int64_t dc = 0; dc < 5; ++dc) fails += m[(r + dr) * kSynthSize + c + dc] == kFail;
         if (fails > best) best = fails, best_distance = distance_from_center(r + 2, c + 2);
       }
-    EXPECT_GE(best, 18) << "map " << i;
-    EXPECT_LE(best_distance, 21) << "map " << i;
+    EXPECT_GE(best, 17) << "map " << i;
+    EXPECT_GE(best_distance, 12) << "map " << i;
+    EXPECT_LE(best_distance, 23.5) << "map " << i;
   }
+  // The outermost dies keep the background rate: the rim band is Edge_Loc's.
+  EXPECT_LT(region_fail_rate(set, [](int64_t r, int64_t c) { return distance_from_center(r, c) >= 24.6; }),
+            0.25);
 }
 
-TEST(Synth, ScratchesAreLongThinLinesMostlyFromTheRim) {
+TEST(Synth, ScratchesAreLongThinLinesReachingTheRim) {
   // On a clean wafer, so the 20% background cannot blur the shape of the line.
   int long_enough = 0, thin = 0, from_rim = 0;
   const int n = 300;
@@ -248,7 +253,7 @@ TEST(Synth, ScratchesAreLongThinLinesMostlyFromTheRim) {
     detail::draw_standard_wafer(canvas);
     Rng rng(static_cast<uint64_t>(seed));
     detail::add_scratch(canvas, rng);
-    long_enough += longest_fail_cluster(cells.data()) >= 8;
+    long_enough += longest_fail_cluster(cells.data()) >= 12;  // real: 13-37 (5-95%)
     int interior = 0;  // fails whose whole 3x3 neighbourhood failed: a blob, not a line
     bool rim = false;
     for (int64_t r = 1; r + 1 < kSynthSize; ++r)
@@ -264,10 +269,9 @@ TEST(Synth, ScratchesAreLongThinLinesMostlyFromTheRim) {
     thin += interior <= 2;
     from_rim += rim;
   }
-  EXPECT_GE(long_enough, n * 95 / 100);
+  EXPECT_GE(long_enough, n * 9 / 10);
   EXPECT_GE(thin, n * 95 / 100);
-  EXPECT_GE(from_rim, n * 6 / 10);
-  EXPECT_LE(from_rim, n * 95 / 100);  // "often", not always
+  EXPECT_GE(from_rim, n * 9 / 10);  // real scratches cross most of the wafer
 }
 
 TEST(Synth, ReproducibleAndIndependentOfCount) {
@@ -291,7 +295,7 @@ TEST(Synth, PinnedOutputIsTheSameOnEveryPlatform) {
   // The generator draws only through Rng and uses only exactly rounded arithmetic, so these maps
   // must not change with the compiler, standard library or libm. Update only on purpose.
   const WaferSet set = synthesize(25, 2024);
-  EXPECT_EQ(fnv1a(set.maps), 7981426867806985729ull);
+  EXPECT_EQ(fnv1a(set.maps), 11015660832261647067ull);
   EXPECT_EQ(fnv1a(set.labels), 7228857390554775640ull);
 }
 
