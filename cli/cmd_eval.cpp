@@ -52,7 +52,7 @@ int run_eval(const EvalOptions& o, const GlobalOptions& global) {
   if (o.json)
     print_json(report);
   else
-    print_eval(report, o.model, o.data);
+    print_eval(report, model_display_name(o.model), o.data);
   return 0;
 }
 

@@ -86,7 +86,7 @@ int run_info(const InfoOptions& o, const GlobalOptions& global) {
   if (o.json)
     print_json(info);
   else
-    print_info(info, o.model);
+    print_info(info, model_display_name(o.model));
   return 0;
 }
 

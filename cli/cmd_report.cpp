@@ -126,7 +126,7 @@ int run_report(const ReportOptions& o, const GlobalOptions& global) {
   for (const auto& c : chosen) pictures += c.size();
 
   io::ReportInputs in;
-  in.model_path = o.model;
+  in.model_path = model_display_name(o.model);
   in.data_path = o.data;
   in.generated = utc_now();
   in.info_json = model->info();

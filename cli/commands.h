@@ -39,8 +39,11 @@ Command add_split_command(CLI::App& parent, const GlobalOptions& global);
 
 // ---- helpers shared by the commands (common.cpp) --------------------------------------------
 
-// The required --model option (an existing MODEL.wdcm file) of every command that reads a model.
+// The --model option of every command that reads a model: an existing MODEL.wdcm file, or, left
+// out (path stays empty), the model built into the library.
 void add_model_option(CLI::App& app, std::string& path);
+// How output names the model: its path, or "built-in mixedwm38-dcn" for an empty one.
+std::string model_display_name(const std::string& path);
 
 // The required --data option: an existing MixedWM38-layout npz, described as `description` in
 // --help and shown as `type_name`.
@@ -49,7 +52,7 @@ void add_data_option(CLI::App& app, std::string& path, const std::string& descri
 
 RuntimeOptions runtime_options(const GlobalOptions& global);
 
-// Classifier::load with the global runtime options.
+// Classifier::load (or load_builtin for an empty path) with the global runtime options.
 std::unique_ptr<Classifier> load_model(const std::string& path, const GlobalOptions& global);
 
 // The per-label decision thresholds the model reports in info() ("thresholds"), or 0.5 each.

@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "data/mixedwm38.h"
+#include "model/builtin_model.h"
 #include "model/error.h"
 #include "output.h"
 
@@ -19,10 +20,15 @@ std::string lower(std::string s) {
 }  // namespace
 
 void add_model_option(CLI::App& app, std::string& path) {
-  app.add_option("--model", path, "Model file")
-      ->required()
+  app.add_option("--model", path,
+                 std::string("Model file (default: the built-in ") + kBuiltinModelName +
+                     ", trained on real MixedWM38 maps)")
       ->type_name("MODEL.wdcm")
       ->check(CLI::ExistingFile);
+}
+
+std::string model_display_name(const std::string& path) {
+  return path.empty() ? std::string("built-in ") + kBuiltinModelName : path;
 }
 
 void add_data_option(CLI::App& app, std::string& path, const std::string& description,
@@ -41,6 +47,7 @@ RuntimeOptions runtime_options(const GlobalOptions& global) {
 }
 
 std::unique_ptr<Classifier> load_model(const std::string& path, const GlobalOptions& global) {
+  if (path.empty()) return Classifier::load_builtin(runtime_options(global));
   return Classifier::load(path, runtime_options(global));
 }
 

@@ -181,6 +181,17 @@ WDC_API wdc_status wdc_create_with_options(const char *config_json, const char *
    Threading: any thread. */
 WDC_API wdc_status wdc_load(const char *path, const char *options_json, wdc_model **out);
 
+/* Loads the trained MixedWM38 model that ships with wdc (models/mixedwm38-dcn.wdcm in the source
+   tree, compiled into the library): the seed network with DCNv2 modulation, 8 labels, 52 x 52
+   input, trained on real MixedWM38 maps. docs/ACCURACY.md has its accuracy and how it was
+   trained; wdc_info reports its training history. Every call gives a new, independent handle.
+   options_json: as for wdc_load ("max_file_bytes" does not apply).
+   out: receives the new handle (release with wdc_free); untouched on failure.
+   Errors: WDC_E_INVALID_ARGUMENT (out NULL), WDC_E_CONFIG (options_json), WDC_E_UNSUPPORTED
+     (device not available), WDC_E_OUT_OF_MEMORY.
+   Threading: any thread. */
+WDC_API wdc_status wdc_load_builtin(const char *options_json, wdc_model **out);
+
 /* Writes the model to `path`, atomically: a temporary file in the same directory is renamed over
    `path`, so a reader never sees a half-written file and a failure leaves any old file intact.
    Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT (path NULL or ""), WDC_E_IO, WDC_E_BUSY (another

@@ -90,6 +90,14 @@ WDC_API wdc_status wdc_load(const char* path, const char* options_json, wdc_mode
   });
 }
 
+WDC_API wdc_status wdc_load_builtin(const char* options_json, wdc_model** out) {
+  return guarded("wdc_load_builtin", [&] {
+    require(out != nullptr, "out is NULL");
+    const wdc::RuntimeOptions options = parse_runtime_options(options_json);
+    *out = register_model(wdc::Classifier::load_builtin(options));
+  });
+}
+
 WDC_API wdc_status wdc_save(wdc_model* model, const char* path) {
   return guarded("wdc_save", [&] {
     const wdc_model& m = live_model(model);

@@ -13,6 +13,7 @@
 #include "data/synth.h"
 #include "io/model_file.h"
 #include "io/weights_section.h"
+#include "model/builtin_model.h"
 #include "model/cpu_buffer_cache.h"
 #include "model/error.h"
 #include "nn/network_config.h"
@@ -200,7 +201,18 @@ std::unique_ptr<Classifier> Classifier::create(const std::string& config_json,
 
 std::unique_ptr<Classifier> Classifier::load(const std::string& path,
                                              const RuntimeOptions& runtime) {
-  const io::ModelFileContents file = io::read_model_file(path, file_limit(runtime.limits));
+  return from_file_contents(io::read_model_file(path, file_limit(runtime.limits)), path, runtime);
+}
+
+std::unique_ptr<Classifier> Classifier::load_builtin(const RuntimeOptions& runtime) {
+  const std::string what = std::string("the built-in model ") + kBuiltinModelName;
+  const std::string bytes(reinterpret_cast<const char*>(kBuiltinModel), kBuiltinModel_size);
+  return from_file_contents(io::parse_model_file(bytes, what), what, runtime);
+}
+
+std::unique_ptr<Classifier> Classifier::from_file_contents(const io::ModelFileContents& file,
+                                                           const std::string& what,
+                                                           const RuntimeOptions& runtime) {
   std::unique_ptr<Classifier> c = create(file.config_json, runtime);
   State& s = *c->state_;
   try {
@@ -208,12 +220,12 @@ std::unique_ptr<Classifier> Classifier::load(const std::string& path,
     s.thresholds = meta.at("thresholds").get<std::vector<float>>();
     s.training = meta.value("training", json::object());
     if (s.thresholds.size() != s.config.labels.size())
-      fail(ErrorCode::kFormat, path + ": thresholds do not match the labels");
-    io::decode_weights_into(file.weights, named_state(s.net), path);
+      fail(ErrorCode::kFormat, what + ": thresholds do not match the labels");
+    io::decode_weights_into(file.weights, named_state(s.net), what);
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
-    fail(ErrorCode::kFormat, path + ": the model's metadata or weights are invalid: " +
+    fail(ErrorCode::kFormat, what + ": the model's metadata or weights are invalid: " +
                                  std::string(e.what()).substr(0, 300));
   }
   s.net->eval();

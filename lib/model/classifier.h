@@ -18,6 +18,10 @@
 
 namespace wdc {
 
+namespace io {
+struct ModelFileContents;
+}
+
 struct TrainProgress {
   int32_t epoch = 0, epochs = 0;  // 1-based
   int64_t step = 0, steps = 0;    // batches done in this epoch, batches per epoch
@@ -55,6 +59,9 @@ class Classifier {
   // A classifier from a .wdcm model file.
   static std::unique_ptr<Classifier> load(const std::string& path,
                                           const RuntimeOptions& runtime = {});
+  // The MixedWM38 model shipped with this library: models/mixedwm38-dcn.wdcm, embedded in the
+  // library when it was built (model/builtin_model.h).
+  static std::unique_ptr<Classifier> load_builtin(const RuntimeOptions& runtime = {});
   ~Classifier();
   Classifier(const Classifier&) = delete;
   Classifier& operator=(const Classifier&) = delete;
@@ -86,6 +93,10 @@ class Classifier {
 
  private:
   struct State;
+  // `what` names the source (a path) in error messages.
+  static std::unique_ptr<Classifier> from_file_contents(const io::ModelFileContents& file,
+                                                        const std::string& what,
+                                                        const RuntimeOptions& runtime);
   std::vector<float> predict_locked(const uint8_t* maps, int64_t count, int64_t height,
                                     int64_t width) const;
   explicit Classifier(std::unique_ptr<State> state);

@@ -415,6 +415,22 @@ TEST_F(CliTest, InfoForPeopleAndPrograms) {
   EXPECT_EQ(info["labels"].size(), 8u);
 }
 
+TEST_F(CliTest, WithoutModelTheBuiltInModelIsUsed) {
+  // The library's model was trained on real maps; the 4-block DCNv2 network, not the test's.
+  const Result i = run_wdc({"info", "--json"});
+  ASSERT_EQ(i.status, 0) << describe(i);
+  const json info = parse_stdout(i);
+  EXPECT_EQ(info["config"]["blocks"].size(), 4u);
+  EXPECT_GE(info["training"]["best_epoch"].get<int>(), 1);
+
+  const Result e = run_wdc({"eval", "--data", file("test.npz")});
+  ASSERT_EQ(e.status, 0) << describe(e);
+  EXPECT_NE(e.out.find("built-in mixedwm38-dcn"), std::string::npos) << e.out;
+  const Result p = run_wdc({"predict", "--data", file("test.npz"), "--limit", "2", "--json"});
+  ASSERT_EQ(p.status, 0) << describe(p);
+  EXPECT_EQ(parse_stdout(p).size(), 2u);
+}
+
 TEST_F(CliTest, ReportWritesOneSelfContainedPage) {
   const Result r = run_wdc({"report", "--model", file("model.wdcm"), "--data", file("test.npz"),
                             "--out", file("report"), "--json"});
