@@ -36,6 +36,13 @@ std::unique_ptr<Classifier> load(const std::string& path, const std::string& dev
   return Classifier::load(path, options);
 }
 
+std::unique_ptr<Classifier> load_builtin(const std::string& device, int threads,
+                                         const LimitMap& limits) {
+  const RuntimeOptions options = runtime(device, threads, limits);
+  py::gil_scoped_release release;
+  return Classifier::load_builtin(options);
+}
+
 py::array_t<float> predict(const Classifier& c, const py::array& maps_) {
   const auto maps = require_uint8(maps_, 3, "maps");
   const int64_t n = maps.shape(0), h = maps.shape(1), w = maps.shape(2);
@@ -149,6 +156,8 @@ void register_classifier(py::module_& m) {
       .def_static("create", &create, py::arg("config_json"), py::arg("device"),
                   py::arg("threads"), py::arg("limits") = LimitMap{})
       .def_static("load", &load, py::arg("path"), py::arg("device"), py::arg("threads"),
+                  py::arg("limits") = LimitMap{})
+      .def_static("load_builtin", &load_builtin, py::arg("device"), py::arg("threads"),
                   py::arg("limits") = LimitMap{})
       .def("save", &save, py::arg("path"))
       .def("predict", &predict, py::arg("maps"),

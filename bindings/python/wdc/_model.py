@@ -147,6 +147,21 @@ class Model:
         )
         return cls(impl)
 
+    @classmethod
+    def load_builtin(
+        cls,
+        device: str = "cpu",
+        threads: Optional[int] = None,
+        limits: Optional[Mapping[str, int]] = None,
+    ) -> "Model":
+        """The trained MixedWM38 model that ships inside the library (``models/mixedwm38-dcn.wdcm``
+        of the source tree): the DCNv2 network trained on real MixedWM38 maps, 8 labels, 52x52
+        input. Its accuracy and recipe are in docs/ACCURACY.md; :attr:`info` has its training
+        history. ``limits`` as for :meth:`create`.
+        """
+        impl = _wdc.Classifier.load_builtin(_device(device), _threads(threads), dict(limits or {}))
+        return cls(impl)
+
     def save(self, path: PathLike) -> None:
         """Write the model (network, weights, thresholds, training history) to ``path``
         atomically (temporary file + rename). Conventional extension: ``.wdcm``."""
