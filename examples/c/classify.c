@@ -1,11 +1,13 @@
 /* wdc_classify: classifies wafer maps with a wdc model through the C API and draws, in text,
  * where the network saw the most likely pattern (its class activation map).
  *
- *   wdc_classify MODEL                     classify a few maps generated in place
+ *   wdc_classify [MODEL]                   classify a few maps generated in place
  *   wdc_classify MODEL MAPS HEIGHT WIDTH   classify the maps in the raw file MAPS: HEIGHT * WIDTH
  *                                          bytes per map, row-major, 0 off-wafer, 1 pass, 2 fail
  *   wdc_classify MODEL --write-demo MAPS   write the generated maps to MAPS (52 x 52 each) and
  *                                          classify them
+ * MODEL is a model file (wdc train, wdc_save), or "-" or nothing for the trained MixedWM38 model
+ * built into the library (wdc_load_builtin).
  *
  * Build against an installed wdc with CMake (see CMakeLists.txt) or with pkg-config:
  *   cc classify.c $(pkg-config --cflags --libs wdc) -o wdc_classify */
@@ -107,9 +109,10 @@ int main(int argc, char **argv) {
   float *probabilities = NULL, *cam = NULL;
   int64_t count = DEMO_MAPS, height = DEMO_SIZE, width = DEMO_SIZE, in_h = 0, in_w = 0, i;
   int32_t labels, j;
+  const int builtin = argc == 1 || strcmp(argv[1], "-") == 0;
 
-  if (argc != 2 && argc != 4 && argc != 5) {
-    fprintf(stderr, "usage: %s MODEL [MAPS HEIGHT WIDTH | --write-demo MAPS]\n", argv[0]);
+  if (argc != 1 && argc != 2 && argc != 4 && argc != 5) {
+    fprintf(stderr, "usage: %s [MODEL|-] [MAPS HEIGHT WIDTH | --write-demo MAPS]\n", argv[0]);
     return 2;
   }
   if (wdc_abi_version() != WDC_ABI_VERSION) {
@@ -141,12 +144,18 @@ int main(int argc, char **argv) {
     }
   }
 
-  status = wdc_load(argv[1], "{\"device\": \"auto\"}", &model);
-  if (status != WDC_OK) die("wdc_load", status, NULL, maps);
+  if (builtin) {
+    status = wdc_load_builtin("{\"device\": \"auto\"}", &model);
+    if (status != WDC_OK) die("wdc_load_builtin", status, NULL, maps);
+  } else {
+    status = wdc_load(argv[1], "{\"device\": \"auto\"}", &model);
+    if (status != WDC_OK) die("wdc_load", status, NULL, maps);
+  }
   labels = wdc_num_labels(model);
   status = wdc_input_size(model, &in_h, &in_w);
   if (status != WDC_OK) die("wdc_input_size", status, model, maps);
-  printf("model %s: wdc %s, %d labels, input %lld x %lld; %lld map(s) of %lld x %lld\n", argv[1],
+  printf("model %s: wdc %s, %d labels, input %lld x %lld; %lld map(s) of %lld x %lld\n",
+         builtin ? "built-in" : argv[1],
          wdc_version(), (int)labels, (long long)in_h, (long long)in_w, (long long)count,
          (long long)height, (long long)width);
 

@@ -3,8 +3,9 @@
 // and writes, for each defective wafer, the class activation map (CAM) of its most likely defect
 // pattern as a PGM image (where on the wafer the network saw the pattern).
 //
-//   wdc_lot_classifier MODEL [--lot ID] [--maps FILE HEIGHT WIDTH] [--out DIR] [--threshold T]
-//       MODEL        a model file (wdc train, or Model.Save)
+//   wdc_lot_classifier [MODEL] [--lot ID] [--maps FILE HEIGHT WIDTH] [--out DIR] [--threshold T]
+//       MODEL        a model file (wdc train, or Model.Save); default: the trained MixedWM38
+//                    model built into the library (Model.LoadBuiltin)
 //       --lot        the lot's name, used in the output and the CAM file names (default DEMO)
 //       --maps       the lot's maps: a raw file of HEIGHT * WIDTH bytes per map, row-major,
 //                    0 off-wafer, 1 pass, 2 fail (default: 8 maps generated in place)
@@ -72,8 +73,6 @@ internal static class LotClassifier
             Console.WriteLine("wrote {0} demo maps ({1} x {1}) to {2}", DemoWafers, DemoSize, writeLot);
             return 0;
         }
-        if (modelPath == null)
-            return Usage();
 
         // The lot: count maps of height x width bytes, one after another.
         byte[] maps;
@@ -105,12 +104,12 @@ internal static class LotClassifier
         try
         {
             // Load once; a long-running MES service would keep the model for every lot.
-            using (Model model = Model.Load(modelPath))
+            using (Model model = modelPath == null ? Model.LoadBuiltin() : Model.Load(modelPath))
             {
                 string[] labels = model.Labels;
                 float[] thresholds = Thresholds(model, threshold);
-                Console.WriteLine("model {0} (wdc {1}), labels: {2}", modelPath, Library.Version,
-                                  string.Join(", ", labels));
+                Console.WriteLine("model {0} (wdc {1}), labels: {2}", modelPath ?? "built-in",
+                                  Library.Version, string.Join(", ", labels));
 
                 float[] probabilities = model.Predict(maps, count, height, width);
                 Directory.CreateDirectory(outDir);
@@ -160,7 +159,7 @@ internal static class LotClassifier
     private static int Usage()
     {
         Console.Error.WriteLine(
-            "usage: wdc_lot_classifier MODEL [--lot ID] [--maps FILE HEIGHT WIDTH] [--out DIR]" +
+            "usage: wdc_lot_classifier [MODEL] [--lot ID] [--maps FILE HEIGHT WIDTH] [--out DIR]" +
             " [--threshold T]\n       wdc_lot_classifier --write-lot FILE");
         return 2;
     }

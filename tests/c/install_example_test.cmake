@@ -55,6 +55,12 @@ message(STATUS "wdc_classify (CMake package):\n${run_output}")
 if(NOT run_output MATCHES "Center" OR NOT run_output MATCHES "CAM")
   message(FATAL_ERROR "install_example_test: unexpected output of wdc_classify")
 endif()
+# Without a model file: the model compiled into the installed library.
+run(${WORK_DIR}/build/wdc_classify)
+message(STATUS "wdc_classify (built-in model):\n${run_output}")
+if(NOT run_output MATCHES "model built-in" OR NOT run_output MATCHES "CAM")
+  message(FATAL_ERROR "install_example_test: wdc_classify without a model file failed")
+endif()
 # 3. pkg-config: compile the example by hand with the flags wdc.pc gives.
 if(PKG_CONFIG)
   file(GLOB_RECURSE pc_file ${prefix}/*/pkgconfig/wdc.pc)

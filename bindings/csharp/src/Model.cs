@@ -76,6 +76,19 @@ namespace Wdc
             return Wrap(status, handle);
         }
 
+        /// <summary>Loads the trained MixedWM38 model built into the library
+        /// (<c>models/mixedwm38-dcn.wdcm</c>): the DCNv2 network trained on real MixedWM38 maps,
+        /// 8 labels, 52 x 52 input; docs/ACCURACY.md has its accuracy. Each call gives a new,
+        /// independent model.</summary>
+        /// <param name="optionsJson">Run-time options as for <see cref="Load"/>.</param>
+        /// <exception cref="WdcException">Config (optionsJson), Unsupported (device).</exception>
+        public static Model LoadBuiltin(string optionsJson = null)
+        {
+            ModelHandle handle;
+            int status = WdcCapi.wdc_load_builtin(optionsJson, out handle);
+            return Wrap(status, handle);
+        }
+
         /// <summary>Creates an untrained model (random weights) from a network config.</summary>
         /// <param name="configJson">The network as a JSON object, e.g.
         /// <c>{"input":{"encoding":"onehot"},"blocks":[{"channels":8,"stride":2}]}</c>; every key

@@ -191,6 +191,35 @@ namespace Wdc.Tests
         }
 
         [Test]
+        public void LoadBuiltinIsTheTrainedMixedWM38Model()
+        {
+            // A wafer with 1 in 7 dies failed in a fixed scatter (real wafers have such a
+            // background; on a spotless one the model is unsure of a blob), and the same wafer
+            // with a failed blob of radius 7 in the middle.
+            var maps = new byte[2, 52, 52];
+            for (int r = 0; r < 52; ++r)
+                for (int c = 0; c < 52; ++c)
+                {
+                    double d = Math.Sqrt((r - 25.5) * (r - 25.5) + (c - 25.5) * (c - 25.5));
+                    byte die = d > 25.5 ? (byte)0 : (r * 31 + c * 17) % 7 == 0 ? (byte)2 : (byte)1;
+                    maps[0, r, c] = die;
+                    maps[1, r, c] = die != 0 && d <= 7 ? (byte)2 : die;
+                }
+            using (Model model = Model.LoadBuiltin("{\"threads\": 1}"))
+            {
+                Assert.That(model.Labels[0], Is.EqualTo("Center"));
+                StringAssert.Contains("\"best_epoch\"", model.Info);
+                float[,] p = model.Predict(maps);
+                for (int j = 0; j < 8; ++j)
+                {
+                    Assert.That(p[0, j], Is.LessThan(0.5f), "no pattern, label " + j);
+                    Assert.That(p[1, j] > 0.5f, Is.EqualTo(j == 0), "center blob, label " + j);
+                }
+            }
+            AssertWdcError(Status.Config, () => Model.LoadBuiltin("{\"no_such_option\": 1}"));
+        }
+
+        [Test]
         public void SaveErrors()
         {
             AssertWdcError(Status.IO, () => _model.Save(TempPath("no-such-dir/model.wdcm")));

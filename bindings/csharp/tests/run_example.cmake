@@ -26,6 +26,15 @@ foreach(cam ${cams})
   endif()
 endforeach()
 
+# Without a model file: the model built into the library.
+execute_process(
+  COMMAND "${MONO}" --debug "${EXE}" --lot BUILTIN --out "${OUT}/builtin"
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+message("${out}${err}")
+if(NOT rc EQUAL 0 OR NOT out MATCHES "model built-in" OR NOT out MATCHES "lot BUILTIN: 8 wafers")
+  message(FATAL_ERROR "wdc_lot_classifier without a model file failed (${rc})")
+endif()
+
 # A raw lot file: the maps the example wrote with --write-lot, read back.
 execute_process(
   COMMAND "${MONO}" --debug "${EXE}" --write-lot "${OUT}/lot.raw"
