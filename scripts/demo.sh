@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The README's main job: builds the `wdc` command, then trains a classifier, evaluates it,
-# predicts and draws a class activation map. With no argument it uses generated maps; with
-# TRAIN.npz [VAL.npz] (MixedWM38 layout, e.g. Wafer_Map_Datasets.npz) it uses real ones.
+# The README's main job: builds the `wdc` command, then classifies wafer maps with the model
+# built into it (models/mixedwm38-dcn.wdcm, trained on real MixedWM38 maps; used whenever
+# --model is left out): evaluates it, predicts, draws a class activation map and writes the HTML
+# report. Then it trains a small network of its own on generated maps, to show that path too.
 #
-#   scripts/demo.sh                       # generated maps, small network, a few minutes
-#   scripts/demo.sh TRAIN.npz [VAL.npz]   # real maps, the seed recipe (hours on a 2-core CPU)
+#   scripts/demo.sh            # on 600 generated maps (real maps cannot ship with the code)
+#   scripts/demo.sh MAPS.npz   # on your maps, e.g. MixedWM38's val.npz (MixedWM38 layout)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -17,23 +18,23 @@ out=${WDC_DEMO_OUT:-demo-out}
 mkdir -p "$out"
 
 if [ $# -ge 1 ]; then
-  train=$1
-  config=examples/configs/seed.json
-  val_args=()
-  [ $# -ge 2 ] && val_args=(--val "$2")
-  eval_data=${2:-$1}
+  maps=$1
 else
-  echo "demo: generating 6000 training maps and 600 test maps" >&2
-  "$wdc" synth --out "$out/train.npz" --count 6000 --seed 1
-  "$wdc" synth --out "$out/test.npz" --count 600 --seed 2
-  train=$out/train.npz
-  config=examples/configs/quick.json
-  val_args=()
-  eval_data=$out/test.npz
+  echo "demo: generating 600 maps of the 38 MixedWM38 pattern types" >&2
+  "$wdc" synth --out "$out/maps.npz" --count 600 --seed 2
+  maps=$out/maps.npz
 fi
 
-"$wdc" train --config "$config" --data "$train" "${val_args[@]}" --out "$out/model.wdcm"
-"$wdc" eval --model "$out/model.wdcm" --data "$eval_data"
-"$wdc" predict --model "$out/model.wdcm" --data "$eval_data" --limit 10
-"$wdc" cam --model "$out/model.wdcm" --data "$eval_data" --index 0 --label Center --out "$out/cam.png"
-echo "demo: model in $out/model.wdcm, class activation map in $out/cam.png" >&2
+echo "demo: the built-in model" >&2
+"$wdc" info
+"$wdc" eval --data "$maps"
+"$wdc" predict --data "$maps" --limit 10
+"$wdc" cam --data "$maps" --index 0 --label Donut --out "$out/cam.png"
+"$wdc" report --data "$maps" --out "$out/report"
+
+echo "demo: training a small network on 6000 generated maps" >&2
+"$wdc" synth --out "$out/train.npz" --count 6000 --seed 1
+"$wdc" train --config examples/configs/quick.json --data "$out/train.npz" --out "$out/quick.wdcm"
+"$wdc" eval --model "$out/quick.wdcm" --data "$maps"
+echo "demo: class activation map in $out/cam.png, report in $out/report/index.html," \
+     "the small model in $out/quick.wdcm" >&2
