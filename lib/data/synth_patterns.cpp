@@ -80,7 +80,7 @@ void add_donut(Canvas& canvas, Rng& rng) {
   });
 }
 
-// The real rings and bands are 2-3 dies thick (train.npz); thicker ones made the shipped model,
+// The real rings and bands look 2-3 dies thick in train.npz; thicker ones made the shipped model,
 // trained on real maps, see Scratch in them.
 void add_edge_ring(Canvas& canvas, Rng& rng) {
   const double width = rng.uniform(1.3, 2.2);
