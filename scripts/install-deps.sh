@@ -11,6 +11,7 @@ packages=(
   libgtest-dev googletest libbenchmark-dev
   python3-dev pybind11-dev python3-numpy python3-pytest python3-torch python3-torchvision
   swig mono-mcs nunit-console libnunit-cil-dev
+  chromium                   # headless: a test renders `wdc report`'s page in it
 )
 
 missing=()

@@ -404,8 +404,9 @@ TEST(ReportHtml, EscapeAndBase64) {
   EXPECT_EQ(wdc::io::base64_encode(high, 3), "//79");
 }
 
-// Renders the page in headless Chromium, when /usr/bin/chromium exists (the tests never install
-// it), and checks that the browser parsed the whole document.
+// Renders the page in headless Chromium, when /usr/bin/chromium exists (scripts/install-deps.sh
+// installs it; a machine without it skips), and checks that the browser parsed the whole
+// document.
 TEST(ReportHtml, RendersInHeadlessChromium) {
   const char* chromium = "/usr/bin/chromium";
   if (::access(chromium, X_OK) != 0)
