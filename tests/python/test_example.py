@@ -5,8 +5,6 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "python",
                        "classify_and_explain.py")
 
@@ -33,11 +31,9 @@ def test_built_in_model_by_default(tmp_path):
     assert exact >= 0.6, stdout  # generated maps, a model trained on real ones: 76% on 1,000
 
 
-@pytest.mark.parametrize("source", ["train", "file"])
-def test_trained_here_and_from_a_file(tmp_path, source):
+def test_trained_here_and_from_a_file(tmp_path):
     saved = tmp_path / "m.wdcm"
     run_example(tmp_path, "--train", "--maps", "200", "--epochs", "1", "--save", str(saved))
     assert saved.exists()
-    if source == "file":
-        stdout = run_example(tmp_path, "--model", str(saved))
-        assert "exact match" in stdout and "built-in" not in stdout
+    stdout = run_example(tmp_path, "--model", str(saved))
+    assert "exact match" in stdout and "built-in" not in stdout
