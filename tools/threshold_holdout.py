@@ -105,7 +105,7 @@ def main():
     for name, s in (("stored in the model, all maps", scores(p, truth, stored)),
                     ("0.5, all maps", scores(p, truth, np.full(LABELS, 0.5, np.float32))),
                     ("chosen on the other half (mean)", held_out.mean(0)),
-                    ("  lowest of the halves", held_out.min(0))):
+                    ("  lowest half-score, per column", held_out.min(0))):
         print(f"{name:<34} {100 * s[0]:10.2f}%  {s[1]:7.4f}  {s[2]:6.4f}")
 
 
