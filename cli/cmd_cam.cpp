@@ -1,45 +1,55 @@
 // wdc cam: the class activation map of one label on one map, as a PNG.
+#include <vector>
+
 #include "commands.h"
-#include "data/mixedwm38.h"
-#include "io/cam_png.h"
-#include "model/error.h"
 #include "output.h"
 
 namespace wdc::cli {
 
 namespace {
 
+constexpr int kMaxScale = 64;  // wdc_write_map_png's largest "scale"
+
 struct CamOptions {
   std::string model, data, label, out;
   int64_t index = 0;
   int scale = 8;
-  double alpha = io::kDefaultCamAlpha;
+  double alpha = 0.5;
 };
 
 int run_cam(const CamOptions& o, const GlobalOptions& global) {
-  const auto model = load_model(o.model, global);
-  const int label = parse_label(*model, o.label);
-  const data::WaferSet set = data::load_wafer_npz(o.data);
-  if (o.index < 0 || o.index >= set.count)
-    fail(ErrorCode::kInvalidArgument,
+  const Model model = load_model(o.model, global);
+  const int label = parse_label(model.get(), o.label);
+  const Dataset set = load_dataset(o.data);
+  const int64_t count = wdc_dataset_count(set.get());
+  if (o.index < 0 || o.index >= count)
+    fail(WDC_E_INVALID_ARGUMENT,
          "--index " + std::to_string(o.index) + " is out of range: " + o.data +
-             (set.count == 0 ? " holds no maps"
-                             : " holds " + std::to_string(set.count) + " maps (0-" +
-                                   std::to_string(set.count - 1) + ")"));
-  const uint8_t* map = set.map(o.index);
-  const std::vector<float> cam = model->cam(map, set.height, set.width, label);
-  const std::vector<float> p = model->predict(map, 1, set.height, set.width);
-  io::write_cam_png(o.out, map, set.height, set.width, cam.data(), o.scale, o.alpha);
+             (count == 0 ? " holds no maps"
+                         : " holds " + std::to_string(count) + " maps (0-" +
+                               std::to_string(count - 1) + ")"));
+  int64_t height = 0, width = 0;
+  check(wdc_dataset_map_size(set.get(), o.index, &height, &width));
+  std::vector<uint8_t> map(static_cast<size_t>(height * width));
+  check(wdc_dataset_maps(set.get(), o.index, 1, map.data(), static_cast<int64_t>(map.size())));
+  std::vector<float> cam(map.size());
+  check(wdc_cam(model.get(), map.data(), height, width, label, cam.data(),
+                static_cast<int64_t>(cam.size())));
+  const nlohmann::json options{{"scale", o.scale}, {"alpha", o.alpha}};
+  check(wdc_write_map_png(o.out.c_str(), map.data(), height, width, cam.data(),
+                          static_cast<int64_t>(cam.size()), options.dump().c_str()));
+  char* text = nullptr;
+  check(wdc_classify_dataset(model.get(), set.get(), o.index, 1, &text));
+  const nlohmann::json result = take_json(text).at(0);
 
-  const std::string& name = model->label_names()[static_cast<size_t>(label)];
-  const int type = set.pattern_type(o.index);
-  const std::string truth =
-      type < 0 ? "unknown type"
-               : std::string(data::kPatternTypes[type].id) + " " + data::kPatternTypes[type].name;
-  message("wrote " + o.out + ": map " + std::to_string(o.index) + " (" + truth + "), CAM of " +
-          name + " (probability " + fixed(p[static_cast<size_t>(label)], 3) + "), " +
-          std::to_string(set.width * o.scale) + "x" + std::to_string(set.height * o.scale) +
-          " pixels");
+  const nlohmann::json& truth = result["true_type"];
+  const std::string truth_text =
+      truth["id"].is_null() ? "unknown type"
+                            : truth["id"].get<std::string>() + " " + truth["name"].get<std::string>();
+  message("wrote " + o.out + ": map " + std::to_string(o.index) + " (" + truth_text +
+          "), CAM of " + wdc_label_name(model.get(), label) + " (probability " +
+          fixed(result["probabilities"][static_cast<size_t>(label)].get<double>(), 3) + "), " +
+          std::to_string(width * o.scale) + "x" + std::to_string(height * o.scale) + " pixels");
   return 0;
 }
 
@@ -59,7 +69,7 @@ Command add_cam_command(CLI::App& parent, const GlobalOptions& global) {
   app->add_option("--out", o->out, "PNG file to write")->required()->type_name("FILE.png");
   app->add_option("--scale", o->scale, "Pixels per die")
       ->capture_default_str()
-      ->check(CLI::Range(1, io::kMaxScale));
+      ->check(CLI::Range(1, kMaxScale));
   app->add_option("--alpha", o->alpha, "Opacity of the heat map over the dies")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));

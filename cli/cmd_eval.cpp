@@ -47,8 +47,10 @@ struct EvalOptions {
 };
 
 int run_eval(const EvalOptions& o, const GlobalOptions& global) {
-  const auto model = load_model(o.model, global);
-  const json report = json::parse(model->evaluate_file(o.data));
+  const Model model = load_model(o.model, global);
+  char* text = nullptr;
+  check(wdc_evaluate(model.get(), o.data.c_str(), &text));
+  const json report = take_json(text);
   if (o.json)
     print_json(report);
   else

@@ -81,8 +81,10 @@ struct InfoOptions {
 };
 
 int run_info(const InfoOptions& o, const GlobalOptions& global) {
-  const auto model = load_model(o.model, global);
-  const json info = json::parse(model->info());
+  const Model model = load_model(o.model, global);
+  char* text = nullptr;
+  check(wdc_info(model.get(), &text));
+  const json info = take_json(text);
   if (o.json)
     print_json(info);
   else

@@ -1,11 +1,9 @@
 // wdc predict: label probabilities, predicted labels and pattern type of every map of an npz.
 #include <algorithm>
-#include <charconv>
-#include <cstdlib>
+#include <chrono>
 #include <iostream>
 
 #include "commands.h"
-#include "data/mixedwm38.h"
 #include "output.h"
 
 namespace wdc::cli {
@@ -13,32 +11,35 @@ namespace {
 
 using json = nlohmann::json;
 
-// Short column headers for the MixedWM38 labels, the names themselves otherwise.
-std::string short_name(const std::string& name) {
-  for (int k = 0; k < data::kNumLabels; ++k)
-    if (name == data::kLabelNames[k]) return data::kLabelShortNames[k];
-  return name;
-}
-
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {
   std::string out;
   for (size_t i = 0; i < parts.size(); ++i) out += (i ? sep : "") + parts[i];
   return out;
 }
 
-// The double nearest to the shortest decimal that reads back as `value`, so that JSON shows
-// 0.43180773 rather than float-to-double noise (0.4318077266216278) and loses nothing.
-double shortest(float value) {
-  char buf[32];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf - 1, value);
-  if (ec != std::errc()) return value;
-  *end = '\0';
-  return std::strtod(buf, nullptr);
+std::string type_text(const json& type) {
+  if (type["id"].is_null()) return "unknown";
+  return type["id"].get<std::string>() + " " + type["name"].get<std::string>();
 }
 
-std::string type_text(int type) {
-  if (type < 0) return "unknown";
-  return std::string(data::kPatternTypes[type].id) + " " + data::kPatternTypes[type].name;
+// wdc_classify_dataset over maps [0, count), in chunks, with a progress bar on stderr.
+json classify_with_progress(const Model& model, const Dataset& set, int64_t count) {
+  constexpr int64_t kChunk = 512;
+  json all = json::array();
+  ProgressBar bar("maps");
+  const auto start = std::chrono::steady_clock::now();
+  for (int64_t begin = 0; begin < count; begin += kChunk) {
+    const int64_t n = std::min(kChunk, count - begin);
+    char* text = nullptr;
+    check(wdc_classify_dataset(model.get(), set.get(), begin, n, &text));
+    for (json& item : take_json(text)) all.push_back(std::move(item));
+    const double done = static_cast<double>(begin + n);
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double rate = secs > 0 ? done / secs : -1;
+    bar.draw("predict", done / count, rate, rate > 0 ? (count - done) / rate : -1, "");
+  }
+  return all;
 }
 
 struct PredictOptions {
@@ -48,76 +49,69 @@ struct PredictOptions {
 };
 
 int run_predict(const PredictOptions& o, const GlobalOptions& global) {
-  const auto model = load_model(o.model, global);
-  data::WaferSet set = data::load_wafer_npz(o.data);
-  if (o.limit > 0 && o.limit < set.count) {
-    set.count = o.limit;
-    set.maps.resize(static_cast<size_t>(set.count * set.map_size()));
-    set.labels.resize(static_cast<size_t>(set.count * data::kNumLabels));
-  }
-  const std::vector<std::string>& names = model->label_names();
-  const size_t n_labels = names.size();
-  const std::vector<float> thresholds = model_thresholds(*model);
+  const Model model = load_model(o.model, global);
+  const Dataset set = load_dataset(o.data);
+  int64_t count = wdc_dataset_count(set.get());
+  if (o.limit > 0 && o.limit < count) count = o.limit;
 
-  const std::vector<float> probs = predict_with_progress(*model, set);
+  char* text = nullptr;
+  check(wdc_info(model.get(), &text));
+  const json info = take_json(text);
+  const std::vector<std::string> shorts = info.at("short_labels").get<std::vector<std::string>>();
+  const size_t n_labels = shorts.size();
+  // Whether the model decides the data set's labels, so that "correct" means something.
+  bool same_labels = static_cast<int32_t>(n_labels) == wdc_dataset_num_labels(set.get());
+  for (size_t k = 0; same_labels && k < n_labels; ++k)
+    same_labels = info["labels"][k].get<std::string>() ==
+                  wdc_dataset_label_name(set.get(), static_cast<int32_t>(k));
 
-  std::vector<uint8_t> predicted(n_labels);
+  const json results = count > 0 ? classify_with_progress(model, set, count) : json::array();
+
   int64_t exact = 0;
-  json out = json::array();
   Table table([&] {
     std::vector<std::string> headers{"index"};
-    for (const auto& name : names) headers.push_back(short_name(name));
+    headers.insert(headers.end(), shorts.begin(), shorts.end());
     for (const char* h : {"labels", "type", "true type", "ok"}) headers.push_back(h);
     return headers;
   }());
   for (size_t c = 0; c <= n_labels; ++c) table.align_right(c);
 
-  for (int64_t i = 0; i < set.count; ++i) {
-    const float* p = probs.data() + i * n_labels;
-    std::vector<std::string> labels;
-    for (size_t k = 0; k < n_labels; ++k) {
-      predicted[k] = p[k] >= thresholds[k] ? 1 : 0;
-      if (predicted[k]) labels.push_back(names[k]);
-    }
-    const int type = pattern_type_of_prediction(names, predicted.data());
-    bool correct = n_labels == static_cast<size_t>(data::kNumLabels);
-    for (size_t k = 0; correct && k < n_labels; ++k) correct = predicted[k] == set.label(i)[k];
+  for (const json& r : results) {
+    const bool correct = r["correct"].get<bool>();
     exact += correct;
-
-    if (o.json) {
-      json t = type < 0 ? json{{"id", nullptr}, {"name", "unknown"}}
-                        : json{{"id", data::kPatternTypes[type].id},
-                               {"name", data::kPatternTypes[type].name}};
-      json probabilities = json::array();
-      for (size_t k = 0; k < n_labels; ++k) probabilities.push_back(shortest(p[k]));
-      out.push_back({{"index", i},
-                     {"probabilities", std::move(probabilities)},
-                     {"labels", labels},
-                     {"type", std::move(t)}});
-    } else {
-      std::vector<std::string> row{std::to_string(i)};
-      for (size_t k = 0; k < n_labels; ++k) row.push_back(fixed(p[k], 2));
-      std::vector<std::string> shorts;
-      for (const auto& l : labels) shorts.push_back(short_name(l));
-      row.push_back(shorts.empty() ? "-" : join(shorts, "+"));
-      row.push_back(type_text(type));
-      row.push_back(type_text(set.pattern_type(i)));
-      row.push_back(correct ? "yes" : "no");
-      table.add_row(std::move(row));
-    }
+    if (o.json) continue;
+    std::vector<std::string> row{std::to_string(r["index"].get<int64_t>())};
+    for (const json& p : r["probabilities"]) row.push_back(fixed(p.get<double>(), 2));
+    std::vector<std::string> labels;
+    for (const json& l : r["labels"])
+      for (size_t k = 0; k < n_labels; ++k)
+        if (info["labels"][k] == l) labels.push_back(shorts[k]);
+    row.push_back(labels.empty() ? "-" : join(labels, "+"));
+    row.push_back(type_text(r["type"]));
+    row.push_back(type_text(r["true_type"]));
+    row.push_back(correct ? "yes" : "no");
+    table.add_row(std::move(row));
   }
   if (o.json) {
-    // One map per line: readable, and still one JSON document.
+    // One map per line: readable, and still one JSON document. The data set's truth is left
+    // out: this is what the model says of each map.
     std::cout << "[";
-    for (size_t i = 0; i < out.size(); ++i) std::cout << (i ? ",\n " : "\n ") << out[i].dump();
-    std::cout << (out.empty() ? "]\n" : "\n]\n");
+    for (size_t i = 0; i < results.size(); ++i) {
+      const json& r = results[i];
+      const json item{{"index", r["index"]},
+                      {"probabilities", r["probabilities"]},
+                      {"labels", r["labels"]},
+                      {"type", r["type"]}};
+      std::cout << (i ? ",\n " : "\n ") << item.dump();
+    }
+    std::cout << (results.empty() ? "]\n" : "\n]\n");
     std::cout.flush();
   } else {
     table.print();
   }
-  if (set.count > 0 && n_labels == static_cast<size_t>(data::kNumLabels))
-    message(std::to_string(set.count) + " maps, " + std::to_string(exact) +
-            " predicted exactly as labelled (" + percent(static_cast<double>(exact) / set.count) +
+  if (count > 0 && same_labels)
+    message(std::to_string(count) + " maps, " + std::to_string(exact) +
+            " predicted exactly as labelled (" + percent(static_cast<double>(exact) / count) +
             ")");
   return 0;
 }

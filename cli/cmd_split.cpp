@@ -1,7 +1,6 @@
 // wdc split: train / validation / test files from one data set, shuffled, seeded and stratified
 // by pattern type (the real Wafer_Map_Datasets.npz is stored in blocks by type).
 #include "commands.h"
-#include "data/split.h"
 #include "output.h"
 
 namespace wdc::cli {
@@ -16,17 +15,20 @@ struct SplitOptions {
 };
 
 int run_split(const SplitOptions& o) {
-  const data::WaferSet all = data::load_wafer_npz(o.data);
-  const data::Split split = data::stratified_split(all, o.val, o.test, o.seed);
+  const Dataset all = load_dataset(o.data);
+  const nlohmann::json options{{"val", o.val}, {"test", o.test}, {"seed", o.seed}};
+  wdc_dataset *train = nullptr, *val = nullptr, *test = nullptr;
+  check(wdc_dataset_split(all.get(), options.dump().c_str(), &train, &val, &test));
+  const Dataset parts[] = {Dataset(train), Dataset(val), Dataset(test)};
+  const char* names[] = {"train", "val", "test"};
   nlohmann::json written = nlohmann::json::object();
-  const std::pair<const char*, const std::vector<int64_t>*> parts[] = {
-      {"train", &split.train}, {"val", &split.val}, {"test", &split.test}};
-  for (const auto& [name, indices] : parts) {
-    if (indices->empty()) continue;
-    const std::string path = o.out + "/" + name + ".npz";
-    data::save_wafer_npz(path, data::subset(all, *indices));
-    written[name] = {{"path", path}, {"count", indices->size()}};
-    message("wrote " + std::to_string(indices->size()) + " maps to " + path);
+  for (int i = 0; i < 3; ++i) {
+    const int64_t count = wdc_dataset_count(parts[i].get());
+    if (count == 0) continue;
+    const std::string path = o.out + "/" + names[i] + ".npz";
+    check(wdc_dataset_save(parts[i].get(), path.c_str(), nullptr));
+    written[names[i]] = {{"path", path}, {"count", count}};
+    message("wrote " + std::to_string(count) + " maps to " + path);
   }
   if (o.json) print_json({{"data", o.data}, {"seed", o.seed}, {"parts", written}});
   return 0;

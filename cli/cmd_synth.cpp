@@ -1,8 +1,5 @@
 // wdc synth: a synthetic MixedWM38-like data set (for demos and tests without the real data).
-#include <array>
-
 #include "commands.h"
-#include "data/synth.h"
 #include "output.h"
 
 namespace wdc::cli {
@@ -18,29 +15,26 @@ struct SynthOptions {
 };
 
 int run_synth(const SynthOptions& o) {
-  const data::WaferSet set = data::synthesize(o.count, o.seed);
-  data::save_wafer_npz(o.out, set, !o.uncompressed);
-  std::array<int64_t, data::kNumPatternTypes> per_type{};
-  for (int64_t i = 0; i < set.count; ++i) {
-    const int t = set.pattern_type(i);
-    if (t >= 0) ++per_type[t];
-  }
-  int types = 0;
-  for (int64_t n : per_type) types += n > 0;
-  if (o.json) {
-    nlohmann::json counts = nlohmann::json::object();
-    for (int t = 0; t < data::kNumPatternTypes; ++t)
-      if (per_type[t] > 0) counts[data::kPatternTypes[t].id] = per_type[t];
+  wdc_dataset* made = nullptr;
+  check(wdc_dataset_synthesize(o.count, o.seed, &made));
+  const Dataset set(made);
+  const nlohmann::json save_options{{"compressed", !o.uncompressed}};
+  check(wdc_dataset_save(set.get(), o.out.c_str(), save_options.dump().c_str()));
+  char* text = nullptr;
+  check(wdc_dataset_info(set.get(), &text));
+  const nlohmann::json info = take_json(text);
+  if (o.json)
     print_json({{"out", o.out},
-                {"count", set.count},
-                {"height", set.height},
-                {"width", set.width},
+                {"count", info["count"]},
+                {"height", info["height"]},
+                {"width", info["width"]},
                 {"seed", o.seed},
-                {"types", counts}});
-  }
-  message("wrote " + std::to_string(set.count) + " maps of " + std::to_string(types) +
-          " pattern types (" + std::to_string(set.height) + "x" + std::to_string(set.width) +
-          ", seed " + std::to_string(o.seed) + ") to " + o.out);
+                {"types", info["types"]}});
+  message("wrote " + std::to_string(info["count"].get<int64_t>()) + " maps of " +
+          std::to_string(info["types"].size()) + " pattern types (" +
+          std::to_string(info["height"].get<int64_t>()) + "x" +
+          std::to_string(info["width"].get<int64_t>()) + ", seed " + std::to_string(o.seed) +
+          ") to " + o.out);
   return 0;
 }
 

@@ -6,12 +6,9 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "commands.h"
-#include "model/error.h"
 #include "output.h"
 
 namespace wdc::cli {
@@ -77,31 +74,10 @@ struct ConfigFile {
 ConfigFile read_config(const std::string& path) {
   ConfigFile config;
   if (path.empty()) return config;
-  std::ifstream in(path);
-  if (!in) fail(ErrorCode::kIo, path + ": cannot open the config file");
-  std::stringstream text;
-  text << in.rdbuf();
-  json j;
-  try {
-    j = json::parse(text.str());
-  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
-    fail(ErrorCode::kConfig, path + ": invalid JSON: " + e.what());
-  }
-  if (!j.is_object())
-    fail(ErrorCode::kConfig,
-         path + ": expected a JSON object {\"network\": {...}, \"train\": {...}}");
-  for (const auto& [key, value] : j.items()) {
-    if (key == "network") {
-      if (!value.is_object()) fail(ErrorCode::kConfig, path + ": \"network\" must be an object");
-      config.network_json = value.dump();
-    } else if (key == "train") {
-      if (!value.is_object()) fail(ErrorCode::kConfig, path + ": \"train\" must be an object");
-      config.train = value;
-    } else if (key.rfind("_", 0) != 0 && key != "comment" && key != "description") {
-      fail(ErrorCode::kConfig,
-           path + ": unknown key \"" + key + "\" (a config holds \"network\" and \"train\")");
-    }
-  }
+  char *network = nullptr, *train = nullptr;
+  check(wdc_config_read(path.c_str(), &network, &train));
+  config.network_json = take_string(network);
+  config.train = take_json(train);
   return config;
 }
 
@@ -111,12 +87,12 @@ void check_writable_destination(const std::string& out) {
   if (dir.empty()) dir = ".";
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
-    fail(ErrorCode::kIo,
+    fail(WDC_E_IO,
          out + ": cannot write the model: directory " + dir.string() + " does not exist");
   if (::access(dir.c_str(), W_OK) != 0)
-    fail(ErrorCode::kIo,
+    fail(WDC_E_IO,
          out + ": cannot write the model: directory " + dir.string() + " is not writable");
-  if (fs::is_directory(out, ec)) fail(ErrorCode::kIo, out + ": is a directory");
+  if (fs::is_directory(out, ec)) fail(WDC_E_IO, out + ": is a directory");
 }
 
 // ---- progress --------------------------------------------------------------------------------
@@ -126,7 +102,7 @@ class TrainReporter {
  public:
   explicit TrainReporter(int64_t batch_size) : batch_size_(batch_size), bar_("maps") {}
 
-  bool operator()(const TrainProgress& p) {
+  bool operator()(const wdc_progress& p) {
     const auto now = Clock::now();
     if (p.epoch != epoch_) {
       if (epoch_ == 0) {
@@ -182,7 +158,7 @@ class TrainReporter {
   }
 
  private:
-  int64_t global_step(const TrainProgress& p) const {
+  int64_t global_step(const wdc_progress& p) const {
     return int64_t{p.epoch - 1} * p.steps + p.step;
   }
 
@@ -208,11 +184,20 @@ class TrainReporter {
   bool printed_ = false, closed_ = false;
   int32_t epoch_ = 0, last_epoch_ = 0;
   int64_t last_step_ = 0;
-  TrainProgress last_{};
+  wdc_progress last_{};
   Clock::time_point run_start_{}, epoch_start_{};
   int64_t run_base_step_ = 0, epoch_base_step_ = 0;
   double rate_ = -1, seconds_left_ = -1, last_val_ = -1;
 };
+
+// wdc_train's callback: hands each report to the TrainReporter behind `user`; non-zero cancels.
+extern "C" int32_t on_progress(const wdc_progress* progress, void* user) {
+  try {
+    return (*static_cast<TrainReporter*>(user))(*progress) ? 1 : 0;
+  } catch (...) {  // nothing may unwind through the library; stop training instead
+    return 1;
+  }
+}
 
 void print_report(const json& report) {
   const int best = report.value("best_epoch", 0);
@@ -248,11 +233,13 @@ int run_train(const TrainOptions& o, const GlobalOptions& global) {
 
   check_writable_destination(o.out);
   if (o.resume && !std::filesystem::exists(checkpoint))
-    fail(ErrorCode::kIo,
+    fail(WDC_E_IO,
          "--resume: there is no checkpoint " + checkpoint + " (train writes it after every epoch)");
 
-  std::unique_ptr<Classifier> model =
-      Classifier::create(config.network_json, runtime_options(global));
+  wdc_model* created = nullptr;
+  check(wdc_create_with_options(config.network_json.c_str(), runtime_options_json(global).c_str(),
+                                &created));
+  const Model model(created);
   int64_t batch_size = 32;
   if (train.contains("batch_size") && train["batch_size"].is_number_integer())
     batch_size = std::max<int64_t>(1, train["batch_size"].get<int64_t>());
@@ -276,22 +263,23 @@ int run_train(const TrainOptions& o, const GlobalOptions& global) {
     InterruptGuard interrupt;
     TrainReporter reporter(batch_size);
     try {
-      report = json::parse(
-          model->train(train.dump(), [&reporter](const TrainProgress& p) { return reporter(p); }));
-    } catch (const Error& e) {
+      char* text = nullptr;
+      check(wdc_train(model.get(), train.dump().c_str(), on_progress, &reporter, &text));
+      report = take_json(text);
+    } catch (const Failure& e) {
       reporter.finish();
-      if (e.code() == ErrorCode::kCancelled && g_interrupted.load()) {
+      if (e.status() == WDC_E_CANCELLED && g_interrupted.load()) {
         if (!checkpoint_usable())
-          throw Error(ErrorCode::kCancelled,
-                      "training interrupted before its first epoch completed; nothing was saved");
-        throw Error(ErrorCode::kCancelled, "training interrupted; the last completed epoch is in " +
-                                               checkpoint + ": continue with --resume");
+          fail(WDC_E_CANCELLED,
+               "training interrupted before its first epoch completed; nothing was saved");
+        fail(WDC_E_CANCELLED, "training interrupted; the last completed epoch is in " +
+                                  checkpoint + ": continue with --resume");
       }
       throw;
     }
     reporter.finish();
   }
-  model->save(o.out);
+  check(wdc_save(model.get(), o.out.c_str()));
   message("saved the model to " + o.out);
 
   if (o.json) {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "model/classifier.h"
+#include "client.h"
 
 namespace wdc::cli {
 
@@ -50,24 +50,13 @@ std::string model_display_name(const std::string& path);
 void add_data_option(CLI::App& app, std::string& path, const std::string& description,
                      const std::string& type_name = "DATA.npz");
 
-RuntimeOptions runtime_options(const GlobalOptions& global);
+// The run-time options of wdc_load and wdc_create_with_options from the global options.
+std::string runtime_options_json(const GlobalOptions& global);
 
-// Classifier::load (or load_builtin for an empty path) with the global runtime options.
-std::unique_ptr<Classifier> load_model(const std::string& path, const GlobalOptions& global);
+// wdc_load (or wdc_load_builtin for an empty path) with the global runtime options.
+Model load_model(const std::string& path, const GlobalOptions& global);
 
-// The per-label decision thresholds the model reports in info() ("thresholds"), or 0.5 each.
-std::vector<float> model_thresholds(const Classifier& model);
-
-// Classifier::predict over every map of `set`, in chunks, with a progress bar on stderr.
-std::vector<float> predict_with_progress(const Classifier& model, const data::WaferSet& set);
-
-// The label index for `text`: an index ("4"), a label name ("Loc", case-insensitive) or, for the
-// MixedWM38 labels, a short name ("L", "EL"). Error(kInvalidArgument) listing the choices
-// otherwise.
-int parse_label(const Classifier& model, const std::string& text);
-
-// The MixedWM38 pattern type (0..37) of a predicted label vector in the model's label order,
-// matched by label name; -1 when it is none of the 38 or the model has other labels.
-int pattern_type_of_prediction(const std::vector<std::string>& names, const uint8_t* predicted);
+// The label index for `text` (wdc_label_index: a name, a MixedWM38 short name or an index).
+int parse_label(const wdc_model* model, const std::string& text);
 
 }  // namespace wdc::cli

@@ -1,5 +1,5 @@
-// wdc: the command-line front end of the wafer-map defect classifier. A thin layer over
-// wdc::Classifier and wdc::data; see docs/CLI.md.
+// wdc: the command-line front end of the wafer-map defect classifier, a client of the C ABI
+// (include/wdc/wdc.h) and nothing else; see docs/CLI.md.
 //
 // Results go to stdout (tables, or JSON with --json); messages and progress to stderr. Any error
 // is one line "wdc: error: <message>" on stderr. Exit status: 0 success, 1 error, 2 bad command
@@ -10,9 +10,7 @@
 #include <vector>
 
 #include "commands.h"
-#include "model/error.h"
 #include "output.h"
-#include "wdc_version.h"
 
 namespace {
 
@@ -49,12 +47,13 @@ void print_error(const std::string& message) {
 
 int main(int argc, char** argv) {
   wdc::cli::GlobalOptions global;
-  CLI::App app{"wdc " WDC_VERSION_STRING
-               ": wafer-map defect classifier (deformable convolutions, MixedWM38 labels)",
+  const std::string version = wdc_version();
+  CLI::App app{"wdc " + version +
+                   ": wafer-map defect classifier (deformable convolutions, MixedWM38 labels)",
                "wdc"};
   // Options of `wdc` itself are accepted after the subcommand too.
   app.fallthrough();
-  app.set_version_flag("--version", WDC_VERSION_STRING);
+  app.set_version_flag("--version", version);
   app.add_option("--threads", global.threads, "CPU threads (0 = all cores)")
       ->check(CLI::Range(0, 4096))
       ->type_name("T");
@@ -87,8 +86,8 @@ int main(int argc, char** argv) {
       if (command.app->parsed()) help = "wdc " + command.app->get_name() + " --help";
     print_error(std::string(e.what()) + " (see " + help + ")");
     return kExitUsage;
-  } catch (...) {
-    print_error(wdc::describe_exception(std::current_exception()).message);
+  } catch (const std::exception& e) {
+    print_error(e.what());
     return kExitError;
   }
 
@@ -106,9 +105,14 @@ int main(int argc, char** argv) {
     print_error(
         "a command is required: synth, train, eval, predict, cam, info or report (see wdc --help)");
     return kExitUsage;
-  } catch (...) {
-    const wdc::ErrorInfo error = wdc::describe_exception(std::current_exception());
-    print_error(error.message);
-    return error.code == wdc::ErrorCode::kCancelled ? kExitInterrupted : kExitError;
+  } catch (const wdc::cli::Failure& e) {
+    print_error(e.what());
+    return e.status() == WDC_E_CANCELLED ? kExitInterrupted : kExitError;
+  } catch (const std::bad_alloc&) {
+    print_error("out of memory");
+    return kExitError;
+  } catch (const std::exception& e) {
+    print_error(e.what());
+    return kExitError;
   }
 }

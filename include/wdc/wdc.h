@@ -32,8 +32,13 @@
  *   library; how long it stays valid is stated per function. The library keeps no pointer to a
  *   caller's buffer or string after a call returns.
  *
- * Threading.  The library has no global state that calls share, except the table of live handles
- *   (internally locked); any function may be called from any thread. On one model handle,
+ * Threading.  Any function may be called from any thread. What calls share across the process:
+ *   the tables of live handles (internally locked), LibTorch's CPU thread pool (its size is the
+ *   largest "threads" option in use; each call limits itself to its model's "threads"), and the
+ *   cache of large CPU buffers that the first model created or loaded installs in LibTorch's CPU
+ *   allocator (it keeps freed blocks of 1 MiB and more for reuse, so repeated calls do not
+ *   page-fault fresh memory; "buffer_cache": false in the options of wdc_load, wdc_create_with_options
+ *   or wdc_load_builtin leaves LibTorch's allocator alone if no model installed it before). On one model handle,
  *   wdc_predict, wdc_cam, wdc_evaluate, wdc_info, wdc_num_labels, wdc_label_name and
  *   wdc_input_size may run concurrently from any number of threads, and give the same results as
  *   when run one after another. wdc_train and wdc_save need the model to themselves: called while
@@ -113,6 +118,10 @@ typedef int32_t wdc_status;
 #define WDC_E_MISUSE 9
 /* A bug in wdc: please report it with the message of wdc_last_error(). */
 #define WDC_E_INTERNAL 10
+/* The device or the runtime under the library failed while doing valid work: a CUDA error (a
+   kernel fault, a lost device), or an error raised inside LibTorch that is not a lack of memory.
+   The model is unchanged unless stated otherwise; the message names what failed. */
+#define WDC_E_RUNTIME 11
 
 /* ---- Library --------------------------------------------------------------------------------- */
 
@@ -172,7 +181,9 @@ WDC_API wdc_status wdc_create_with_options(const char *config_json, const char *
      "max_batch": most maps one wdc_predict call accepts (default 65536);
      "max_file_bytes": largest model file, and largest array in an npz file, that this model
        reads (default 2147483648 = 2 GiB; wdc_load checks it on the file it loads);
-     "max_parameters": largest network wdc_load or wdc_create builds (default 50000000).
+     "max_parameters": largest network wdc_load or wdc_create builds (default 50000000);
+     "buffer_cache": true (default) or false: whether the first model installs the process-wide
+       cache of large CPU buffers (see Threading); false once it is installed does not remove it.
    out: receives the new handle (release with wdc_free); untouched on failure.
    Errors: WDC_E_INVALID_ARGUMENT (path or out NULL, path ""), WDC_E_IO (cannot open or read),
      WDC_E_FORMAT (not a wdc model file, corrupt, truncated or of another format version),
@@ -320,6 +331,181 @@ typedef int32_t (*wdc_progress_fn)(const wdc_progress *progress, void *user);
      WDC_E_BUSY. */
 WDC_API wdc_status wdc_train(wdc_model *model, const char *train_json, wdc_progress_fn progress,
                              void *user, char **report_json);
+
+/* ---- Decisions ------------------------------------------------------------------------------- */
+
+/* The model's decision thresholds: label j counts as present when its probability is at least
+   thresholds[j] (chosen on validation maps by wdc_train; 0.5 for an untrained model).
+   thresholds: a buffer of thresholds_len floats, thresholds_len >= wdc_num_labels(model);
+     untouched on failure.
+   Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT, WDC_E_BUSY. Threading: as wdc_predict. */
+WDC_API wdc_status wdc_thresholds(const wdc_model *model, float *thresholds,
+                                  int64_t thresholds_len);
+
+/* The index of the label called `name`: a label name ("Loc", compared without regard to case),
+   for MixedWM38's labels also a short name ("L", "EL", "NF"), or a decimal index ("4").
+   Returns the index, or -1 when nothing matches or model is not a live handle (the thread's
+   last error message then lists the choices). Thread-safe. */
+WDC_API int32_t wdc_label_index(const wdc_model *model, const char *name);
+
+/* Classifies `count` maps (as wdc_predict) and applies the model's thresholds.
+   result_json: receives a JSON array with one object per map, in order:
+     {"index": i, "probabilities": [num_labels floats], "labels": [names of the labels present],
+      "type": {"id": "C12", "name": "C+L"}}; "type" is MixedWM38's pattern type of the labels
+     present (id null and name "unknown" when they form none of the 38, or the model's labels
+     are not MixedWM38's). Release with wdc_string_free; untouched on failure.
+   Errors: those of wdc_predict. Threading: as wdc_predict. */
+WDC_API wdc_status wdc_classify(wdc_model *model, const uint8_t *maps, int64_t count,
+                                int64_t height, int64_t width, char **result_json);
+
+/* Evaluates the model on maps and labels in memory: the report of wdc_evaluate.
+   maps: count * height * width bytes (see Wafer maps); labels: count * wdc_num_labels(model)
+     bytes, 0 (absent) or 1 (present), map after map; labels_len >= that.
+   Errors: those of wdc_predict, and WDC_E_INVALID_ARGUMENT (a label value other than 0 or 1),
+     WDC_E_UNSUPPORTED (as wdc_evaluate). Threading: as wdc_predict. */
+WDC_API wdc_status wdc_evaluate_maps(wdc_model *model, const uint8_t *maps, int64_t count,
+                                     int64_t height, int64_t width, const uint8_t *labels,
+                                     int64_t labels_len, char **report_json);
+
+/* ---- Data sets ------------------------------------------------------------------------------- */
+
+/* Labelled wafer maps held by the library: read from an npz file, generated, made from caller
+   buffers, or split from another data set. Opaque; released by wdc_dataset_free. A data set is
+   never changed after it is made, so any number of threads may use one at once. The labels are
+   MixedWM38's 8, in the order of wdc_dataset_label_name. */
+typedef struct wdc_dataset wdc_dataset;
+
+/* Reads an npz file in MixedWM38's layout: arr_0 the maps (N, H, W), any integer dtype, 0 off
+   the wafer, 1 pass, >= 2 fail; arr_1 the labels (N, 8), any integer dtype or bool, 0 or 1.
+   options_json: {"max_file_bytes": largest array read, default 2147483648}; NULL or "".
+   out: receives the handle (release with wdc_dataset_free); untouched on failure.
+   Errors: WDC_E_INVALID_ARGUMENT (path or out NULL, path ""), WDC_E_IO, WDC_E_FORMAT (not an npz,
+     arrays missing, of the wrong rank, dtype or values, or larger than max_file_bytes),
+     WDC_E_CONFIG (options_json), WDC_E_OUT_OF_MEMORY. Thread-safe. */
+WDC_API wdc_status wdc_dataset_load(const char *path, const char *options_json,
+                                    wdc_dataset **out);
+
+/* A data set of `count` maps from caller buffers, copied.
+   maps: count * height * width bytes (see Wafer maps; values >= 2 are stored as 2).
+   labels: count * 8 bytes, 0 or 1 (MixedWM38's labels), labels_len >= that; or NULL with
+     labels_len 0 for maps without labels (all stored as 0).
+   Errors: WDC_E_INVALID_ARGUMENT (NULL pointers, sizes < 1 or overflowing, a buffer too short,
+     a label value other than 0 or 1), WDC_E_OUT_OF_MEMORY. Thread-safe. */
+WDC_API wdc_status wdc_dataset_create(const uint8_t *maps, int64_t count, int64_t height,
+                                      int64_t width, const uint8_t *labels, int64_t labels_len,
+                                      wdc_dataset **out);
+
+/* `count` generated MixedWM38-like 52 x 52 maps, the 38 pattern types in the real data's
+   proportions; the same seed gives the same maps on every platform (docs/CLI.md, `wdc synth`).
+   count in [1, 10000000].
+   Errors: WDC_E_INVALID_ARGUMENT, WDC_E_OUT_OF_MEMORY. Thread-safe. */
+WDC_API wdc_status wdc_dataset_synthesize(int64_t count, uint64_t seed, wdc_dataset **out);
+
+/* Writes the data set as an npz file in MixedWM38's layout (arr_0 int32 (N, H, W), arr_1 int32
+   (N, 8)), atomically (as wdc_save). options_json: {"compressed": true (default) or false};
+   NULL or "".
+   Errors: WDC_E_MISUSE (data not live), WDC_E_INVALID_ARGUMENT, WDC_E_CONFIG, WDC_E_IO,
+     WDC_E_OUT_OF_MEMORY. Thread-safe. */
+WDC_API wdc_status wdc_dataset_save(const wdc_dataset *data, const char *path,
+                                    const char *options_json);
+
+/* Releases a data set. NULL is allowed; a handle that is not live is ignored (the thread's last
+   error message says so). No other call may be using it. */
+WDC_API void wdc_dataset_free(wdc_dataset *data);
+
+/* The number of maps, or -1 if data is not a live handle. Thread-safe. */
+WDC_API int64_t wdc_dataset_count(const wdc_dataset *data);
+
+/* The number of labels per map (8), or -1 if data is not a live handle. Thread-safe. */
+WDC_API int32_t wdc_dataset_num_labels(const wdc_dataset *data);
+
+/* The name of label `index`, e.g. "Center"; NULL when out of range or data is not live. The
+   string is static. Thread-safe. */
+WDC_API const char *wdc_dataset_label_name(const wdc_dataset *data, int32_t index);
+
+/* The size of map `index` (every map of a data set has the same size today).
+   Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT (index out of range, NULL pointers). */
+WDC_API wdc_status wdc_dataset_map_size(const wdc_dataset *data, int64_t index, int64_t *height,
+                                        int64_t *width);
+
+/* Copies maps [first, first + count) into `maps`, map after map (0, 1 or 2 per die).
+   maps_len >= count * height * width. Untouched on failure.
+   Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT (range outside the data set, buffer short). */
+WDC_API wdc_status wdc_dataset_maps(const wdc_dataset *data, int64_t first, int64_t count,
+                                    uint8_t *maps, int64_t maps_len);
+
+/* Copies the labels of maps [first, first + count), count * num_labels bytes (0 or 1).
+   Errors: as wdc_dataset_maps. */
+WDC_API wdc_status wdc_dataset_labels(const wdc_dataset *data, int64_t first, int64_t count,
+                                      uint8_t *labels, int64_t labels_len);
+
+/* The data set as JSON: {"count", "height", "width", "labels": [names], "types": {"C1": n, ...}
+   (MixedWM38 pattern types present, by their id), "untyped": maps whose labels form none of
+   them}. Release with wdc_string_free. Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT. */
+WDC_API wdc_status wdc_dataset_info(const wdc_dataset *data, char **info_json);
+
+/* Splits a data set into train, validation and test parts, shuffled and stratified by pattern
+   type: each type's maps go round(n * val) to val, round(n * test) to test, the rest to train;
+   membership is fixed by the seed on every platform; each part keeps the file's order.
+   options_json: {"val": 0.1, "test": 0.1, "seed": 0}; NULL or "" for these defaults.
+   train, val, test: each receives a new data set (possibly of 0 maps); all three untouched on
+     failure. Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT (NULL pointers), WDC_E_CONFIG (an
+     unknown key, a share outside [0, 1], val + test > 1), WDC_E_OUT_OF_MEMORY. Thread-safe. */
+WDC_API wdc_status wdc_dataset_split(const wdc_dataset *data, const char *options_json,
+                                     wdc_dataset **train, wdc_dataset **val,
+                                     wdc_dataset **test);
+
+/* ---- The model on a data set ----------------------------------------------------------------- */
+
+/* wdc_evaluate on a data set in memory. Errors: those of wdc_evaluate (WDC_E_MISUSE also for a
+   data set that is not live). Threading: as wdc_predict. */
+WDC_API wdc_status wdc_evaluate_dataset(wdc_model *model, const wdc_dataset *data,
+                                        char **report_json);
+
+/* wdc_classify on maps [first, first + count) of a data set; each object also has "true_labels"
+   (the names of the labels the data set gives the map), "true_type" ({"id", "name"} as "type")
+   and "correct" (true when every label is decided as labelled; false for a model whose labels
+   are not the data set's). "index" is the map's index in the data set.
+   Errors: those of wdc_classify, WDC_E_INVALID_ARGUMENT (range outside the data set).
+   Threading: as wdc_predict. */
+WDC_API wdc_status wdc_classify_dataset(wdc_model *model, const wdc_dataset *data, int64_t first,
+                                        int64_t count, char **result_json);
+
+/* ---- Pictures and reports -------------------------------------------------------------------- */
+
+/* Writes a wafer map as a PNG picture, with a class activation map (from wdc_cam) blended over
+   it, atomically: every die a scale x scale block; off-wafer white, pass grey, fail dark grey,
+   the CAM in matplotlib's "inferno" colours at opacity alpha over the dies.
+   cam: height * width floats in [0, 1] (cam_len >= that), or NULL (cam_len 0) for the map alone.
+   options_json: {"scale": 8 (1-64), "alpha": 0.5 (0-1)}; NULL or "".
+   Errors: WDC_E_INVALID_ARGUMENT, WDC_E_CONFIG, WDC_E_IO, WDC_E_OUT_OF_MEMORY. Thread-safe. */
+WDC_API wdc_status wdc_write_map_png(const char *path, const uint8_t *map, int64_t height,
+                                     int64_t width, const float *cam, int64_t cam_len,
+                                     const char *options_json);
+
+/* Writes a self-contained HTML report of the model on a labelled data set to out_dir/index.html
+   (out_dir is created if needed; the page is written atomically): training curves, metrics, the
+   label confusion view and class activation maps of a few maps per pattern type.
+   options_json: {"per_type": 3 (CAM pictures per type, 0-100), "scale": 3 (pixels per die,
+     1-16), "model_name", "data_name" (how the page names them; default "model", "data")}.
+   result_json: receives {"out", "bytes", "samples", "exact_match", "pictures", "types"}; may be
+     NULL. Release with wdc_string_free.
+   Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT (NULL pointers, an empty data set, out_dir a
+     file), WDC_E_CONFIG, WDC_E_UNSUPPORTED (a model whose labels are not MixedWM38's 8),
+     WDC_E_IO, WDC_E_BUSY, WDC_E_OUT_OF_MEMORY. Threading: as wdc_predict. */
+WDC_API wdc_status wdc_report(wdc_model *model, const wdc_dataset *data, const char *out_dir,
+                              const char *options_json, char **result_json);
+
+/* ---- Config files ---------------------------------------------------------------------------- */
+
+/* Reads a config file {"network": {...}, "train": {...}} (both optional; keys starting with "_",
+   "comment" and "description" are ignored) into the texts wdc_create and wdc_train take.
+   network_json: receives the network config ("" when the file has none); train_json: receives
+   the training options ("{}" when none). Release both with wdc_string_free; both untouched on
+   failure.
+   Errors: WDC_E_INVALID_ARGUMENT (NULL pointers, path ""), WDC_E_IO, WDC_E_CONFIG (not JSON, not
+     an object, an unknown key, "network" or "train" not an object). Thread-safe. */
+WDC_API wdc_status wdc_config_read(const char *path, char **network_json, char **train_json);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -6,11 +6,16 @@
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <mutex>
+#include <shared_mutex>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
+#include "base/error.h"
+#include "data/mixedwm38.h"
 #include "model/classifier.h"
-#include "model/error.h"
 #include "wdc/wdc.h"
 
 struct wdc_model {
@@ -22,6 +27,14 @@ struct wdc_model {
   // Copied once at creation so that wdc_label_name can hand out pointers that stay valid until
   // wdc_free whatever the classifier does with its own copy.
   std::vector<std::string> label_names;
+};
+
+struct wdc_dataset {
+  static constexpr uint64_t kLiveMagic = 0x3130'5441'4453'4344ULL;  // "DCDSAT01"
+  static constexpr uint64_t kDeadMagic = 0x4441'4544'5441'4453ULL;  // "SDATDEAD"
+
+  uint64_t magic = kLiveMagic;
+  wdc::data::WaferSet set;  // never changed after creation, so shared freely across threads
 };
 
 namespace wdc::capi {
@@ -52,6 +65,37 @@ wdc_status guarded(const char* function, Body&& body) noexcept {
 
 // ---- handles -----------------------------------------------------------------------------------
 
+// The set of live handles of one type. A pointer is looked up here before it is dereferenced,
+// so a freed or foreign pointer is reported instead of followed.
+template <typename Handle>
+class LiveTable {
+ public:
+  void add(const Handle* handle) {
+    std::unique_lock lock(mutex_);
+    live_.insert(handle);
+  }
+  bool contains(const Handle* handle) const {
+    std::shared_lock lock(mutex_);
+    return live_.count(handle) != 0;
+  }
+  bool remove(const Handle* handle) {
+    std::unique_lock lock(mutex_);
+    return live_.erase(handle) != 0;
+  }
+
+ private:
+  mutable std::shared_mutex mutex_;
+  std::unordered_set<const Handle*> live_;
+};
+
+// The one table per handle type; never destroyed, so that handles freed during static
+// destruction still find it.
+template <typename Handle>
+LiveTable<Handle>& live_table() {
+  static auto* table = new LiveTable<Handle>;
+  return *table;
+}
+
 // Registers a new handle for `classifier`; throws (leaving nothing registered) on failure.
 wdc_model* register_model(std::unique_ptr<Classifier> classifier);
 // The handle if it is live (registered, with the live magic), else throws Error(kMisuse).
@@ -60,12 +104,27 @@ const wdc_model& live_model(const wdc_model* model);
 // Unregisters and deletes a live handle; false (and nothing done) when `model` is not live.
 bool release_model(wdc_model* model) noexcept;
 
+// Registers a new data set handle owning `set`; throws (leaving nothing registered) on failure.
+wdc_dataset* register_dataset(data::WaferSet set);
+// The data set of a live handle, else throws Error(kMisuse).
+const data::WaferSet& live_dataset(const wdc_dataset* data);
+
 // ---- arguments ---------------------------------------------------------------------------------
 
 // a * b, or Error(kInvalidArgument, "<what> overflows") when it does not fit in int64_t.
 int64_t checked_mul(int64_t a, int64_t b, const char* what);
 // Error(kInvalidArgument) unless value >= 1.
 void require_positive(int64_t value, const char* name);
+// The JSON object of an options argument: {} for NULL or ""; Error(kConfig) naming `argument`
+// when it is not valid JSON or not an object.
+nlohmann::json options_object(const char* options_json, const char* argument = "options_json");
+// An integer option in [low, high]; anything else is Error(kConfig) naming the key and range.
+int64_t integer_option(const nlohmann::json& value, const std::string& key, int64_t low,
+                       int64_t high, const char* note = "");
+// Error(kConfig) "unknown key" naming `key` and the `known` keys.
+[[noreturn]] void unknown_option(const std::string& key, const char* known);
+// Error(kInvalidArgument) unless [first, first + count) lies within [0, size).
+void require_range(int64_t first, int64_t count, int64_t size);
 // A copy of `text` in memory that wdc_string_free releases; throws std::bad_alloc.
 char* copy_string(const std::string& text);
 

@@ -5,6 +5,7 @@
 #include <new>
 
 #include "capi_internal.h"
+#include "model/describe_exception.h"
 #include "wdc_version.h"
 
 static_assert(WDC_ABI_VERSION == WDC_ABI_VERSION_NUMBER,
@@ -21,6 +22,7 @@ static_assert(WDC_E_OUT_OF_MEMORY == int(wdc::ErrorCode::kOutOfMemory));
 static_assert(WDC_E_BUSY == int(wdc::ErrorCode::kBusy));
 static_assert(WDC_E_MISUSE == int(wdc::ErrorCode::kMisuse));
 static_assert(WDC_E_INTERNAL == int(wdc::ErrorCode::kInternal));
+static_assert(WDC_E_RUNTIME == int(wdc::ErrorCode::kRuntime));
 
 namespace wdc::capi {
 namespace {
@@ -51,7 +53,7 @@ wdc_status status_of(const char* function, std::exception_ptr error) noexcept {
   try {
     ErrorInfo info = describe_exception(error);
     int code = static_cast<int>(info.code);
-    if (code < WDC_E_INVALID_ARGUMENT || code > WDC_E_INTERNAL) {
+    if (code < WDC_E_INVALID_ARGUMENT || code > WDC_E_RUNTIME) {
       set_last_error(function, "unknown error code " + std::to_string(code) + ": " + info.message);
       return WDC_E_INTERNAL;
     }
@@ -109,6 +111,7 @@ WDC_API const char* wdc_status_name(wdc_status status) {
     case WDC_E_BUSY: return "WDC_E_BUSY";
     case WDC_E_MISUSE: return "WDC_E_MISUSE";
     case WDC_E_INTERNAL: return "WDC_E_INTERNAL";
+    case WDC_E_RUNTIME: return "WDC_E_RUNTIME";
     default: return "WDC_E_UNKNOWN";
   }
 }

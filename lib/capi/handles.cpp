@@ -1,27 +1,9 @@
-// The table of live wdc_model handles. A handle is checked against the table before it is
+// The live wdc_model handles. A handle is checked against the table before it is
 // dereferenced, so a freed or never-created pointer gives WDC_E_MISUSE instead of a crash; the
 // magic value inside a handle is a second check (and is overwritten on free).
-#include <mutex>
-#include <shared_mutex>
-#include <unordered_set>
-
 #include "capi_internal.h"
 
 namespace wdc::capi {
-namespace {
-
-struct Registry {
-  std::shared_mutex mutex;
-  std::unordered_set<const wdc_model*> live;
-};
-
-// Never destroyed, so that handles freed during static destruction still find it.
-Registry& registry() {
-  static Registry* instance = new Registry;
-  return *instance;
-}
-
-}  // namespace
 
 wdc_model* register_model(std::unique_ptr<Classifier> classifier) {
   auto model = std::make_unique<wdc_model>();
@@ -30,32 +12,22 @@ wdc_model* register_model(std::unique_ptr<Classifier> classifier) {
   if (labels != static_cast<int>(model->label_names.size()))
     fail(ErrorCode::kInternal, "the classifier's label count and label names disagree");
   model->classifier = std::move(classifier);
-  Registry& table = registry();
-  std::unique_lock lock(table.mutex);
-  table.live.insert(model.get());
+  live_table<wdc_model>().add(model.get());
   return model.release();
 }
 
 const wdc_model& live_model(const wdc_model* model) {
   if (model == nullptr) fail(ErrorCode::kMisuse, "model is NULL");
-  Registry& table = registry();
-  {
-    std::shared_lock lock(table.mutex);
-    if (table.live.count(model) == 0)
-      fail(ErrorCode::kMisuse,
-           "model is not a live handle (already freed, or not made by wdc_create/wdc_load)");
-  }
+  if (!live_table<wdc_model>().contains(model))
+    fail(ErrorCode::kMisuse,
+         "model is not a live handle (already freed, or not made by wdc_create/wdc_load)");
   if (model->magic != wdc_model::kLiveMagic)
     fail(ErrorCode::kMisuse, "model handle is corrupt (bad magic value)");
   return *model;
 }
 
 bool release_model(wdc_model* model) noexcept {
-  Registry& table = registry();
-  {
-    std::unique_lock lock(table.mutex);
-    if (table.live.erase(model) == 0) return false;
-  }
+  if (!live_table<wdc_model>().remove(model)) return false;
   // Best effort against use after free: a stale pointer whose memory was not reused fails the
   // magic check even if it were ever looked at without the table.
   model->magic = wdc_model::kDeadMagic;

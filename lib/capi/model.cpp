@@ -4,11 +4,9 @@
 #include "capi_internal.h"
 
 namespace wdc::capi {
-namespace {
 
-// An integer option in [low, high]; anything else is Error(kConfig) naming the key and range.
 int64_t integer_option(const nlohmann::json& value, const std::string& key, int64_t low,
-                       int64_t high, const char* note = "") {
+                       int64_t high, const char* note) {
   if (!value.is_number_integer() || value.get<int64_t>() < low || value.get<int64_t>() > high)
     fail(ErrorCode::kConfig, "options_json: \"" + key + "\" must be an integer in [" +
                                  std::to_string(low) + ", " + std::to_string(high) + "]" + note +
@@ -16,19 +14,31 @@ int64_t integer_option(const nlohmann::json& value, const std::string& key, int6
   return value.get<int64_t>();
 }
 
+nlohmann::json options_object(const char* options_json, const char* argument) {
+  if (options_json == nullptr || *options_json == '\0') return nlohmann::json::object();
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(options_json);
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e999
+    fail(ErrorCode::kConfig, std::string(argument) + " is not valid JSON: " + e.what());
+  }
+  if (!json.is_object()) fail(ErrorCode::kConfig, std::string(argument) + " must be a JSON object");
+  return json;
+}
+
+void unknown_option(const std::string& key, const char* known) {
+  fail(ErrorCode::kConfig,
+       "options_json: unknown key \"" + key + "\" (known keys: " + known + ")");
+}
+
+namespace {
+
 // wdc_load's options_json: {"device": "cpu"|"cuda"|"auto", "threads": N >= 0, and the limits
 // "max_map_side", "max_batch", "max_file_bytes", "max_parameters"}; NULL or "" are the
 // defaults. Anything else is Error(kConfig) naming the problem.
 RuntimeOptions parse_runtime_options(const char* options_json) {
   RuntimeOptions options;
-  if (options_json == nullptr || *options_json == '\0') return options;
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(options_json);
-  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e999
-    fail(ErrorCode::kConfig, std::string("options_json is not valid JSON: ") + e.what());
-  }
-  if (!json.is_object()) fail(ErrorCode::kConfig, "options_json must be a JSON object");
+  const nlohmann::json json = options_object(options_json);
   for (const auto& [key, value] : json.items()) {
     if (key == "device") {
       if (!value.is_string())
@@ -39,15 +49,18 @@ RuntimeOptions parse_runtime_options(const char* options_json) {
                                  "\"auto\", got \"" + options.device + "\"");
     } else if (key == "threads") {
       options.threads = static_cast<int>(integer_option(value, key, 0, 4096, " (0 = all cores)"));
+    } else if (key == "buffer_cache") {
+      if (!value.is_boolean())
+        fail(ErrorCode::kConfig, "options_json: \"buffer_cache\" must be true or false");
+      options.buffer_cache = value.get<bool>();
     } else if (key.rfind("max_", 0) == 0) {
       if (!value.is_number_integer())
         fail(ErrorCode::kConfig, "options_json: \"" + key + "\" must be an integer, got " +
                                      value.dump().substr(0, 40));
       set_limit(options.limits, key, value.get<int64_t>());
     } else {
-      fail(ErrorCode::kConfig, "options_json: unknown key \"" + key +
-                                   "\" (known keys: \"device\", \"threads\", \"max_map_side\", "
-                                   "\"max_batch\", \"max_file_bytes\", \"max_parameters\")");
+      unknown_option(key, "\"device\", \"threads\", \"buffer_cache\", \"max_map_side\", "
+                          "\"max_batch\", \"max_file_bytes\", \"max_parameters\"");
     }
   }
   return options;

@@ -15,7 +15,7 @@
 
 #include "data/data_error.h"
 
-namespace wdc::data::detail {
+namespace wdc::data {
 
 namespace {
 
@@ -87,4 +87,19 @@ void commit_temp_file(const std::string& temp, const std::string& path) {
 
 void discard_temp_file(const std::string& temp) noexcept { std::remove(temp.c_str()); }
 
-}  // namespace wdc::data::detail
+void write_file_atomically(const std::string& path, const std::string& content) {
+  const std::string temp = temp_path_for(path);
+  std::FILE* file = std::fopen(temp.c_str(), "wb");
+  if (file == nullptr) fail_io(path, std::string("cannot write: ") + std::strerror(errno));
+  const bool written = std::fwrite(content.data(), 1, content.size(), file) == content.size();
+  const int write_errno = errno;
+  const bool closed = std::fclose(file) == 0;
+  if (!written || !closed) {
+    const int err = !written ? write_errno : errno;
+    discard_temp_file(temp);
+    fail_io(path, std::string("cannot write: ") + std::strerror(err));
+  }
+  commit_temp_file(temp, path);
+}
+
+}  // namespace wdc::data

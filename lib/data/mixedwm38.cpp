@@ -61,6 +61,32 @@ int pattern_type_of(const uint8_t labels[kNumLabels]) {
   return -1;
 }
 
+int pattern_type_of_named(const std::vector<std::string>& names, const uint8_t* present) {
+  if (names.size() != static_cast<size_t>(kNumLabels)) return -1;
+  uint8_t labels[kNumLabels] = {};
+  bool seen[kNumLabels] = {};
+  for (size_t i = 0; i < names.size(); ++i) {
+    int k = 0;
+    while (k < kNumLabels && names[i] != kLabelNames[static_cast<size_t>(k)]) ++k;
+    if (k == kNumLabels || seen[k]) return -1;
+    seen[k] = true;
+    labels[k] = present[i] ? 1 : 0;
+  }
+  return pattern_type_of(labels);
+}
+
+std::vector<std::string> short_label_names(const std::vector<std::string>& names) {
+  std::vector<std::string> shorts;
+  shorts.reserve(names.size());
+  for (const std::string& name : names) {
+    std::string s = name;
+    for (int k = 0; k < kNumLabels; ++k)
+      if (name == kLabelNames[static_cast<size_t>(k)]) s = kLabelShortNames[static_cast<size_t>(k)];
+    shorts.push_back(std::move(s));
+  }
+  return shorts;
+}
+
 void WaferSet::validate(const std::string& what) const {
   if (count < 0 || height < 0 || width < 0) fail(what, "negative wafer set dimensions");
   if (height > 0 && width > INT64_MAX / height) fail(what, "map size overflows");

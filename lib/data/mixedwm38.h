@@ -34,6 +34,14 @@ extern const std::array<PatternType, kNumPatternTypes> kPatternTypes;
 // when the vector is none of the 38.
 int pattern_type_of(const uint8_t labels[kNumLabels]);
 
+// The pattern type (0..37) of `present` (one 0/1 value per name) when `names` are MixedWM38's 8
+// labels in any order, matched by name; -1 when they are not, or the labels form none of the 38.
+int pattern_type_of_named(const std::vector<std::string>& names, const uint8_t* present);
+
+// Per name, MixedWM38's short name ("EL" for "Edge_Loc") where it is one of its labels, else the
+// name itself.
+std::vector<std::string> short_label_names(const std::vector<std::string>& names);
+
 struct WaferSet {
   int64_t count = 0, height = 0, width = 0;
   std::vector<uint8_t> maps;    // count * height * width values, each kOff, kPass or kFail

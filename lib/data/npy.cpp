@@ -170,7 +170,7 @@ std::vector<uint8_t> serialize_npy(const NpyArray& array) {
 }
 
 void write_npy(const std::string& path, const NpyArray& array) {
-  const std::string temp = detail::temp_path_for(path);
+  const std::string temp = temp_path_for(path);
   std::FILE* file = std::fopen(temp.c_str(), "wb");
   if (file == nullptr) fail_io(path, "cannot create " + temp + ": " + std::strerror(errno));
   const std::vector<uint8_t> header = detail::format_npy_header(array.dtype(), array.shape());
@@ -179,10 +179,10 @@ void write_npy(const std::string& path, const NpyArray& array) {
   const std::string reason = std::strerror(errno);
   ok = (std::fclose(file) == 0) && ok;
   if (!ok) {
-    detail::discard_temp_file(temp);
+    discard_temp_file(temp);
     fail_io(path, "write failed: " + reason);
   }
-  detail::commit_temp_file(temp, path);
+  commit_temp_file(temp, path);
 }
 
 }  // namespace wdc::data

@@ -143,7 +143,7 @@ void write_empty_zip(const std::string& temp, const std::string& path) {
   if (file == nullptr) fail_io(path, "cannot create " + temp + ": " + std::strerror(errno));
   const bool ok = std::fwrite(kEmptyZip, 1, sizeof kEmptyZip, file) == sizeof kEmptyZip;
   if (std::fclose(file) != 0 || !ok) {
-    detail::discard_temp_file(temp);
+    discard_temp_file(temp);
     fail_io(path, "write failed");
   }
 }
@@ -295,10 +295,10 @@ void write_npz(const std::string& path, const std::vector<NpzEntry>& entries, bo
     if (!seen.insert(e.name).second) fail(path, "duplicate array name '" + e.name + "'");
   }
 
-  const std::string temp = detail::temp_path_for(path);
+  const std::string temp = temp_path_for(path);
   if (entries.empty()) {
     write_empty_zip(temp, path);
-    detail::commit_temp_file(temp, path);
+    commit_temp_file(temp, path);
     return;
   }
 
@@ -309,7 +309,7 @@ void write_npz(const std::string& path, const std::vector<NpzEntry>& entries, bo
   auto abandon = [&](const std::string& problem) {
     const std::string text = problem + ": " + zip_strerror(zip);
     zip_discard(zip);
-    detail::discard_temp_file(temp);
+    discard_temp_file(temp);
     fail_io(path, text);
   };
 
@@ -337,7 +337,7 @@ void write_npz(const std::string& path, const std::vector<NpzEntry>& entries, bo
       abandon("cannot set up '" + e.name + "'");
   }
   if (zip_close(zip) != 0) abandon("cannot write the archive");
-  detail::commit_temp_file(temp, path);
+  commit_temp_file(temp, path);
 }
 
 }  // namespace wdc::data

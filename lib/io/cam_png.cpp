@@ -10,9 +10,9 @@
 #include <cstring>
 #include <memory>
 
+#include "base/error.h"
 #include "data/atomic_write.h"
 #include "data/data_error.h"
-#include "model/error.h"
 
 namespace wdc::io {
 namespace {
@@ -137,7 +137,7 @@ void write_cam_png(const std::string& path, const uint8_t* map, int64_t h, int64
   const std::vector<uint8_t> png = encode_png_rgb8(rgb.data(), static_cast<uint32_t>(w * scale),
                                                    static_cast<uint32_t>(h * scale), path);
 
-  const std::string temp = data::detail::temp_path_for(path);
+  const std::string temp = data::temp_path_for(path);
   std::FILE* file = std::fopen(temp.c_str(), "wb");
   if (file == nullptr)
     fail(ErrorCode::kIo, path + ": cannot write the picture: " + std::strerror(errno));
@@ -146,11 +146,11 @@ void write_cam_png(const std::string& path, const uint8_t* map, int64_t h, int64
   const bool closed = std::fclose(file) == 0;
   if (!written || !closed) {
     const int err = !written ? write_errno : errno;
-    data::detail::discard_temp_file(temp);
+    data::discard_temp_file(temp);
     fail(ErrorCode::kIo, path + ": cannot write the picture: " + std::strerror(err));
   }
   try {
-    data::detail::commit_temp_file(temp, path);
+    data::commit_temp_file(temp, path);
   } catch (const data::DataError& e) {
     fail(ErrorCode::kIo, e.what());
   }

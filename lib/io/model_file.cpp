@@ -7,8 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/error.h"
 #include "data/atomic_write.h"
-#include "model/error.h"
 
 namespace wdc::io {
 namespace {
@@ -53,19 +53,19 @@ void write_model_file(const std::string& path, const ModelFileContents& c) {
   put_u32(header, crc32_of(payload.data(), payload.size()));
   put_u64(header, payload.size());
 
-  const std::string temp = data::detail::temp_path_for(path);
+  const std::string temp = data::temp_path_for(path);
   try {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
     out.write(header.data(), header.size());
     out.write(payload.data(), payload.size());
     out.close();
     if (!out) fail(ErrorCode::kIo, "cannot write model file " + path);
-    data::detail::commit_temp_file(temp, path);
+    data::commit_temp_file(temp, path);
   } catch (const Error&) {
-    data::detail::discard_temp_file(temp);
+    data::discard_temp_file(temp);
     throw;
   } catch (const std::exception& e) {
-    data::detail::discard_temp_file(temp);
+    data::discard_temp_file(temp);
     fail(ErrorCode::kIo, e.what());
   }
 }

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
-#include "model/error.h"
+#include "base/error.h"
 
 namespace wdc::io {
 namespace {

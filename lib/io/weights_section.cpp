@@ -6,7 +6,7 @@
 #include <cstring>
 #include <map>
 
-#include "model/error.h"
+#include "base/error.h"
 
 namespace wdc::io {
 namespace {

@@ -4,10 +4,12 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cctype>
 #include <mutex>
 #include <shared_mutex>
 #include <thread>
 
+#include "base/error.h"
 #include "data/resize.h"
 #include "data/split.h"
 #include "data/synth.h"
@@ -15,10 +17,9 @@
 #include "io/weights_section.h"
 #include "model/builtin_model.h"
 #include "model/cpu_buffer_cache.h"
-#include "model/error.h"
+#include "nn/inference.h"
 #include "nn/network_config.h"
 #include "nn/wafer_net.h"
-#include "train/inference.h"
 #include "train/metrics.h"
 #include "train/thresholds.h"
 #include "train/trainer.h"
@@ -176,7 +177,7 @@ Classifier::~Classifier() = default;
 
 std::unique_ptr<Classifier> Classifier::create(const std::string& config_json,
                                                const RuntimeOptions& runtime) {
-  use_cpu_buffer_cache();
+  if (runtime.buffer_cache) use_cpu_buffer_cache();
   auto state = std::make_unique<State>();
   state->config = nn::parse_network_config(config_json);
   const int64_t parameters = nn::parameter_count(state->config);
@@ -260,7 +261,7 @@ std::vector<float> Classifier::predict_locked(const uint8_t* maps, int64_t count
   use_threads(state_->threads);
   const int64_t h = input_height(), w = input_width();
   const std::vector<uint8_t> input = prepare_maps(maps, count, height, width, h, w);
-  return train::predict_probabilities(state_->net, input.data(), count, h, w, state_->device);
+  return nn::predict_probabilities(state_->net, input.data(), count, h, w, state_->device);
 }
 
 std::vector<float> Classifier::cam(const uint8_t* map, int64_t height, int64_t width,
@@ -277,7 +278,7 @@ std::vector<float> Classifier::cam(const uint8_t* map, int64_t height, int64_t w
   c10::InferenceMode inference;
   nn::WaferNet& net = state_->net;
   const torch::Tensor x =
-      train::maps_to_tensor(input.data(), 1, input_height(), input_width(), state_->device);
+      nn::maps_to_tensor(input.data(), 1, input_height(), input_width(), state_->device);
   const torch::Tensor features = net->features(net->encode(x));  // [1, C, h, w]
   // Zhou et al. 2016: the label's fully connected weights over the last feature maps.
   torch::Tensor cam = torch::einsum("c,nchw->nhw", {net->classifier_weight()[label], features});
@@ -314,7 +315,7 @@ std::string Classifier::train(const std::string& train_json, const ProgressFn& p
   state_->thresholds.assign(num_labels(), 0.5f);
   if (options.tune_thresholds && val_set.count > 0)
     state_->thresholds = train::tune_thresholds(
-        train::predict_probabilities(state_->net, val_set.maps.data(), val_set.count, h, w,
+        nn::predict_probabilities(state_->net, val_set.maps.data(), val_set.count, h, w,
                                      state_->device),
         val_set.labels, num_labels());
   json report = json::parse(train::to_json(outcome));
@@ -348,6 +349,49 @@ std::string Classifier::evaluate_file(const std::string& npz_path) const {
   return evaluate(data::load_wafer_npz(npz_path, file_limit(state_->limits)));
 }
 
+Classification Classifier::classify(const uint8_t* maps, int64_t count, int64_t height,
+                                    int64_t width) const {
+  check_map_args(maps, count, height, width, state_->limits);
+  auto lock = read_lock(state_->mutex, "classify");
+  Classification result;
+  result.probabilities = predict_locked(maps, count, height, width);
+  result.present = train::apply_thresholds(result.probabilities, state_->thresholds);
+  return result;
+}
+
+std::vector<float> Classifier::thresholds() const {
+  auto lock = read_lock(state_->mutex, "thresholds");
+  return state_->thresholds;
+}
+
+int Classifier::label_index(const std::string& text) const {
+  const auto& names = state_->config.labels;
+  const int n = static_cast<int>(names.size());
+  auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  if (!text.empty() &&
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    const long index = text.size() <= 6 ? std::stol(text) : n;
+    if (index < n) return static_cast<int>(index);
+    fail(ErrorCode::kInvalidArgument, "label index " + text + " is out of range: the model has " +
+                                          std::to_string(n) + " labels (0-" +
+                                          std::to_string(n - 1) + ")");
+  }
+  for (int i = 0; i < n; ++i)
+    if (lower(names[i]) == lower(text)) return i;
+  for (int k = 0; k < data::kNumLabels; ++k) {  // MixedWM38's short names, for its labels
+    if (lower(data::kLabelShortNames[k]) != lower(text)) continue;
+    for (int i = 0; i < n; ++i)
+      if (names[i] == data::kLabelNames[k]) return i;
+  }
+  std::string choices;
+  for (int i = 0; i < n; ++i) choices += (i ? ", " : "") + names[i];
+  fail(ErrorCode::kInvalidArgument, "unknown label '" + text + "': expected one of " + choices +
+                                        " or an index 0-" + std::to_string(n - 1));
+}
+
 std::string Classifier::info() const {
   auto lock = read_lock(state_->mutex, "info");
   int64_t parameters = 0;
@@ -355,6 +399,7 @@ std::string Classifier::info() const {
   return json{{"library_version", WDC_VERSION_STRING},
               {"config", json::parse(nn::to_json(state_->config))},
               {"labels", state_->config.labels},
+              {"short_labels", data::short_label_names(state_->config.labels)},
               {"thresholds", state_->thresholds},
               {"parameters", parameters},
               {"device", state_->device.str()},

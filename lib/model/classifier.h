@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "data/mixedwm38.h"
+#include "train/progress.h"
 
 namespace wdc {
 
@@ -22,14 +23,6 @@ namespace io {
 struct ModelFileContents;
 }
 
-struct TrainProgress {
-  int32_t epoch = 0, epochs = 0;  // 1-based
-  int64_t step = 0, steps = 0;    // batches done in this epoch, batches per epoch
-  double loss = 0;                // mean training loss so far in this epoch
-  double val_exact_match = -1;    // after an epoch's validation, else -1
-};
-// Returns true to cancel training (it then throws Error(kCancelled)).
-using ProgressFn = std::function<bool(const TrainProgress&)>;
 
 // Bounds that protect the host process from oversized input: going past one is an error
 // raised before anything is allocated for it (docs/RELIABILITY.md lists them).
@@ -49,6 +42,15 @@ struct RuntimeOptions {
   std::string device = "cpu";  // "cpu", "cuda" or "auto"
   int threads = 0;             // 0 = all cores
   Limits limits;
+  // Install the process-wide cache of large CPU buffers (model/cpu_buffer_cache.h) if no model
+  // did before; false leaves LibTorch's allocator as it is.
+  bool buffer_cache = true;
+};
+
+// Probabilities and the decisions the model's thresholds make of them.
+struct Classification {
+  std::vector<float> probabilities;  // count x num_labels, row-major
+  std::vector<uint8_t> present;      // count x num_labels: 1 where probability >= threshold
 };
 
 class Classifier {
@@ -79,6 +81,16 @@ class Classifier {
   // nearest neighbour.
   std::vector<float> predict(const uint8_t* maps, int64_t count, int64_t height,
                              int64_t width) const;
+  // predict, and the decisions of the model's thresholds, under one lock (so a training run in
+  // between cannot pair one model's probabilities with another's thresholds).
+  Classification classify(const uint8_t* maps, int64_t count, int64_t height,
+                          int64_t width) const;
+  // Per label, the probability from which the label counts as present.
+  std::vector<float> thresholds() const;
+  // The index of a label given as its name (case-insensitive), a MixedWM38 short name ("EL")
+  // when the labels are MixedWM38's, or a decimal index; Error(kInvalidArgument) listing the
+  // choices otherwise.
+  int label_index(const std::string& text) const;
   // Class activation map of `label` for one map, at the map's own size, scaled to [0, 1].
   std::vector<float> cam(const uint8_t* map, int64_t height, int64_t width, int label) const;
 

@@ -2,8 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/error.h"
 #include "data/mixedwm38.h"
-#include "model/error.h"
 
 namespace wdc::nn {
 namespace {

@@ -21,15 +21,15 @@ std::string shape_string(const std::vector<int64_t>& sizes) {
 std::string shape_string(const at::Tensor& t) { return shape_string(t.sizes().vec()); }
 
 void check_companion(const at::Tensor& t, const char* name, const at::Tensor& input) {
-  TORCH_CHECK(t.scalar_type() == input.scalar_type(), "deform_conv2d: ", name,
+  TORCH_CHECK_VALUE(t.scalar_type() == input.scalar_type(), "deform_conv2d: ", name,
               " must have the dtype of input (", input.scalar_type(), "), got ", t.scalar_type());
-  TORCH_CHECK(t.device() == input.device(), "deform_conv2d: ", name,
+  TORCH_CHECK_VALUE(t.device() == input.device(), "deform_conv2d: ", name,
               " must be on the device of input (", input.device(), "), got ", t.device());
 }
 
 void check_shape(const at::Tensor& t, const char* name, const std::vector<int64_t>& expected,
                  const char* meaning) {
-  TORCH_CHECK(t.sizes().vec() == expected, "deform_conv2d: ", name, " must have shape ",
+  TORCH_CHECK_VALUE(t.sizes().vec() == expected, "deform_conv2d: ", name, " must have shape ",
               shape_string(expected), " (", meaning, "), got ", shape_string(t));
 }
 
@@ -39,30 +39,30 @@ DeformConv2dGeometry check_deform_conv2d_args(const at::Tensor& input, const at:
                                               const at::Tensor& weight, const at::Tensor& bias,
                                               const at::Tensor& mask,
                                               const DeformConv2dOptions& options) {
-  TORCH_CHECK(input.defined(), "deform_conv2d: input is undefined");
-  TORCH_CHECK(offset.defined(), "deform_conv2d: offset is undefined");
-  TORCH_CHECK(weight.defined(), "deform_conv2d: weight is undefined");
-  TORCH_CHECK(input.dim() == 4, "deform_conv2d: input must be 4-D [N, C, H, W], got ",
+  TORCH_CHECK_VALUE(input.defined(), "deform_conv2d: input is undefined");
+  TORCH_CHECK_VALUE(offset.defined(), "deform_conv2d: offset is undefined");
+  TORCH_CHECK_VALUE(weight.defined(), "deform_conv2d: weight is undefined");
+  TORCH_CHECK_VALUE(input.dim() == 4, "deform_conv2d: input must be 4-D [N, C, H, W], got ",
               shape_string(input));
-  TORCH_CHECK(input.scalar_type() == at::kFloat || input.scalar_type() == at::kDouble,
+  TORCH_CHECK_VALUE(input.scalar_type() == at::kFloat || input.scalar_type() == at::kDouble,
               "deform_conv2d: input must be float32 or float64, got ", input.scalar_type());
   check_companion(offset, "offset", input);
   check_companion(weight, "weight", input);
   if (bias.defined()) check_companion(bias, "bias", input);
   if (mask.defined()) check_companion(mask, "mask", input);
-  TORCH_CHECK(weight.dim() == 4, "deform_conv2d: weight must be 4-D [O, C/groups, kh, kw], got ",
+  TORCH_CHECK_VALUE(weight.dim() == 4, "deform_conv2d: weight must be 4-D [O, C/groups, kh, kw], got ",
               shape_string(weight));
 
   const auto& o = options;
   for (int d = 0; d < 2; ++d) {
-    TORCH_CHECK(o.stride[d] > 0, "deform_conv2d: stride must be positive, got ", o.stride[d]);
-    TORCH_CHECK(o.dilation[d] > 0, "deform_conv2d: dilation must be positive, got ",
+    TORCH_CHECK_VALUE(o.stride[d] > 0, "deform_conv2d: stride must be positive, got ", o.stride[d]);
+    TORCH_CHECK_VALUE(o.dilation[d] > 0, "deform_conv2d: dilation must be positive, got ",
                 o.dilation[d]);
-    TORCH_CHECK(o.padding[d] >= 0, "deform_conv2d: padding must be non-negative, got ",
+    TORCH_CHECK_VALUE(o.padding[d] >= 0, "deform_conv2d: padding must be non-negative, got ",
                 o.padding[d]);
   }
-  TORCH_CHECK(o.groups > 0, "deform_conv2d: groups must be positive, got ", o.groups);
-  TORCH_CHECK(o.offset_groups > 0, "deform_conv2d: offset_groups must be positive, got ",
+  TORCH_CHECK_VALUE(o.groups > 0, "deform_conv2d: groups must be positive, got ", o.groups);
+  TORCH_CHECK_VALUE(o.offset_groups > 0, "deform_conv2d: offset_groups must be positive, got ",
               o.offset_groups);
 
   DeformConv2dGeometry g;
@@ -83,27 +83,27 @@ DeformConv2dGeometry check_deform_conv2d_args(const at::Tensor& input, const at:
   g.use_mask = mask.defined();
   const int64_t out_channels = weight.size(0);
 
-  TORCH_CHECK(g.in_channels > 0 && g.height > 0 && g.width > 0,
+  TORCH_CHECK_VALUE(g.in_channels > 0 && g.height > 0 && g.width > 0,
               "deform_conv2d: input must have C, H and W > 0, got ", shape_string(input));
   // The CPU kernels index pixels with 32-bit integers, including corners past the edges.
-  TORCH_CHECK((g.height + 2) * (g.width + 2) <= std::numeric_limits<int32_t>::max(),
+  TORCH_CHECK_VALUE((g.height + 2) * (g.width + 2) <= std::numeric_limits<int32_t>::max(),
               "deform_conv2d: input planes must have (H+2)*(W+2) < 2^31, got H = ", g.height,
               ", W = ", g.width);
-  TORCH_CHECK(out_channels > 0 && g.kernel_h > 0 && g.kernel_w > 0,
+  TORCH_CHECK_VALUE(out_channels > 0 && g.kernel_h > 0 && g.kernel_w > 0,
               "deform_conv2d: weight must have O, kh and kw > 0, got ", shape_string(weight));
-  TORCH_CHECK(g.in_channels % o.groups == 0, "deform_conv2d: input channels (", g.in_channels,
+  TORCH_CHECK_VALUE(g.in_channels % o.groups == 0, "deform_conv2d: input channels (", g.in_channels,
               ") must be divisible by groups (", o.groups, ")");
-  TORCH_CHECK(out_channels % o.groups == 0, "deform_conv2d: weight's output channels (",
+  TORCH_CHECK_VALUE(out_channels % o.groups == 0, "deform_conv2d: weight's output channels (",
               out_channels, ") must be divisible by groups (", o.groups, ")");
-  TORCH_CHECK(g.in_channels % o.offset_groups == 0, "deform_conv2d: input channels (",
+  TORCH_CHECK_VALUE(g.in_channels % o.offset_groups == 0, "deform_conv2d: input channels (",
               g.in_channels, ") must be divisible by offset_groups (", o.offset_groups, ")");
-  TORCH_CHECK(weight.size(1) * o.groups == g.in_channels,
+  TORCH_CHECK_VALUE(weight.size(1) * o.groups == g.in_channels,
               "deform_conv2d: weight.size(1) must be input channels / groups = ",
               g.in_channels / o.groups, ", got ", weight.size(1));
 
   g.out_h = (g.height + 2 * g.pad_h - g.dilation_h * (g.kernel_h - 1) - 1) / g.stride_h + 1;
   g.out_w = (g.width + 2 * g.pad_w - g.dilation_w * (g.kernel_w - 1) - 1) / g.stride_w + 1;
-  TORCH_CHECK(g.out_h > 0 && g.out_w > 0, "deform_conv2d: the output would be empty (",
+  TORCH_CHECK_VALUE(g.out_h > 0 && g.out_w > 0, "deform_conv2d: the output would be empty (",
               g.out_h, "x", g.out_w, "): the dilated kernel ", g.kernel_h, "x", g.kernel_w,
               " does not fit the padded input ", g.height, "x", g.width);
 

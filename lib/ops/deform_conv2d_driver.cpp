@@ -170,11 +170,11 @@ DeformConv2dGrads deform_conv2d_backward_impl(const at::Tensor& grad_output_,
   const KernelArgs t = kernel_args(input_, offset_, weight_, bias_, mask_);
   const bool channels_last = t.channels_last;
   const int64_t out_channels = t.weight.size(0);
-  TORCH_CHECK(grad_output_.defined() && grad_output_.sizes() ==
+  TORCH_CHECK_VALUE(grad_output_.defined() && grad_output_.sizes() ==
                   at::IntArrayRef({g.batch, out_channels, g.out_h, g.out_w}),
               "deform_conv2d_backward: grad_output must have the output's shape [", g.batch, ", ",
               out_channels, ", ", g.out_h, ", ", g.out_w, "]");
-  TORCH_CHECK(grad_output_.scalar_type() == t.input.scalar_type() &&
+  TORCH_CHECK_VALUE(grad_output_.scalar_type() == t.input.scalar_type() &&
                   grad_output_.device() == t.input.device(),
               "deform_conv2d_backward: grad_output must have input's dtype and device");
   const at::Tensor grad_output = grad_output_.contiguous(

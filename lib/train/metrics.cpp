@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
+#include "base/error.h"
 #include "data/mixedwm38.h"
-#include "model/error.h"
 
 namespace wdc::train {
 

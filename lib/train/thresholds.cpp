@@ -2,9 +2,22 @@
 
 #include <cmath>
 
-#include "model/error.h"
+#include "base/error.h"
 
 namespace wdc::train {
+
+std::vector<uint8_t> apply_thresholds(const std::vector<float>& probabilities,
+                                      const std::vector<float>& thresholds) {
+  const size_t labels = thresholds.size();
+  if (labels == 0 || probabilities.size() % labels != 0)
+    fail(ErrorCode::kInvalidArgument, "apply_thresholds: " + std::to_string(probabilities.size()) +
+                                          " probabilities do not split into rows of " +
+                                          std::to_string(labels) + " labels");
+  std::vector<uint8_t> present(probabilities.size());
+  for (size_t i = 0; i < probabilities.size(); ++i)
+    present[i] = probabilities[i] >= thresholds[i % labels] ? 1 : 0;
+  return present;
+}
 
 std::vector<float> tune_thresholds(const std::vector<float>& p, const std::vector<uint8_t>& truth,
                                    int64_t labels) {

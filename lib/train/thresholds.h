@@ -10,6 +10,12 @@ namespace wdc::train {
 // {0.05, 0.10, ..., 0.95} that maximises the exact match of all labels given the others'
 // current thresholds (ties go to the value nearest 0.5, so thresholds move only when it pays);
 // a few sweeps over the labels. probabilities/truth: samples x labels, row-major.
+// The decisions of `thresholds` (one per label): 1 where probabilities[s * L + l] >=
+// thresholds[l], else 0; probabilities holds samples x L values, row-major, L =
+// thresholds.size(). Error(kInvalidArgument) when the sizes disagree.
+std::vector<uint8_t> apply_thresholds(const std::vector<float>& probabilities,
+                                      const std::vector<float>& thresholds);
+
 std::vector<float> tune_thresholds(const std::vector<float>& probabilities,
                                    const std::vector<uint8_t>& truth, int64_t labels);
 

@@ -9,10 +9,10 @@
 #include <filesystem>
 #include <sstream>
 
+#include "base/error.h"
 #include "data/atomic_write.h"
 #include "data/rng.h"
-#include "model/error.h"
-#include "train/inference.h"
+#include "nn/inference.h"
 
 namespace wdc::train {
 namespace {
@@ -59,14 +59,14 @@ Batch make_batch(const data::WaferSet& set, const std::vector<int64_t>& order, i
       std::copy(set.map(index), set.map(index) + size, maps.data() + i * size);
     for (int k = 0; k < data::kNumLabels; ++k) l[i * data::kNumLabels + k] = set.label(index)[k];
   }
-  return {maps_to_tensor(maps.data(), count, set.height, set.width, device), labels.to(device)};
+  return {nn::maps_to_tensor(maps.data(), count, set.height, set.width, device), labels.to(device)};
 }
 
 double exact_match(nn::WaferNet& net, const data::WaferSet& set, const torch::Device& device) {
   if (set.count == 0) return 0;
   net->eval();
   const std::vector<float> p =
-      predict_probabilities(net, set.maps.data(), set.count, set.height, set.width, device);
+      nn::predict_probabilities(net, set.maps.data(), set.count, set.height, set.width, device);
   net->train();
   const int64_t L = data::kNumLabels;
   int64_t hits = 0;
@@ -172,12 +172,12 @@ void save_checkpoint(const std::string& path, nn::WaferNet& net,
                                {"best_val_exact_match", outcome.best_val_exact_match},
                                {"options", nlohmann::json::parse(to_json(options))}};
   archive.write("meta", c10::IValue(meta.dump()));
-  const std::string temp = data::detail::temp_path_for(path);
+  const std::string temp = data::temp_path_for(path);
   try {
     archive.save_to(temp);
-    data::detail::commit_temp_file(temp, path);
+    data::commit_temp_file(temp, path);
   } catch (const std::exception& e) {
-    data::detail::discard_temp_file(temp);
+    data::discard_temp_file(temp);
     fail(ErrorCode::kIo, "cannot write checkpoint " + path + ": " +
                              std::string(e.what()).substr(0, 300));
   }

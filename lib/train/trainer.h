@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "data/mixedwm38.h"
-#include "model/classifier.h"
+#include "train/progress.h"
 #include "nn/wafer_net.h"
 #include "train/train_options.h"
 

@@ -86,11 +86,12 @@ static void test_status_names(void) {
   static const char *const expected[] = {
       "WDC_OK",           "WDC_E_INVALID_ARGUMENT", "WDC_E_IO",          "WDC_E_FORMAT",
       "WDC_E_CONFIG",     "WDC_E_UNSUPPORTED",      "WDC_E_CANCELLED",   "WDC_E_OUT_OF_MEMORY",
-      "WDC_E_BUSY",       "WDC_E_MISUSE",           "WDC_E_INTERNAL"};
+      "WDC_E_BUSY",       "WDC_E_MISUSE",           "WDC_E_INTERNAL",    "WDC_E_RUNTIME"};
   int32_t s;
-  CHECK(WDC_OK == 0 && WDC_E_INVALID_ARGUMENT == 1 && WDC_E_INTERNAL == 10);
-  for (s = 0; s <= 10; ++s) CHECK(strcmp(wdc_status_name(s), expected[s]) == 0);
-  CHECK(strcmp(wdc_status_name(11), "WDC_E_UNKNOWN") == 0);
+  CHECK(WDC_OK == 0 && WDC_E_INVALID_ARGUMENT == 1 && WDC_E_INTERNAL == 10 &&
+        WDC_E_RUNTIME == 11);
+  for (s = 0; s <= 11; ++s) CHECK(strcmp(wdc_status_name(s), expected[s]) == 0);
+  CHECK(strcmp(wdc_status_name(12), "WDC_E_UNKNOWN") == 0);
   CHECK(strcmp(wdc_status_name(-1), "WDC_E_UNKNOWN") == 0);
   CHECK(strcmp(wdc_status_name(INT32_MAX), "WDC_E_UNKNOWN") == 0);
   CHECK(strcmp(wdc_status_name(INT32_MIN), "WDC_E_UNKNOWN") == 0);

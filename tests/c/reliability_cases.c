@@ -351,6 +351,83 @@ static int32_t hold_training(const wdc_progress *progress, void *user) {
   return 1; /* cancel */
 }
 
+/* Data sets, decisions, pictures, reports and config files: the functions the CLI is built on. */
+static void dataset_cases(wdc_model *m) {
+  static uint8_t maps[2 * H * W];
+  static uint8_t labels[2 * LABELS];
+  static float cam[H * W];
+  wdc_dataset *d = NULL, *parts[3] = {NULL, NULL, NULL};
+  char *text = NULL, *other = NULL;
+  uint8_t out[H * W];
+  char config[1024];
+  FILE *f;
+
+  status_case("data sets", "wdc_dataset_load of an npz whose arr_1 has a label 2", WDC_E_FORMAT,
+              wdc_dataset_load(path_in(g_npz, "bad_label_value.npz"), NULL, &d));
+  status_case("data sets", "wdc_dataset_load of an npz without arr_1", WDC_E_FORMAT,
+              wdc_dataset_load(path_in(g_npz, "bad_missing_arr1.npz"), NULL, &d));
+  status_case("data sets", "wdc_dataset_load of a file that is not a zip", WDC_E_FORMAT,
+              wdc_dataset_load(path_in(g_npz, "not_a_zip.npz"), NULL, &d));
+  status_case("data sets", "wdc_dataset_load with options {\"max_file_bytes\": 0}", WDC_E_CONFIG,
+              wdc_dataset_load(path_in(g_fixtures, "synth64.npz"), "{\"max_file_bytes\": 0}",
+                               &d));
+  labels[3] = 7;
+  status_case("data sets", "wdc_dataset_create with a label value 7", WDC_E_INVALID_ARGUMENT,
+              wdc_dataset_create(maps, 2, H, W, labels, 2 * LABELS, &d));
+  labels[3] = 0;
+  status_case("data sets", "wdc_dataset_create with labels_len one short",
+              WDC_E_INVALID_ARGUMENT, wdc_dataset_create(maps, 2, H, W, labels, 15, &d));
+  status_case("data sets", "wdc_dataset_create of 2^62 maps", WDC_E_INVALID_ARGUMENT,
+              wdc_dataset_create(maps, (int64_t)1 << 62, H, W, NULL, 0, &d));
+  status_case("data sets", "wdc_dataset_synthesize of 10000001 maps", WDC_E_INVALID_ARGUMENT,
+              wdc_dataset_synthesize(10000001, 0, &d));
+  status_case("data sets", "wdc_dataset_maps of a NULL data set", WDC_E_MISUSE,
+              wdc_dataset_maps(d, 0, 1, out, sizeof out));
+  if (wdc_dataset_create(maps, 2, H, W, labels, 2 * LABELS, &d) != WDC_OK) {
+    g_wrong++;
+    fprintf(stderr, "cannot create a data set: %s\n", wdc_last_error());
+    return;
+  }
+  status_case("data sets", "wdc_dataset_maps of maps [1, 3) of 2", WDC_E_INVALID_ARGUMENT,
+              wdc_dataset_maps(d, 1, 2, out, sizeof out));
+  status_case("data sets", "wdc_dataset_split with val 0.6 and test 0.6", WDC_E_CONFIG,
+              wdc_dataset_split(d, "{\"val\": 0.6, \"test\": 0.6}", &parts[0], &parts[1],
+                                &parts[2]));
+  status_case("data sets", "wdc_dataset_save into a directory that does not exist", WDC_E_IO,
+              wdc_dataset_save(d, path_in(g_tmp, "no/such/dir.npz"), NULL));
+  status_case("data sets", "wdc_classify_dataset of maps [0, 3) of 2", WDC_E_INVALID_ARGUMENT,
+              wdc_classify_dataset(m, d, 0, 3, &text));
+  status_case("data sets", "wdc_evaluate_dataset with a model handle as the data set",
+              WDC_E_MISUSE, wdc_evaluate_dataset(m, (const wdc_dataset *)m, &text));
+  status_case("data sets", "wdc_report into a path that is a file", WDC_E_INVALID_ARGUMENT,
+              wdc_report(m, d, path_in(g_fixtures, "garbage.bin"), NULL, &text));
+  status_case("data sets", "wdc_report with per_type 1000", WDC_E_CONFIG,
+              wdc_report(m, d, path_in(g_tmp, "report"), "{\"per_type\": 1000}", &text));
+  wdc_dataset_free(d);
+  status_case("decisions", "wdc_evaluate_maps with a label value 2", WDC_E_INVALID_ARGUMENT,
+              wdc_evaluate_maps(m, maps, 1, H, W, (const uint8_t *)"\2\0\0\0\0\0\0\0", 8,
+                                &text));
+  status_case("decisions", "wdc_thresholds into a buffer of 7", WDC_E_INVALID_ARGUMENT,
+              wdc_thresholds(m, cam, 7));
+  value_case("decisions", "wdc_label_index of \"Nope\"", wdc_label_index(m, "Nope") == -1,
+             "-1");
+  status_case("pictures", "wdc_write_map_png with scale 0", WDC_E_CONFIG,
+              wdc_write_map_png(path_in(g_tmp, "x.png"), maps, H, W, cam, H * W,
+                                "{\"scale\": 0}"));
+  status_case("pictures", "wdc_write_map_png with cam_len one short", WDC_E_INVALID_ARGUMENT,
+              wdc_write_map_png(path_in(g_tmp, "x.png"), maps, H, W, cam, H * W - 1, NULL));
+  snprintf(config, sizeof config, "%s", path_in(g_tmp, "bad_config.json"));
+  f = fopen(config, "wb");
+  if (f != NULL) {
+    fputs("{\"network\": {}, \"train\": []}", f);
+    fclose(f);
+  }
+  status_case("config files", "wdc_config_read of {\"network\": {}, \"train\": []}", WDC_E_CONFIG,
+              wdc_config_read(config, &text, &other));
+  status_case("config files", "wdc_config_read of a file that does not exist", WDC_E_IO,
+              wdc_config_read(path_in(g_tmp, "missing.json"), &text, &other));
+}
+
 static void *train_thread(void *arg) {
   busy_state *s = (busy_state *)arg;
   s->result = wdc_train(s->model, "{\"synthetic\": 64, \"epochs\": 1, \"threads\": 1}",
@@ -473,6 +550,7 @@ int main(int argc, char **argv) {
   training_option_cases(m);
   buffer_cases(m);
   handle_cases();
+  dataset_cases(m);
   thread_cases(m);
   wdc_free(m);
   fprintf(stderr, "%d cases, %d with another result than expected\n", g_cases, g_wrong);

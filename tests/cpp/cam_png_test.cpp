@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "model/error.h"
+#include "base/error.h"
 
 namespace fs = std::filesystem;
 using wdc::io::Rgb;

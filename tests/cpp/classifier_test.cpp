@@ -13,7 +13,7 @@
 #include "data/mixedwm38.h"
 #include "data/synth.h"
 #include "model/classifier.h"
-#include "model/error.h"
+#include "model/describe_exception.h"
 #include "nn/network_config.h"
 
 namespace fs = std::filesystem;

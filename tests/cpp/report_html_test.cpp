@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "io/cam_png.h"
-#include "model/error.h"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;

@@ -5,8 +5,8 @@
 
 #include <cstring>
 
+#include "base/error.h"
 #include "io/weights_section.h"
-#include "model/error.h"
 
 namespace {
 

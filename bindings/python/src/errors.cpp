@@ -4,7 +4,7 @@
 #include <exception>
 
 #include "bindings.h"
-#include "model/error.h"
+#include "model/describe_exception.h"
 
 namespace wdc::python {
 

@@ -10,7 +10,7 @@
 #include <optional>
 
 #include "bindings.h"
-#include "model/error.h"
+#include "base/error.h"
 #include "ops/deform_conv2d.h"
 
 namespace wdc::python {

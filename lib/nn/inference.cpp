@@ -1,11 +1,11 @@
-#include "train/inference.h"
+#include "nn/inference.h"
 
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <cstring>
 
-namespace wdc::train {
+namespace wdc::nn {
 
 torch::Tensor maps_to_tensor(const uint8_t* maps, int64_t count, int64_t height, int64_t width,
                              const torch::Device& device) {
@@ -14,7 +14,7 @@ torch::Tensor maps_to_tensor(const uint8_t* maps, int64_t count, int64_t height,
   return device.is_cpu() ? t : t.to(device);
 }
 
-std::vector<float> predict_probabilities(nn::WaferNet& net, const uint8_t* maps, int64_t count,
+std::vector<float> predict_probabilities(WaferNet& net, const uint8_t* maps, int64_t count,
                                          int64_t height, int64_t width,
                                          const torch::Device& device, int64_t batch) {
   c10::InferenceMode inference;
@@ -29,4 +29,4 @@ std::vector<float> predict_probabilities(nn::WaferNet& net, const uint8_t* maps,
   return out;
 }
 
-}  // namespace wdc::train
+}  // namespace wdc::nn

@@ -8,7 +8,7 @@
 
 #include "nn/wafer_net.h"
 
-namespace wdc::train {
+namespace wdc::nn {
 
 // uint8 maps [count, h, w] (values already 0..2) as a tensor on `device`; copies.
 torch::Tensor maps_to_tensor(const uint8_t* maps, int64_t count, int64_t height, int64_t width,
@@ -16,8 +16,8 @@ torch::Tensor maps_to_tensor(const uint8_t* maps, int64_t count, int64_t height,
 
 // Sigmoid outputs, count x labels row-major, in batches of `batch` maps. The network must be in
 // eval mode; safe to call from several threads at once on one network.
-std::vector<float> predict_probabilities(nn::WaferNet& net, const uint8_t* maps, int64_t count,
+std::vector<float> predict_probabilities(WaferNet& net, const uint8_t* maps, int64_t count,
                                          int64_t height, int64_t width,
                                          const torch::Device& device, int64_t batch = 256);
 
-}  // namespace wdc::train
+}  // namespace wdc::nn

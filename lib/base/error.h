@@ -1,10 +1,9 @@
-// wdc::Error: the one exception type of the classifier layer, carrying a status code that maps
-// one-to-one onto the C ABI's status values. Lower layers throw their own types
-// (data::DataError, c10::Error); the layers above (capi/, cli/, bindings/) translate everything
-// through error_code_of().
+// wdc::Error: the one exception type of the core, carrying a status code that maps one-to-one
+// onto the C ABI's status values. The bottom of the core: every folder but data/ (torch-free,
+// with its own data::DataError) and ops/ (LibTorch's c10::Error) may throw it;
+// model/describe_exception.h turns any of the three into a code and a message.
 #pragma once
 
-#include <exception>
 #include <stdexcept>
 #include <string>
 
@@ -21,6 +20,7 @@ enum class ErrorCode : int {
   kBusy = 8,
   kMisuse = 9,
   kInternal = 10,
+  kRuntime = 11,  // the device or LibTorch failed on valid work (a CUDA fault, ...)
 };
 
 class Error : public std::runtime_error {
@@ -35,12 +35,5 @@ class Error : public std::runtime_error {
 [[noreturn]] inline void fail(ErrorCode code, const std::string& message) {
   throw Error(code, message);
 }
-
-// The code and the message (without C++ backtraces) of any exception wdc may throw.
-struct ErrorInfo {
-  ErrorCode code;
-  std::string message;
-};
-ErrorInfo describe_exception(std::exception_ptr error);
 
 }  // namespace wdc

@@ -1,0 +1,275 @@
+// Data sets: npz files, generated maps and caller buffers held as data::WaferSet, read back into
+// caller buffers, described, split and saved. A data set never changes after it is made.
+#include <algorithm>
+#include <cstring>
+
+#include "capi_internal.h"
+#include "data/split.h"
+#include "data/synth.h"
+
+namespace wdc::capi {
+
+wdc_dataset* register_dataset(data::WaferSet set) {
+  auto handle = std::make_unique<wdc_dataset>();
+  handle->set = std::move(set);
+  live_table<wdc_dataset>().add(handle.get());
+  return handle.release();
+}
+
+const data::WaferSet& live_dataset(const wdc_dataset* data) {
+  if (data == nullptr) fail(ErrorCode::kMisuse, "data is NULL");
+  if (!live_table<wdc_dataset>().contains(data))
+    fail(ErrorCode::kMisuse, "data is not a live data set handle (already freed, or not made by "
+                             "a wdc_dataset_* function)");
+  if (data->magic != wdc_dataset::kLiveMagic)
+    fail(ErrorCode::kMisuse, "data set handle is corrupt (bad magic value)");
+  return data->set;
+}
+
+void require_range(int64_t first, int64_t count, int64_t size) {
+  if (first < 0 || count < 1 || first > size || count > size - first)
+    fail(ErrorCode::kInvalidArgument,
+         std::to_string(count) + " maps from index " + std::to_string(first) +
+             " are not within the data set's " + std::to_string(size) + " maps");
+}
+
+}  // namespace wdc::capi
+
+using namespace wdc::capi;
+using wdc::ErrorCode;
+namespace data = wdc::data;
+
+namespace {
+
+// Copies `count` rows of `row` bytes starting at row `first` of `source` into `out`.
+void copy_rows(const std::vector<uint8_t>& source, int64_t first, int64_t count, int64_t row,
+               uint8_t* out, int64_t out_len, const char* what) {
+  require(out != nullptr, (std::string(what) + " is NULL").c_str());
+  const int64_t needed = checked_mul(count, row, what);
+  if (out_len < needed)
+    fail(ErrorCode::kInvalidArgument, std::string(what) + "_len is " + std::to_string(out_len) +
+                                          ", the copy needs " + std::to_string(needed));
+  std::memcpy(out, source.data() + first * row, static_cast<size_t>(needed));
+}
+
+}  // namespace
+
+extern "C" {
+
+WDC_API wdc_status wdc_dataset_load(const char* path, const char* options_json,
+                                    wdc_dataset** out) {
+  return guarded("wdc_dataset_load", [&] {
+    require(path != nullptr, "path is NULL");
+    require(*path != '\0', "path is empty");
+    require(out != nullptr, "out is NULL");
+    uint64_t max_bytes = wdc::Limits{}.max_file_bytes;
+    const nlohmann::json options_given = options_object(options_json);
+    for (const auto& [key, value] : options_given.items()) {
+      if (key != "max_file_bytes") unknown_option(key, "\"max_file_bytes\"");
+      max_bytes = static_cast<uint64_t>(integer_option(value, key, 1, INT64_MAX));
+    }
+    *out = register_dataset(data::load_wafer_npz(path, max_bytes));
+  });
+}
+
+WDC_API wdc_status wdc_dataset_create(const uint8_t* maps, int64_t count, int64_t height,
+                                      int64_t width, const uint8_t* labels, int64_t labels_len,
+                                      wdc_dataset** out) {
+  return guarded("wdc_dataset_create", [&] {
+    require(maps != nullptr, "maps is NULL");
+    require(out != nullptr, "out is NULL");
+    require_positive(count, "count");
+    require_positive(height, "height");
+    require_positive(width, "width");
+    const int64_t values =
+        checked_mul(count, checked_mul(height, width, "height * width"), "count * height * width");
+    const int64_t label_values = checked_mul(count, data::kNumLabels, "count * 8");
+    if (labels == nullptr) {
+      require(labels_len == 0, "labels is NULL but labels_len is not 0");
+    } else if (labels_len < label_values) {
+      fail(ErrorCode::kInvalidArgument, "labels_len is " + std::to_string(labels_len) +
+                                            ", the labels need count * 8 = " +
+                                            std::to_string(label_values));
+    }
+    data::WaferSet set;
+    set.count = count;
+    set.height = height;
+    set.width = width;
+    set.maps.resize(static_cast<size_t>(values));
+    for (int64_t i = 0; i < values; ++i) set.maps[i] = std::min<uint8_t>(maps[i], data::kFail);
+    set.labels.assign(static_cast<size_t>(label_values), 0);
+    if (labels != nullptr) {
+      for (int64_t i = 0; i < label_values; ++i) {
+        if (labels[i] > 1)
+          fail(ErrorCode::kInvalidArgument, "labels[" + std::to_string(i) + "] is " +
+                                                std::to_string(labels[i]) + ", not 0 or 1");
+        set.labels[i] = labels[i];
+      }
+    }
+    *out = register_dataset(std::move(set));
+  });
+}
+
+WDC_API wdc_status wdc_dataset_synthesize(int64_t count, uint64_t seed, wdc_dataset** out) {
+  return guarded("wdc_dataset_synthesize", [&] {
+    require(out != nullptr, "out is NULL");
+    if (count < 1 || count > 10'000'000)
+      fail(ErrorCode::kInvalidArgument,
+           "count must be in [1, 10000000], got " + std::to_string(count));
+    *out = register_dataset(data::synthesize(count, seed));
+  });
+}
+
+WDC_API wdc_status wdc_dataset_save(const wdc_dataset* handle, const char* path,
+                                    const char* options_json) {
+  return guarded("wdc_dataset_save", [&] {
+    const data::WaferSet& set = live_dataset(handle);
+    require(path != nullptr, "path is NULL");
+    require(*path != '\0', "path is empty");
+    bool compressed = true;
+    const nlohmann::json options_given = options_object(options_json);
+    for (const auto& [key, value] : options_given.items()) {
+      if (key != "compressed") unknown_option(key, "\"compressed\"");
+      if (!value.is_boolean())
+        fail(ErrorCode::kConfig, "options_json: \"compressed\" must be true or false");
+      compressed = value.get<bool>();
+    }
+    data::save_wafer_npz(path, set, compressed);
+  });
+}
+
+WDC_API void wdc_dataset_free(wdc_dataset* handle) {
+  if (handle == nullptr) return;
+  if (!live_table<wdc_dataset>().remove(handle)) {
+    set_last_error("wdc_dataset_free",
+                   "data is not a live data set handle (already freed, or not made by a "
+                   "wdc_dataset_* function); ignored");
+    return;
+  }
+  handle->magic = wdc_dataset::kDeadMagic;
+  delete handle;
+}
+
+WDC_API int64_t wdc_dataset_count(const wdc_dataset* handle) {
+  int64_t count = -1;
+  guarded("wdc_dataset_count", [&] { count = live_dataset(handle).count; });
+  return count;
+}
+
+WDC_API int32_t wdc_dataset_num_labels(const wdc_dataset* handle) {
+  int32_t labels = -1;
+  guarded("wdc_dataset_num_labels", [&] {
+    live_dataset(handle);
+    labels = data::kNumLabels;
+  });
+  return labels;
+}
+
+WDC_API const char* wdc_dataset_label_name(const wdc_dataset* handle, int32_t index) {
+  const char* name = nullptr;
+  guarded("wdc_dataset_label_name", [&] {
+    live_dataset(handle);
+    if (index < 0 || index >= data::kNumLabels)
+      fail(ErrorCode::kInvalidArgument,
+           "index " + std::to_string(index) + " is out of range [0, 8)");
+    name = data::kLabelNames[static_cast<size_t>(index)];
+  });
+  return name;
+}
+
+WDC_API wdc_status wdc_dataset_map_size(const wdc_dataset* handle, int64_t index,
+                                        int64_t* height, int64_t* width) {
+  return guarded("wdc_dataset_map_size", [&] {
+    const data::WaferSet& set = live_dataset(handle);
+    require(height != nullptr, "height is NULL");
+    require(width != nullptr, "width is NULL");
+    require_range(index, 1, set.count);
+    *height = set.height;
+    *width = set.width;
+  });
+}
+
+WDC_API wdc_status wdc_dataset_maps(const wdc_dataset* handle, int64_t first, int64_t count,
+                                    uint8_t* maps, int64_t maps_len) {
+  return guarded("wdc_dataset_maps", [&] {
+    const data::WaferSet& set = live_dataset(handle);
+    require_range(first, count, set.count);
+    copy_rows(set.maps, first, count, set.map_size(), maps, maps_len, "maps");
+  });
+}
+
+WDC_API wdc_status wdc_dataset_labels(const wdc_dataset* handle, int64_t first, int64_t count,
+                                      uint8_t* labels, int64_t labels_len) {
+  return guarded("wdc_dataset_labels", [&] {
+    const data::WaferSet& set = live_dataset(handle);
+    require_range(first, count, set.count);
+    copy_rows(set.labels, first, count, data::kNumLabels, labels, labels_len, "labels");
+  });
+}
+
+WDC_API wdc_status wdc_dataset_info(const wdc_dataset* handle, char** info_json) {
+  return guarded("wdc_dataset_info", [&] {
+    const data::WaferSet& set = live_dataset(handle);
+    require(info_json != nullptr, "info_json is NULL");
+    std::vector<int64_t> per_type(data::kNumPatternTypes, 0);
+    int64_t untyped = 0;
+    for (int64_t i = 0; i < set.count; ++i) {
+      const int t = set.pattern_type(i);
+      if (t < 0)
+        ++untyped;
+      else
+        ++per_type[t];
+    }
+    nlohmann::json types = nlohmann::json::object();
+    for (int t = 0; t < data::kNumPatternTypes; ++t)
+      if (per_type[t] > 0) types[data::kPatternTypes[t].id] = per_type[t];
+    const nlohmann::json info{{"count", set.count},
+                              {"height", set.height},
+                              {"width", set.width},
+                              {"labels", data::kLabelNames},
+                              {"types", std::move(types)},
+                              {"untyped", untyped}};
+    *info_json = copy_string(info.dump());
+  });
+}
+
+WDC_API wdc_status wdc_dataset_split(const wdc_dataset* handle, const char* options_json,
+                                     wdc_dataset** train, wdc_dataset** val,
+                                     wdc_dataset** test) {
+  return guarded("wdc_dataset_split", [&] {
+    const data::WaferSet& set = live_dataset(handle);
+    require(train != nullptr && val != nullptr && test != nullptr,
+            "train, val and test must not be NULL");
+    double shares[2] = {0.1, 0.1};
+    uint64_t seed = 0;
+    const nlohmann::json options_given = options_object(options_json);
+    for (const auto& [key, value] : options_given.items()) {
+      if (key == "val" || key == "test") {
+        if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 1)
+          fail(ErrorCode::kConfig, "options_json: \"" + key + "\" must be a number in [0, 1]");
+        shares[key == "test"] = value.get<double>();
+      } else if (key == "seed") {
+        if (!value.is_number_unsigned())
+          fail(ErrorCode::kConfig, "options_json: \"seed\" must be a non-negative integer");
+        seed = value.get<uint64_t>();
+      } else {
+        unknown_option(key, "\"val\", \"test\", \"seed\"");
+      }
+    }
+    if (shares[0] + shares[1] > 1)
+      fail(ErrorCode::kConfig, "options_json: \"val\" + \"test\" must not exceed 1");
+    const data::Split split = data::stratified_split(set, shares[0], shares[1], seed);
+    // All three exist before any is handed out, so a failure leaks nothing and sets nothing.
+    std::unique_ptr<wdc_dataset, void (*)(wdc_dataset*)> parts[3] = {
+        {register_dataset(data::subset(set, split.train)), wdc_dataset_free},
+        {nullptr, wdc_dataset_free},
+        {nullptr, wdc_dataset_free}};
+    parts[1].reset(register_dataset(data::subset(set, split.val)));
+    parts[2].reset(register_dataset(data::subset(set, split.test)));
+    *train = parts[0].release();
+    *val = parts[1].release();
+    *test = parts[2].release();
+  });
+}
+
+}  // extern "C"
