@@ -14,14 +14,22 @@
  *                                       thread cannot free the model while a call is inside it)
  *   wdc_model **out                     out ModelHandle (null handle unless WDC_OK)
  *   wdc_free(wdc_model *)               IntPtr (called from ModelHandle.ReleaseHandle only)
+ *   wdc_dataset *, const wdc_dataset *  Wdc.Native.DatasetHandle (a SafeHandle, as ModelHandle)
+ *   wdc_dataset **out, **train, **val, **test
+ *                                       out DatasetHandle (null handle unless WDC_OK)
+ *   wdc_dataset_free(wdc_dataset *)     IntPtr (called from DatasetHandle.ReleaseHandle only)
  *   const char * (argument)             string, passed as NUL-terminated UTF-8 bytes
  *   const char * (result)               string, decoded from UTF-8; NULL -> null; the library's
  *                                       pointer is not freed (it owns it)
- *   char **info_json, char **report_json
+ *   char **info_json, **report_json, **result_json, **network_json, **train_json
  *                                       out string: the library's string is copied and released
  *                                       with wdc_string_free in a finally block
- *   const uint8_t *maps, *map           byte[] (pinned, not copied)
- *   float *probabilities, *cam          float[] (pinned, written in place)
+ *   const uint8_t *maps, *map, *labels  byte[] (pinned, not copied; null -> NULL)
+ *   uint8_t *maps, *labels              byte[] (pinned, written in place)
+ *   float *probabilities, *cam, *thresholds
+ *                                       float[] (pinned, written in place)
+ *   const float *cam                    float[] (pinned, not copied; null -> NULL)
+ *   uint64_t seed                       ulong (stdint.i)
  *   int64_t *height, *width             out long
  *   (wdc_progress_fn, void *user)       ProgressFn delegate, called through a C trampoline that
  *                                       unpacks wdc_progress into scalars (the struct's layout
@@ -69,6 +77,31 @@
 %typemap(in)     wdc_model *released %{ $1 = (wdc_model *)$input; %}
 %ignore wdc_free;
 
+/* ---- data-set handles ------------------------------------------------------------------------- */
+/* As the model handles: a SafeHandle that the marshaller AddRefs around every call. */
+%typemap(ctype)  wdc_dataset *, const wdc_dataset * "void *"
+%typemap(imtype) wdc_dataset *, const wdc_dataset * "global::Wdc.Native.DatasetHandle"
+%typemap(cstype) wdc_dataset *, const wdc_dataset * "global::Wdc.Native.DatasetHandle"
+%typemap(csin)   wdc_dataset *, const wdc_dataset * "$csinput"
+%typemap(in)     wdc_dataset *, const wdc_dataset * %{ $1 = ($1_ltype)$input; %}
+
+/* wdc_dataset_load / _create / _synthesize / _split: invalid (NULL) handles on failure, since the
+   library leaves every out-parameter untouched. */
+%typemap(ctype)  wdc_dataset **out "void *"
+%typemap(imtype) wdc_dataset **out "out global::Wdc.Native.DatasetHandle"
+%typemap(cstype) wdc_dataset **out "out global::Wdc.Native.DatasetHandle"
+%typemap(csin)   wdc_dataset **out "out $csinput"
+%typemap(in)     wdc_dataset **out %{ $1 = (wdc_dataset **)$input; %}
+%apply wdc_dataset **out { wdc_dataset **train, wdc_dataset **val, wdc_dataset **test };
+
+/* wdc_dataset_free takes the raw pointer, for DatasetHandle.ReleaseHandle. */
+%typemap(ctype)  wdc_dataset *released "void *"
+%typemap(imtype) wdc_dataset *released "global::System.IntPtr"
+%typemap(cstype) wdc_dataset *released "global::System.IntPtr"
+%typemap(csin)   wdc_dataset *released "$csinput"
+%typemap(in)     wdc_dataset *released %{ $1 = (wdc_dataset *)$input; %}
+%ignore wdc_dataset_free;
+
 /* ---- strings ---------------------------------------------------------------------------------- */
 /* Arguments: UTF-8 on every runtime and platform (the default `string` marshalling is the ANSI
    code page on Windows), as NUL-terminated byte arrays; null stays NULL. */
@@ -104,11 +137,16 @@
          post="      $csinput = global::Wdc.Native.Utf8.DecodeAndFree(owned_$csinput);")
   char **OWNED_UTF8 "out owned_$csinput"
 %typemap(in)     char **OWNED_UTF8 %{ $1 = (char **)$input; %}
-%apply char **OWNED_UTF8 { char **info_json, char **report_json };
+%apply char **OWNED_UTF8 { char **info_json, char **report_json, char **result_json,
+                            char **network_json, char **train_json };
 
 /* ---- buffers ---------------------------------------------------------------------------------- */
-%apply unsigned char INPUT[] { const uint8_t *maps, const uint8_t *map };
-%apply float OUTPUT[] { float *probabilities, float *cam };
+/* The library checks every length it is given, but cannot see an array's: the handwritten layer
+   checks that each array holds what the length passed with it says. */
+%apply unsigned char INPUT[] { const uint8_t *maps, const uint8_t *map, const uint8_t *labels };
+%apply unsigned char OUTPUT[] { uint8_t *maps, uint8_t *labels };
+%apply float INPUT[] { const float *cam };
+%apply float OUTPUT[] { float *probabilities, float *cam, float *thresholds };
 %apply long long *OUTPUT { int64_t *height, int64_t *width };
 
 /* ---- progress callback ------------------------------------------------------------------------ */
@@ -161,3 +199,5 @@ static int32_t wdc_cs_progress_trampoline(const wdc_progress *progress, void *us
 
 %rename("%s") wdc_free;
 void wdc_free(wdc_model *released);
+%rename("%s") wdc_dataset_free;
+void wdc_dataset_free(wdc_dataset *released);

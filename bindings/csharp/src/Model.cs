@@ -13,12 +13,15 @@ namespace Wdc
     /// die that failed, as in MixedWM38; height and width are each in [1, 4096]. Maps of another
     /// size than <see cref="InputHeight"/> x <see cref="InputWidth"/> are resized.</para>
     /// <para>Threading: <see cref="Predict(byte[,,])"/>, <see cref="Cam(byte[,], int)"/>,
-    /// <see cref="Evaluate"/>, <see cref="Info"/> and <see cref="Labels"/> may run on any number of
-    /// threads at once. <see cref="Train"/> and <see cref="Save"/> need the model to themselves:
-    /// while another thread is inside a call on it they fail at once with a
-    /// <see cref="WdcException"/> of status <see cref="Status.Busy"/>, as do other calls while they
-    /// run. <see cref="Dispose"/> may be called from any thread at any time: the model is freed
-    /// once the last call in flight has returned.</para>
+    /// <see cref="Classify(byte[,,])"/>, <see cref="Evaluate(string)"/> and its overloads,
+    /// <see cref="Report"/>, <see cref="Thresholds"/>, <see cref="Info"/>, <see cref="Labels"/>
+    /// and <see cref="LabelIndex"/> may run on any number of threads at once.
+    /// <see cref="Train"/> and <see cref="Save"/> need the model to themselves: while another
+    /// thread is inside a call on it they fail at once with a <see cref="WdcException"/> of status
+    /// <see cref="Status.Busy"/>, as do the other calls while they run (except
+    /// <see cref="Labels"/>, <see cref="LabelIndex"/> and the input size, which always answer).
+    /// <see cref="Dispose"/> may be called from any thread at any time: the model is freed once
+    /// the last call in flight has returned.</para>
     /// <para>Errors: a failed call throws <see cref="WdcException"/> with the library's status and
     /// message; null arguments throw <see cref="ArgumentNullException"/>, buffers shorter than
     /// their stated size <see cref="ArgumentException"/>, and any call after
@@ -64,7 +67,12 @@ namespace Wdc
         /// <param name="path">The model file.</param>
         /// <param name="optionsJson">Run-time options as a JSON object, null for the defaults:
         /// <c>"device"</c>: <c>"cpu"</c> (default), <c>"cuda"</c> or <c>"auto"</c>;
-        /// <c>"threads"</c>: LibTorch's CPU threads for the whole process, 0 = all cores.</param>
+        /// <c>"threads"</c>: the CPU threads each call on this model may use, 0 (default) = all
+        /// cores; limits, going past which is an error: <c>"max_map_side"</c> (default 4096),
+        /// <c>"max_batch"</c> (maps per <see cref="Predict(byte[,,])"/>, default 65536),
+        /// <c>"max_file_bytes"</c> (default 2 GiB), <c>"max_parameters"</c> (default 50000000);
+        /// <c>"buffer_cache"</c>: false keeps the first model from installing the process-wide
+        /// cache of large CPU buffers in LibTorch's allocator (default true).</param>
         /// <exception cref="WdcException">IO (cannot read), Format (not a wdc model, corrupt,
         /// another format version), Config (optionsJson), Unsupported (device).</exception>
         public static Model Load(string path, string optionsJson = null)
@@ -101,6 +109,21 @@ namespace Wdc
             return Wrap(status, handle);
         }
 
+        /// <summary>Creates an untrained model (random weights) from a network config, with
+        /// run-time options, e.g. to train a new model on a GPU.</summary>
+        /// <param name="configJson">The network as for <see cref="Create(string)"/>; null gives
+        /// the default MixedWM38 network.</param>
+        /// <param name="optionsJson">Run-time options as for <see cref="Load"/> (<c>"device"</c>,
+        /// <c>"threads"</c>, the limits, <c>"buffer_cache"</c>); null for the defaults.</param>
+        /// <exception cref="WdcException">Config (configJson or optionsJson), Unsupported (device
+        /// not available).</exception>
+        public static Model Create(string configJson, string optionsJson)
+        {
+            ModelHandle handle;
+            int status = WdcCapi.wdc_create_with_options(configJson, optionsJson, out handle);
+            return Wrap(status, handle);
+        }
+
         private static Model Wrap(int status, ModelHandle handle)
         {
             if (status != WdcCapi.WDC_OK)
@@ -133,6 +156,37 @@ namespace Wdc
             {
                 ThrowIfDisposed();
                 return (string[])_labels.Clone();
+            }
+        }
+
+        /// <summary>The index in <see cref="Labels"/> of the label called
+        /// <paramref name="name"/>.</summary>
+        /// <param name="name">A label name, compared without regard to case (<c>"loc"</c>); for
+        /// MixedWM38's labels also a short name (<c>"L"</c>, <c>"EL"</c>, <c>"NF"</c>); or a
+        /// decimal index (<c>"4"</c>).</param>
+        /// <returns>The index, or -1 when nothing matches.</returns>
+        public int LabelIndex(string name)
+        {
+            if (name == null)
+                throw new ArgumentNullException("name");
+            ThrowIfDisposed();
+            return WdcCapi.wdc_label_index(_handle, name);
+        }
+
+        /// <summary>The decision thresholds, one per label in the order of <see cref="Labels"/>:
+        /// a label counts as present when its probability is at least its threshold (chosen on
+        /// validation maps by <see cref="Train"/>; 0.5 for an untrained model). A new copy on
+        /// each call.</summary>
+        /// <exception cref="WdcException">Busy (training or saving on another thread).</exception>
+        public float[] Thresholds
+        {
+            get
+            {
+                ThrowIfDisposed();
+                float[] thresholds = new float[_labels.Length];
+                WdcException.Check(WdcCapi.wdc_thresholds(_handle, thresholds,
+                                                          thresholds.LongLength));
+                return thresholds;
             }
         }
 
@@ -179,9 +233,7 @@ namespace Wdc
             float[,] result = new float[count, _labels.Length];
             if (count == 0)
                 return result;
-            byte[] flat = new byte[maps.Length];
-            Buffer.BlockCopy(maps, 0, flat, 0, flat.Length);
-            float[] probabilities = Predict(flat, count, height, width);
+            float[] probabilities = Predict(Buffers.Flatten(maps), count, height, width);
             Buffer.BlockCopy(probabilities, 0, result, 0, probabilities.Length * sizeof(float));
             return result;
         }
@@ -215,6 +267,59 @@ namespace Wdc
             return probabilities;
         }
 
+        /// <summary>Classifies wafer maps and applies the <see cref="Thresholds"/>.</summary>
+        /// <param name="maps">The maps, indexed [map, row, column].</param>
+        /// <returns>A JSON array with one object per map, in order:
+        /// <c>{"index": i, "probabilities": [one per label, as Predict], "labels": [names of the
+        /// labels present], "type": {"id": "C12", "name": "C+L"}}</c>; <c>"type"</c> is the
+        /// MixedWM38 pattern type of the labels present (id null and name <c>"unknown"</c> when
+        /// they form none of the 38, or the model's labels are not MixedWM38's). An empty input
+        /// gives <c>"[]"</c>.</returns>
+        /// <exception cref="WdcException">As <see cref="Predict(byte[,,])"/>.</exception>
+        public string Classify(byte[,,] maps)
+        {
+            if (maps == null)
+                throw new ArgumentNullException("maps");
+            ThrowIfDisposed();
+            int count = maps.GetLength(0);
+            if (count == 0)
+                return "[]";
+            string result;
+            WdcException.Check(WdcCapi.wdc_classify(_handle, Buffers.Flatten(maps), count,
+                                                    maps.GetLength(1), maps.GetLength(2),
+                                                    out result));
+            return result;
+        }
+
+        /// <summary>Classifies maps [first, first + count) of a data set, as
+        /// <see cref="Classify(byte[,,])"/>; each object also has <c>"true_labels"</c> (the names
+        /// of the labels the data set gives the map), <c>"true_type"</c> (<c>{"id", "name"}</c>
+        /// as <c>"type"</c>) and <c>"correct"</c> (true when every label is decided as labelled;
+        /// false for a model whose labels are not the data set's). <c>"index"</c> is the map's
+        /// index in the data set.</summary>
+        /// <param name="data">The data set.</param>
+        /// <param name="first">The index of the first map.</param>
+        /// <param name="count">The number of maps; 0 (with first in [0, data.Count]) gives
+        /// <c>"[]"</c>.</param>
+        /// <returns>The JSON array.</returns>
+        /// <exception cref="ObjectDisposedException">The model or the data set was
+        /// disposed.</exception>
+        /// <exception cref="WdcException">InvalidArgument (the range is not inside the data set,
+        /// or is too large a batch), Busy.</exception>
+        public string Classify(Dataset data, long first, long count)
+        {
+            if (data == null)
+                throw new ArgumentNullException("data");
+            ThrowIfDisposed();
+            DatasetHandle dataHandle = data.Handle;
+            if (data.IsEmptyRange(first, count))
+                return "[]";
+            string result;
+            WdcException.Check(WdcCapi.wdc_classify_dataset(_handle, dataHandle, first, count,
+                                                            out result));
+            return result;
+        }
+
         /// <summary>The class activation map of one label for one wafer map: where in the map the
         /// network sees that pattern.</summary>
         /// <param name="map">The wafer map, indexed [row, column].</param>
@@ -228,9 +333,7 @@ namespace Wdc
                 throw new ArgumentNullException("map");
             ThrowIfDisposed();
             int height = map.GetLength(0), width = map.GetLength(1);
-            byte[] flat = new byte[map.Length];
-            Buffer.BlockCopy(map, 0, flat, 0, flat.Length);
-            float[] cam = Cam(flat, height, width, label);
+            float[] cam = Cam(Buffers.Flatten(map), height, width, label);
             float[,] result = new float[height, width];
             Buffer.BlockCopy(cam, 0, result, 0, cam.Length * sizeof(float));
             return result;
@@ -276,6 +379,85 @@ namespace Wdc
             string report;
             WdcException.Check(WdcCapi.wdc_evaluate(_handle, path, out report));
             return report;
+        }
+
+        /// <summary>Evaluates the model on maps and labels in memory: the report of
+        /// <see cref="Evaluate(string)"/>.</summary>
+        /// <param name="maps">The maps, indexed [map, row, column].</param>
+        /// <param name="labels">[map, label], 0 (absent) or 1 (present): one row per map, one
+        /// column per label of <see cref="Labels"/>.</param>
+        /// <returns>The metrics as JSON.</returns>
+        /// <exception cref="ArgumentException"><paramref name="labels"/> does not have one row
+        /// per map and one column per label.</exception>
+        /// <exception cref="WdcException">InvalidArgument (no maps, a label other than 0 or 1,
+        /// sizes as for <see cref="Predict(byte[,,])"/>), Unsupported (not MixedWM38's 8 labels),
+        /// Busy.</exception>
+        public string Evaluate(byte[,,] maps, byte[,] labels)
+        {
+            if (maps == null)
+                throw new ArgumentNullException("maps");
+            if (labels == null)
+                throw new ArgumentNullException("labels");
+            ThrowIfDisposed();
+            int count = maps.GetLength(0);
+            if (labels.GetLength(0) != count || labels.GetLength(1) != _labels.Length)
+                throw new ArgumentException(string.Format(
+                    "labels is [{0}, {1}]; {2} maps need [{2}, {3}].", labels.GetLength(0),
+                    labels.GetLength(1), count, _labels.Length), "labels");
+            byte[] flatLabels = Buffers.Flatten(labels);
+            string report;
+            WdcException.Check(WdcCapi.wdc_evaluate_maps(_handle, Buffers.Flatten(maps),
+                                                         count, maps.GetLength(1),
+                                                         maps.GetLength(2), flatLabels,
+                                                         flatLabels.LongLength, out report));
+            return report;
+        }
+
+        /// <summary>Evaluates the model on a data set: the report of
+        /// <see cref="Evaluate(string)"/>.</summary>
+        /// <param name="data">The data set.</param>
+        /// <returns>The metrics as JSON.</returns>
+        /// <exception cref="ObjectDisposedException">The model or the data set was
+        /// disposed.</exception>
+        /// <exception cref="WdcException">InvalidArgument (an empty data set), Unsupported (not
+        /// MixedWM38's 8 labels), Busy.</exception>
+        public string Evaluate(Dataset data)
+        {
+            if (data == null)
+                throw new ArgumentNullException("data");
+            ThrowIfDisposed();
+            string report;
+            WdcException.Check(WdcCapi.wdc_evaluate_dataset(_handle, data.Handle, out report));
+            return report;
+        }
+
+        /// <summary>Writes a self-contained HTML report of the model on a labelled data set to
+        /// <c>outDir/index.html</c> (the directory is created if needed; the page is written
+        /// atomically): training curves, metrics, the label confusion view and class activation
+        /// maps of a few maps per pattern type.</summary>
+        /// <param name="data">The data set.</param>
+        /// <param name="outDir">The directory of the report.</param>
+        /// <param name="optionsJson">Null for the defaults, or a JSON object of
+        /// <c>"per_type"</c> (CAM pictures per pattern type, 0-100, default 3), <c>"scale"</c>
+        /// (pixels per die, 1-16, default 3), <c>"model_name"</c> and <c>"data_name"</c> (how
+        /// the page names them; default <c>"model"</c>, <c>"data"</c>).</param>
+        /// <returns>A summary as JSON: <c>{"out", "bytes", "samples", "exact_match", "pictures",
+        /// "types"}</c>.</returns>
+        /// <exception cref="ObjectDisposedException">The model or the data set was
+        /// disposed.</exception>
+        /// <exception cref="WdcException">InvalidArgument (an empty data set, outDir a file),
+        /// Config (optionsJson), Unsupported (not MixedWM38's 8 labels), IO, Busy.</exception>
+        public string Report(Dataset data, string outDir, string optionsJson = null)
+        {
+            if (data == null)
+                throw new ArgumentNullException("data");
+            if (outDir == null)
+                throw new ArgumentNullException("outDir");
+            ThrowIfDisposed();
+            string result;
+            WdcException.Check(WdcCapi.wdc_report(_handle, data.Handle, outDir, optionsJson,
+                                                  out result));
+            return result;
         }
 
         /// <summary>Trains the model in place; it ends with the weights of its best epoch by

@@ -34,5 +34,9 @@ namespace Wdc
         Misuse = WdcCapi.WDC_E_MISUSE,
         /// <summary>A bug in wdc; please report it with the message (<c>WDC_E_INTERNAL</c>).</summary>
         Internal = WdcCapi.WDC_E_INTERNAL,
+        /// <summary>The device or the runtime under the library failed while doing valid work: a
+        /// CUDA error (a kernel fault, a lost device) or an error inside LibTorch that is not a
+        /// lack of memory; the message names what failed (<c>WDC_E_RUNTIME</c>).</summary>
+        Runtime = WdcCapi.WDC_E_RUNTIME,
     }
 }

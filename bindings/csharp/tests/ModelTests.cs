@@ -21,6 +21,10 @@ namespace Wdc.Tests
             "{\"input\":{\"encoding\":\"onehot\"}," +
             "\"blocks\":[{\"channels\":8,\"stride\":2},{\"channels\":16,\"stride\":2}]}";
         private const string TinyTraining = "{\"synthetic\": 200, \"epochs\": 1}";
+        // A tiny network whose labels are not MixedWM38's.
+        internal const string TwoLabelConfig =
+            "{\"input\":{\"encoding\":\"onehot\"},\"blocks\":[{\"channels\":8,\"stride\":2}]," +
+            "\"labels\":[\"a\",\"b\"]}";
 
         private Model _model;  // shared by the read-only tests
         private string _tmp;
@@ -46,7 +50,7 @@ namespace Wdc.Tests
             return Path.Combine(_tmp, name);
         }
 
-        private static string Fixture(string relative)
+        internal static string Fixture(string relative)
         {
             string root = Environment.GetEnvironmentVariable("WDC_TEST_FIXTURES");
             if (root == null)
@@ -89,7 +93,7 @@ namespace Wdc.Tests
                 Assert.That(v, Is.InRange(0.0f, 1.0f));
         }
 
-        private static WdcException AssertWdcError(Status status, TestDelegate call)
+        internal static WdcException AssertWdcError(Status status, TestDelegate call)
         {
             var e = Assert.Throws<WdcException>(call);
             Assert.That(e.Status, Is.EqualTo(status));
@@ -117,6 +121,15 @@ namespace Wdc.Tests
             StringAssert.IsMatch(@"^\d+\.\d+\.\d+", Library.Version);
             Assert.That(Library.AbiVersion, Is.EqualTo(Library.BindingAbiVersion));
             Assert.That(Library.BindingAbiVersion, Is.EqualTo(1));
+        }
+
+        [Test]
+        public void RuntimeStatusIsElevenAndNamedByTheLibrary()
+        {
+            Assert.That((int)Status.Runtime, Is.EqualTo(11));
+            var e = new WdcException(Status.Runtime, "CUDA error: device lost");
+            Assert.That(e.StatusName, Is.EqualTo("WDC_E_RUNTIME"));
+            Assert.That(e.Message, Is.EqualTo("WDC_E_RUNTIME: CUDA error: device lost"));
         }
 
         // ---- create, labels, info ---------------------------------------------------------------
@@ -155,6 +168,27 @@ namespace Wdc.Tests
         {
             AssertWdcError(Status.Config, () => Model.Create("{\"blocks\": "));
             AssertWdcError(Status.Config, () => Model.Create("{\"no_such_key\": 1}"));
+        }
+
+        [Test]
+        public void CreateWithOptions()
+        {
+            const string options = "{\"device\": \"cpu\", \"threads\": 1, \"max_map_side\": 64, " +
+                                   "\"max_batch\": 2, \"buffer_cache\": false}";
+            using (Model model = Model.Create(TinyConfig, options))
+            {
+                Assert.That(model.Labels, Is.EqualTo(_model.Labels));
+                AssertProbabilities(model.Predict(MakeMaps(2, 64, 64)), 2, 8);
+                // The limits are the model's: the shared model (defaults) takes what this refuses.
+                AssertWdcError(Status.InvalidArgument, () => model.Predict(MakeMaps(1, 65, 64)));
+                AssertWdcError(Status.InvalidArgument, () => model.Predict(MakeMaps(3, 52, 52)));
+                AssertProbabilities(_model.Predict(MakeMaps(3, 65, 64)), 3, 8);
+            }
+            using (Model model = Model.Create(null, null))
+                Assert.That(model.Labels.Length, Is.EqualTo(8));
+            AssertWdcError(Status.Config, () => Model.Create(TinyConfig, "{\"no_such_option\": 1}"));
+            AssertWdcError(Status.Config, () => Model.Create(TinyConfig, "{\"threads\": \"many\"}"));
+            AssertWdcError(Status.Config, () => Model.Create("{\"blocks\": ", "{}"));
         }
 
         // ---- save / load --------------------------------------------------------------------------
@@ -309,6 +343,129 @@ namespace Wdc.Tests
             Assert.Throws<ArgumentException>(() => _model.Cam(new byte[10], 4, 4, 0));
         }
 
+        // ---- decisions ----------------------------------------------------------------------------
+
+        [Test]
+        public void ThresholdsOfAnUntrainedModelAreOneHalf()
+        {
+            float[] thresholds = _model.Thresholds;
+            Assert.That(thresholds, Is.EqualTo(new float[] { 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f }));
+            thresholds[0] = 0.9f;  // a copy
+            Assert.That(_model.Thresholds[0], Is.EqualTo(0.5f));
+        }
+
+        [Test]
+        public void ThresholdsAreThoseOfInfo()
+        {
+            using (Model model = Model.LoadBuiltin())
+            {
+                var info = Json.Object(model.Info);
+                var expected = (List<object>)info["thresholds"];
+                float[] thresholds = model.Thresholds;
+                Assert.That(thresholds.Length, Is.EqualTo(expected.Count));
+                for (int j = 0; j < thresholds.Length; ++j)
+                    Assert.That(thresholds[j], Is.EqualTo((double)expected[j]).Within(1e-6), "label " + j);
+            }
+        }
+
+        [Test]
+        public void LabelIndex()
+        {
+            string[] labels = _model.Labels;
+            for (int j = 0; j < labels.Length; ++j)
+            {
+                Assert.That(_model.LabelIndex(labels[j]), Is.EqualTo(j));
+                Assert.That(_model.LabelIndex(labels[j].ToUpperInvariant()), Is.EqualTo(j));
+                Assert.That(_model.LabelIndex(j.ToString()), Is.EqualTo(j));
+            }
+            Assert.That(_model.LabelIndex("L"), Is.EqualTo(Array.IndexOf(labels, "Loc")));
+            Assert.That(_model.LabelIndex("EL"), Is.EqualTo(Array.IndexOf(labels, "Edge_Loc")));
+            Assert.That(_model.LabelIndex("NF"), Is.EqualTo(Array.IndexOf(labels, "Near_Full")));
+            Assert.That(_model.LabelIndex("no such label"), Is.EqualTo(-1));
+            Assert.That(_model.LabelIndex("8"), Is.EqualTo(-1));
+            Assert.That(_model.LabelIndex(""), Is.EqualTo(-1));
+            Assert.Throws<ArgumentNullException>(() => _model.LabelIndex(null));
+        }
+
+        /// <summary>Checks a result of Classify against Predict's probabilities and the model's
+        /// thresholds; returns the parsed objects.</summary>
+        internal static List<object> AssertClassification(Model model, string json, float[,] p,
+                                                          long firstIndex)
+        {
+            var result = (List<object>)Json.Parse(json);
+            Assert.That(result.Count, Is.EqualTo(p.GetLength(0)));
+            string[] labels = model.Labels;
+            float[] thresholds = model.Thresholds;
+            for (int i = 0; i < result.Count; ++i)
+            {
+                var map = (Dictionary<string, object>)result[i];
+                Assert.That(map["index"], Is.EqualTo((double)(firstIndex + i)));
+                var probabilities = (List<object>)map["probabilities"];
+                var present = new List<object>();
+                Assert.That(probabilities.Count, Is.EqualTo(labels.Length));
+                for (int j = 0; j < labels.Length; ++j)
+                {
+                    Assert.That((double)probabilities[j], Is.EqualTo(p[i, j]).Within(1e-6),
+                                "map " + i + ", label " + j);
+                    if (p[i, j] >= thresholds[j])
+                        present.Add(labels[j]);
+                }
+                Assert.That(map["labels"], Is.EqualTo(present), "map " + i);
+                var type = (Dictionary<string, object>)map["type"];
+                Assert.That(type.ContainsKey("id"), Is.True);
+                Assert.That(type["name"], Is.InstanceOf<string>());
+            }
+            return result;
+        }
+
+        [Test]
+        public void ClassifyMatchesPredict()
+        {
+            byte[,,] maps = MakeMaps(5, 52, 52);
+            AssertClassification(_model, _model.Classify(maps), _model.Predict(maps), 0);
+            byte[,,] other = MakeMaps(2, 40, 31);  // resized, as by Predict
+            AssertClassification(_model, _model.Classify(other), _model.Predict(other), 0);
+            Assert.That(_model.Classify(new byte[0, 52, 52]), Is.EqualTo("[]"));
+        }
+
+        [Test]
+        public void ClassifyNamesTheMixedWM38PatternType()
+        {
+            // The maps of LoadBuiltinIsTheTrainedMixedWM38Model: no pattern, a center blob.
+            var maps = new byte[2, 52, 52];
+            for (int r = 0; r < 52; ++r)
+                for (int c = 0; c < 52; ++c)
+                {
+                    double d = Math.Sqrt((r - 25.5) * (r - 25.5) + (c - 25.5) * (c - 25.5));
+                    byte die = d > 25.5 ? (byte)0 : (r * 31 + c * 17) % 7 == 0 ? (byte)2 : (byte)1;
+                    maps[0, r, c] = die;
+                    maps[1, r, c] = die != 0 && d <= 7 ? (byte)2 : die;
+                }
+            using (Model model = Model.LoadBuiltin())
+            {
+                List<object> result = AssertClassification(model, model.Classify(maps),
+                                                           model.Predict(maps), 0);
+                var none = (Dictionary<string, object>)result[0];
+                Assert.That(none["labels"], Is.Empty);
+                var noneType = (Dictionary<string, object>)none["type"];
+                Assert.That(noneType["id"], Is.EqualTo("C1"));
+                Assert.That(noneType["name"], Is.EqualTo("Normal"));
+                var center = (Dictionary<string, object>)result[1];
+                Assert.That(center["labels"], Is.EqualTo(new object[] { "Center" }));
+                var centerType = (Dictionary<string, object>)center["type"];
+                Assert.That(centerType["id"], Is.EqualTo("C2"));
+                Assert.That(centerType["name"], Is.EqualTo("Center"));
+            }
+        }
+
+        [Test]
+        public void ClassifyErrors()
+        {
+            Assert.Throws<ArgumentNullException>(() => _model.Classify((byte[,,])null));
+            AssertWdcError(Status.InvalidArgument, () => _model.Classify(new byte[1, 0, 52]));
+            AssertWdcError(Status.InvalidArgument, () => _model.Classify(new byte[1, 1, 4097]));
+        }
+
         // ---- evaluate -----------------------------------------------------------------------------
 
         [Test]
@@ -324,7 +481,97 @@ namespace Wdc.Tests
         {
             AssertWdcError(Status.IO, () => _model.Evaluate(TempPath("missing.npz")));
             AssertWdcError(Status.Format, () => _model.Evaluate(Fixture("npz/not_a_zip.npz")));
-            Assert.Throws<ArgumentNullException>(() => _model.Evaluate(null));
+            Assert.Throws<ArgumentNullException>(() => _model.Evaluate((string)null));
+        }
+
+        [Test]
+        public void EvaluateMapsErrors()
+        {
+            byte[,,] maps = MakeMaps(2, 52, 52);
+            var labels = new byte[2, 8];
+            Assert.Throws<ArgumentNullException>(() => _model.Evaluate(null, labels));
+            Assert.Throws<ArgumentNullException>(() => _model.Evaluate(maps, null));
+            // Labels of another shape never reach the library.
+            Assert.Throws<ArgumentException>(() => _model.Evaluate(maps, new byte[2, 7]));
+            Assert.Throws<ArgumentException>(() => _model.Evaluate(maps, new byte[3, 8]));
+            labels[1, 3] = 2;
+            AssertWdcError(Status.InvalidArgument, () => _model.Evaluate(maps, labels));
+            AssertWdcError(Status.InvalidArgument,
+                           () => _model.Evaluate(new byte[0, 52, 52], new byte[0, 8]));
+            using (Model other = Model.Create(TwoLabelConfig))
+                AssertWdcError(Status.Unsupported, () => other.Evaluate(maps, new byte[2, 2]));
+        }
+
+        private static void AssertSameReport(string expected, string actual)
+        {
+            Assert.That(Json.Canonical(Json.Parse(actual)), Is.EqualTo(Json.Canonical(Json.Parse(expected))));
+        }
+
+        [Test]
+        public void EvaluateArraysEqualsFile()
+        {
+            string fixture = Fixture("npz/wafer_small.npz");
+            using (Dataset data = Dataset.Load(fixture))
+            {
+                string fromFile = _model.Evaluate(fixture);
+                AssertSameReport(fromFile, _model.Evaluate(data.Maps(0, data.Count),
+                                                           data.Labels(0, data.Count)));
+                AssertSameReport(fromFile, _model.Evaluate(data));
+            }
+            // And for maps made here, saved by the library.
+            byte[,,] maps = MakeMaps(12, 52, 52);
+            byte[,] labels = DatasetTests.MakeLabels(12);
+            string path = TempPath("evaluate.npz");
+            using (Dataset data = Dataset.Create(maps, labels))
+            {
+                data.Save(path);
+                string fromFile = _model.Evaluate(path);
+                StringAssert.Contains("exact", fromFile);
+                AssertSameReport(fromFile, _model.Evaluate(maps, labels));
+                AssertSameReport(fromFile, _model.Evaluate(data));
+            }
+        }
+
+        // ---- report -------------------------------------------------------------------------------
+
+        [Test]
+        [Timeout(120000)]
+        public void Report()
+        {
+            string dir = TempPath("report \u00e9");
+            using (Dataset data = Dataset.Synthesize(40, 2))
+            {
+                Dictionary<string, object> result = Json.Object(_model.Report(
+                    data, dir, "{\"per_type\": 1, \"scale\": 1, \"model_name\": \"tiny-model\"}"));
+                string index = Path.Combine(dir, "index.html");
+                Assert.That(File.Exists(index), Is.True);
+                StringAssert.EndsWith("index.html", (string)result["out"]);
+                Assert.That(result["bytes"], Is.EqualTo((double)new FileInfo(index).Length));
+                Assert.That(result["samples"], Is.EqualTo(40.0));
+                Assert.That((double)result["exact_match"], Is.InRange(0.0, 1.0));
+                string html = File.ReadAllText(index, Encoding.UTF8);
+                StringAssert.Contains("tiny-model", html);
+                StringAssert.Contains("<html", html.ToLowerInvariant());
+            }
+        }
+
+        [Test]
+        public void ReportErrors()
+        {
+            string file = TempPath("report-is-a-file");
+            File.WriteAllText(file, "x");
+            using (Dataset whole = Dataset.Synthesize(10, 1))
+            using (DatasetSplit split = whole.Split("{\"val\": 0, \"test\": 0}"))
+            using (Model other = Model.Create(TwoLabelConfig))
+            {
+                AssertWdcError(Status.InvalidArgument, () => _model.Report(whole, file));
+                AssertWdcError(Status.InvalidArgument,
+                               () => _model.Report(split.Test, TempPath("report-empty")));
+                AssertWdcError(Status.Config, () => _model.Report(whole, TempPath("r"), "{\"scale\": 0}"));
+                AssertWdcError(Status.Unsupported, () => other.Report(whole, TempPath("report-other")));
+                Assert.Throws<ArgumentNullException>(() => _model.Report(null, TempPath("r")));
+                Assert.Throws<ArgumentNullException>(() => _model.Report(whole, null));
+            }
         }
 
         // ---- dispose ------------------------------------------------------------------------------
@@ -342,6 +589,11 @@ namespace Wdc.Tests
             Assert.Throws<ObjectDisposedException>(() => { var i = model.Info; });
             Assert.Throws<ObjectDisposedException>(() => model.Save(TempPath("disposed.wdcm")));
             Assert.Throws<ObjectDisposedException>(() => model.Train(TinyTraining));
+            Assert.Throws<ObjectDisposedException>(() => { var t = model.Thresholds; });
+            Assert.Throws<ObjectDisposedException>(() => model.LabelIndex("Center"));
+            Assert.Throws<ObjectDisposedException>(() => model.Classify(MakeMaps(1, 52, 52)));
+            Assert.Throws<ObjectDisposedException>(
+                () => model.Evaluate(MakeMaps(1, 52, 52), new byte[1, 8]));
         }
 
         [Test]
