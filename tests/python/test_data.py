@@ -113,3 +113,34 @@ def test_save_to_missing_directory_is_io_error(tmp_path):
     maps, labels = wdc.synth(2)
     with pytest.raises(wdc.IoError):
         wdc.save_npz(tmp_path / "no" / "such" / "dir.npz", maps, labels)
+
+
+def test_split_is_stratified_and_covers_every_map():
+    maps, labels = wdc.synth(400, seed=5)
+    train, val, test = wdc.split(labels, val=0.2, test=0.1, seed=9)
+    together = np.concatenate([train, val, test])
+    assert sorted(together.tolist()) == list(range(400))
+    for part in (train, val, test):
+        assert np.all(np.diff(part) > 0)
+    assert 70 <= len(val) <= 90 and 30 <= len(test) <= 50
+    again = wdc.split(labels, val=0.2, test=0.1, seed=9)
+    assert all(np.array_equal(a, b) for a, b in zip(again, (train, val, test)))
+    with pytest.raises(wdc.ConfigError):
+        wdc.split(labels, val=0.7, test=0.4)
+    with pytest.raises(wdc.InvalidArgument):
+        wdc.split(labels[:, :7])
+
+
+def test_write_map_png(tmp_path):
+    maps, _ = wdc.synth(1, seed=1)
+    path = tmp_path / "m.png"
+    wdc.write_map_png(path, maps[0], np.full((52, 52), 0.5, np.float32), scale=3, alpha=0.7)
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    assert int.from_bytes(head[16:20], "big") == 3 * 52
+    wdc.write_map_png(path, maps[0])  # the map alone, 8 pixels per die
+    assert int.from_bytes(path.read_bytes()[16:20], "big") == 8 * 52
+    with pytest.raises(wdc.InvalidArgument):
+        wdc.write_map_png(path, maps[0], np.zeros((5, 5), np.float32))
+    with pytest.raises(wdc.InvalidArgument):
+        wdc.write_map_png(path, maps[0], scale=0)

@@ -239,6 +239,44 @@ def test_cam_needs_one_map(model, synth_set):
         model.cam(synth_set[0][:2], 0)
 
 
+def test_classify_is_predict_with_the_thresholds_decisions():
+    model = wdc.Model.load_builtin(threads=2)
+    maps, labels = wdc.synth(40, seed=4)
+    probabilities = model.predict(maps)
+    thresholds = model.thresholds
+    assert thresholds.shape == (8,) and not np.all(thresholds == 0.5)  # tuned on val
+    out = model.classify(maps)
+    assert [o["index"] for o in out] == list(range(40))
+    for o, p in zip(out, probabilities):
+        assert np.allclose(o["probabilities"], p)
+        assert o["labels"] == [n for n, v, t in zip(wdc.LABELS, p, thresholds) if v >= t]
+    # The type names the labels decided: C1 Normal for none, the one label's type for one.
+    type_of = {tuple(t[2]): (t[0], t[1]) for t in wdc.PATTERN_TYPES}
+    for o in out:
+        decided = tuple(int(n in o["labels"]) for n in wdc.LABELS)
+        expected = type_of.get(decided)
+        assert (o["type"]["id"], o["type"]["name"]) == (expected if expected else (None, "unknown"))
+    # One map alone: the same answer (batching may move the last bits of a probability).
+    assert np.allclose(model.classify(maps[0])[0]["probabilities"], out[0]["probabilities"])
+    assert model.classify(maps[:0]) == []
+
+
+def test_report_writes_the_page(tmp_path):
+    model = wdc.Model.load_builtin(threads=2)
+    maps, labels = wdc.synth(40, seed=5)
+    r = model.report((maps, labels), tmp_path / "report", per_type=1, model_name="built-in")
+    page = (tmp_path / "report" / "index.html").read_bytes()
+    assert page.startswith(b"<!DOCTYPE html>") and len(page) == r["bytes"]
+    assert r["samples"] == 40 and r["pictures"] == r["types"] > 0
+    assert r["exact_match"] == pytest.approx(model.evaluate((maps, labels))["exact_match"])
+    wdc.save_npz(tmp_path / "d.npz", maps, labels)
+    assert model.report(tmp_path / "d.npz", tmp_path / "r2", per_type=0)["pictures"] == 0
+    with pytest.raises(wdc.InvalidArgument):
+        model.report((maps, labels), tmp_path / "d.npz")  # a file, not a folder
+    with pytest.raises(wdc.ConfigError):
+        model.report((maps, labels), tmp_path / "r3", per_type=101)
+
+
 # ---- evaluate / info ---------------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ ERRORS = {
     "Busy": 8,
     "Misuse": 9,
     "InternalError": 10,
+    "RuntimeFailure": 11,
 }
 
 
@@ -40,6 +41,7 @@ def test_error_classes_and_status_codes():
     assert issubclass(wdc.InvalidArgument, ValueError)
     assert issubclass(wdc.IoError, OSError)
     assert issubclass(wdc.OutOfMemory, MemoryError)
+    assert issubclass(wdc.RuntimeFailure, RuntimeError)
     assert not issubclass(wdc.Cancelled, ValueError)
 
 

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "data/mixedwm38.h"
+
 namespace wdc::python {
 
 namespace py = pybind11;
@@ -35,5 +37,9 @@ py::array_t<T> to_numpy(std::vector<T>&& values, std::vector<py::ssize_t> shape)
 // A C-contiguous uint8 array of `ndim` dimensions, or wdc.InvalidArgument naming `what`.
 py::array_t<uint8_t, py::array::c_style> require_uint8(const py::array& a, int ndim,
                                                       const char* what);
+
+// A labelled set from (N, H, W) maps and (N, 8) labels, both C-contiguous uint8, checked
+// (wdc.InvalidArgument naming `what` otherwise).
+data::WaferSet wafer_set(const py::array& maps, const py::array& labels, const char* what);
 
 }  // namespace wdc::python

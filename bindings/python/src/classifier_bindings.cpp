@@ -7,9 +7,10 @@
 #include <optional>
 
 #include "bindings.h"
+#include "base/error.h"
 #include "data/data_error.h"
 #include "model/classifier.h"
-#include "model/error.h"
+#include "model/report.h"
 
 namespace wdc::python {
 namespace {
@@ -108,28 +109,58 @@ std::string train(Classifier& c, const std::string& train_json, const py::object
   return report;
 }
 
-std::string evaluate_arrays(const Classifier& c, const py::array& maps_, const py::array& labels_) {
+// (probabilities (N, L) float32, decisions (N, L) uint8, per map its MixedWM38 pattern type
+// (id, name) or None): Classifier::classify, the decisions wdc_classify reports.
+py::tuple classify(const Classifier& c, const py::array& maps_) {
   const auto maps = require_uint8(maps_, 3, "maps");
-  const auto labels = require_uint8(labels_, 2, "labels");
-  data::WaferSet set;
-  set.count = maps.shape(0);
-  set.height = maps.shape(1);
-  set.width = maps.shape(2);
-  if (labels.shape(0) != set.count || labels.shape(1) != data::kNumLabels)
-    raise_error(static_cast<int>(ErrorCode::kInvalidArgument),
-                "labels must have shape (" + std::to_string(set.count) + ", " +
-                    std::to_string(data::kNumLabels) + ") to match maps, got (" +
-                    std::to_string(labels.shape(0)) + ", " + std::to_string(labels.shape(1)) +
-                    ")");
-  set.maps.assign(maps.data(), maps.data() + maps.size());
-  set.labels.assign(labels.data(), labels.data() + labels.size());
-  try {
-    set.validate("evaluate");
-  } catch (const data::DataError& e) {
-    raise_error(static_cast<int>(ErrorCode::kInvalidArgument), e.what());
+  const int64_t n = maps.shape(0), h = maps.shape(1), w = maps.shape(2);
+  Classification result;
+  {
+    py::gil_scoped_release release;
+    result = c.classify(maps.data(), n, h, w);
   }
+  const auto& names = c.label_names();
+  const int64_t labels = c.num_labels();
+  py::list types;
+  for (int64_t i = 0; i < n; ++i) {
+    const int t = data::pattern_type_of_named(names, result.present.data() + i * labels);
+    types.append(t < 0 ? py::object(py::none())
+                       : py::object(py::make_tuple(data::kPatternTypes[t].id,
+                                                   data::kPatternTypes[t].name)));
+  }
+  return py::make_tuple(to_numpy(std::move(result.probabilities), {n, labels}),
+                        to_numpy(std::move(result.present), {n, labels}), std::move(types));
+}
+
+std::vector<float> thresholds(const Classifier& c) {
+  py::gil_scoped_release release;
+  return c.thresholds();
+}
+
+std::string evaluate_arrays(const Classifier& c, const py::array& maps, const py::array& labels) {
+  const data::WaferSet set = wafer_set(maps, labels, "evaluate");
   py::gil_scoped_release release;
   return c.evaluate(set);
+}
+
+py::dict report(const Classifier& c, const py::array& maps, const py::array& labels,
+                const std::string& out_dir, int per_type, int scale,
+                const std::string& model_name, const std::string& data_name) {
+  const data::WaferSet set = wafer_set(maps, labels, "report");
+  const ReportOptions options{per_type, scale, model_name, data_name};
+  ReportSummary s;
+  {
+    py::gil_scoped_release release;
+    s = write_report(c, set, out_dir, options);
+  }
+  py::dict d;
+  d["out"] = s.path;
+  d["bytes"] = s.bytes;
+  d["samples"] = s.samples;
+  d["exact_match"] = s.exact_match;
+  d["pictures"] = s.pictures;
+  d["types"] = s.types;
+  return d;
 }
 
 std::string evaluate_file(const Classifier& c, const std::string& path) {
@@ -163,6 +194,11 @@ void register_classifier(py::module_& m) {
       .def("predict", &predict, py::arg("maps"),
            "(N, H, W) uint8 C-contiguous maps -> (N, num_labels) float32 probabilities")
       .def("cam", &cam, py::arg("map"), py::arg("label"))
+      .def("classify", &classify, py::arg("maps"))
+      .def("thresholds", &thresholds)
+      .def("label_index", &Classifier::label_index, py::arg("text"))
+      .def("report", &report, py::arg("maps"), py::arg("labels"), py::arg("out_dir"),
+           py::arg("per_type"), py::arg("scale"), py::arg("model_name"), py::arg("data_name"))
       .def("train", &train, py::arg("train_json"), py::arg("callback"))
       .def("evaluate", &evaluate_arrays, py::arg("maps"), py::arg("labels"))
       .def("evaluate_file", &evaluate_file, py::arg("path"))

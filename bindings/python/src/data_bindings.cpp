@@ -2,10 +2,13 @@
 #include <pybind11/stl.h>
 
 #include "bindings.h"
+#include "base/error.h"
 #include "data/data_error.h"
 #include "data/mixedwm38.h"
+#include "data/split.h"
 #include "data/synth.h"
-#include "model/error.h"
+#include "io/cam_png.h"
+#include "model/config_file.h"
 
 namespace wdc::python {
 namespace {
@@ -25,28 +28,57 @@ py::tuple load_npz(const std::string& path) {
   return to_arrays(std::move(set));
 }
 
-void save_npz(const std::string& path, const py::array& maps_, const py::array& labels_,
+void save_npz(const std::string& path, const py::array& maps, const py::array& labels,
               bool compressed) {
-  const auto maps = require_uint8(maps_, 3, "maps");
-  const auto labels = require_uint8(labels_, 2, "labels");
-  if (labels.shape(0) != maps.shape(0) || labels.shape(1) != data::kNumLabels)
-    raise_error(static_cast<int>(ErrorCode::kInvalidArgument),
-                "save_npz: labels must have shape (" + std::to_string(maps.shape(0)) + ", " +
-                    std::to_string(data::kNumLabels) + ") to match maps");
-  data::WaferSet set;
-  set.count = maps.shape(0);
-  set.height = maps.shape(1);
-  set.width = maps.shape(2);
-  set.maps.assign(maps.data(), maps.data() + maps.size());
-  set.labels.assign(labels.data(), labels.data() + labels.size());
-  try {
-    set.validate("save_npz");
-  } catch (const data::DataError& e) {
-    // Bad arrays from the caller are argument errors, not malformed files.
-    raise_error(static_cast<int>(ErrorCode::kInvalidArgument), e.what());
-  }
+  const data::WaferSet set = wafer_set(maps, labels, "save_npz");
   py::gil_scoped_release release;
   data::save_wafer_npz(path, set, compressed);
+}
+
+// (train, val, test) index arrays of data::stratified_split over (N, 8) labels.
+py::tuple split(const py::array& labels_, double val, double test, uint64_t seed) {
+  const auto labels = require_uint8(labels_, 2, "labels");
+  if (labels.shape(1) != data::kNumLabels)
+    raise_error(static_cast<int>(ErrorCode::kInvalidArgument),
+                "split: labels must have shape (N, 8), got (" + std::to_string(labels.shape(0)) +
+                    ", " + std::to_string(labels.shape(1)) + ")");
+  data::WaferSet set;
+  set.count = labels.shape(0);
+  set.labels.assign(labels.data(), labels.data() + labels.size());
+  data::Split parts;
+  try {
+    parts = data::stratified_split(set, val, test, seed);
+  } catch (const data::DataError& e) {
+    raise_error(static_cast<int>(ErrorCode::kConfig), e.what());
+  }
+  auto indices = [](std::vector<int64_t>& v) {
+    const auto n = static_cast<py::ssize_t>(v.size());
+    return to_numpy(std::move(v), {n});
+  };
+  return py::make_tuple(indices(parts.train), indices(parts.val), indices(parts.test));
+}
+
+void write_map_png(const std::string& path, const py::array& map_, const py::object& cam_,
+                   int scale, double alpha) {
+  const auto map = require_uint8(map_, 2, "map");
+  const int64_t h = map.shape(0), w = map.shape(1);
+  if (cam_.is_none()) {
+    py::gil_scoped_release release;
+    io::write_map_png(path, map.data(), h, w, scale);
+    return;
+  }
+  const auto cam = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(cam_);
+  if (!cam || cam.ndim() != 2 || cam.shape(0) != h || cam.shape(1) != w)
+    raise_error(static_cast<int>(ErrorCode::kInvalidArgument),
+                "write_map_png: cam must be a float array of the map's shape (" +
+                    std::to_string(h) + ", " + std::to_string(w) + ")");
+  py::gil_scoped_release release;
+  io::write_cam_png(path, map.data(), h, w, cam.data(), scale, alpha);
+}
+
+py::tuple read_config(const std::string& path) {
+  const ConfigFile config = read_config_file(path);
+  return py::make_tuple(config.network_json, config.train_json);
 }
 
 py::tuple synth(int64_t count, uint64_t seed) {
@@ -79,6 +111,30 @@ py::tuple synth_type(int type, uint64_t seed, int64_t count) {
 
 }  // namespace
 
+data::WaferSet wafer_set(const py::array& maps_, const py::array& labels_, const char* what) {
+  const auto maps = require_uint8(maps_, 3, "maps");
+  const auto labels = require_uint8(labels_, 2, "labels");
+  if (labels.shape(0) != maps.shape(0) || labels.shape(1) != data::kNumLabels)
+    raise_error(static_cast<int>(ErrorCode::kInvalidArgument),
+                std::string(what) + ": labels must have shape (" + std::to_string(maps.shape(0)) +
+                    ", " + std::to_string(data::kNumLabels) + ") to match maps, got (" +
+                    std::to_string(labels.shape(0)) + ", " + std::to_string(labels.shape(1)) +
+                    ")");
+  data::WaferSet set;
+  set.count = maps.shape(0);
+  set.height = maps.shape(1);
+  set.width = maps.shape(2);
+  set.maps.assign(maps.data(), maps.data() + maps.size());
+  set.labels.assign(labels.data(), labels.data() + labels.size());
+  try {
+    set.validate(what);
+  } catch (const data::DataError& e) {
+    // Bad arrays from the caller are argument errors, not malformed files.
+    raise_error(static_cast<int>(ErrorCode::kInvalidArgument), e.what());
+  }
+  return set;
+}
+
 void register_data(py::module_& m) {
   py::list names, short_names, types;
   for (const char* n : data::kLabelNames) names.append(n);
@@ -96,6 +152,10 @@ void register_data(py::module_& m) {
         py::arg("compressed"));
   m.def("synth", &synth, py::arg("count"), py::arg("seed"));
   m.def("synth_type", &synth_type, py::arg("type"), py::arg("seed"), py::arg("count"));
+  m.def("split", &split, py::arg("labels"), py::arg("val"), py::arg("test"), py::arg("seed"));
+  m.def("write_map_png", &write_map_png, py::arg("path"), py::arg("map"), py::arg("cam"),
+        py::arg("scale"), py::arg("alpha"));
+  m.def("read_config", &read_config, py::arg("path"));
 }
 
 }  // namespace wdc::python

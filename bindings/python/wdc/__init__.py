@@ -8,14 +8,24 @@
     >>> model.predict(maps[:3]).shape
     (3, 8)
 
-Contents: :class:`Model` (create / load / save / train / predict / cam / evaluate / info),
-:func:`load_npz`, :func:`save_npz`, :func:`synth`, :data:`LABELS`, :mod:`wdc.ops`
+Contents: :class:`Model` (create / load / save / train / predict / classify / cam / evaluate /
+report / info),
+:func:`load_npz`, :func:`save_npz`, :func:`synth`, :func:`split`, :func:`write_map_png`, :data:`LABELS`, :mod:`wdc.ops`
 (deform_conv2d on numpy arrays) and the exceptions, all subclasses of :class:`WdcError` with a
 ``status`` (:class:`Status`). See docs/PYTHON.md.
 """
 
 from . import _wdc
-from ._data import LABEL_SHORT_NAMES, LABELS, PATTERN_TYPES, load_npz, save_npz, synth
+from ._data import (
+    LABEL_SHORT_NAMES,
+    LABELS,
+    PATTERN_TYPES,
+    load_npz,
+    save_npz,
+    split,
+    synth,
+    write_map_png,
+)
 from ._errors import (
     Busy,
     Cancelled,
@@ -26,6 +36,7 @@ from ._errors import (
     IoError,
     Misuse,
     OutOfMemory,
+    RuntimeFailure,
     Status,
     Unsupported,
     WdcError,
@@ -41,6 +52,8 @@ __all__ = [
     "load_npz",
     "save_npz",
     "synth",
+    "split",
+    "write_map_png",
     "LABELS",
     "LABEL_SHORT_NAMES",
     "PATTERN_TYPES",
@@ -57,5 +70,6 @@ __all__ = [
     "Busy",
     "Misuse",
     "InternalError",
+    "RuntimeFailure",
     "__version__",
 ]

@@ -11,7 +11,16 @@ from . import _wdc
 from ._errors import InvalidArgument, IoError
 from ._util import PathLike, as_int, as_labels, as_maps, as_path
 
-__all__ = ["LABELS", "LABEL_SHORT_NAMES", "PATTERN_TYPES", "load_npz", "save_npz", "synth"]
+__all__ = [
+    "LABELS",
+    "LABEL_SHORT_NAMES",
+    "PATTERN_TYPES",
+    "load_npz",
+    "save_npz",
+    "synth",
+    "split",
+    "write_map_png",
+]
 
 #: The eight MixedWM38 labels, in the order of the label columns and of ``Model.predict``.
 LABELS: Tuple[str, ...] = tuple(_wdc.LABEL_NAMES)
@@ -65,3 +74,31 @@ def synth(count: int, seed: int = 0, pattern: Optional[int] = None) -> Tuple[np.
     if t >= len(PATTERN_TYPES):
         raise InvalidArgument(f"pattern must be in [0, {len(PATTERN_TYPES)}), got {t}")
     return _wdc.synth_type(t, s, n)
+
+
+def split(
+    labels: Any, val: float = 0.1, test: float = 0.1, seed: int = 0
+) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Indices of a train / validation / test split of a labelled set, as ``wdc split`` and
+    ``wdc_dataset_split`` make it: each MixedWM38 pattern type (by its (N, 8) ``labels``) is
+    shuffled and cut on its own, ``round(n * val)`` maps to val and ``round(n * test)`` to test,
+    so every type keeps its share in every part. The same seed gives the same split everywhere.
+
+    Returns three int64 index arrays, each ascending; together they cover ``range(N)``.
+    ``val`` or ``test`` outside [0, 1], or summing to more than 1, raise ConfigError.
+    """
+    lab = np.asarray(labels)
+    lab = as_labels(lab, lab.shape[0] if lab.ndim == 2 else -1)
+    return _wdc.split(lab, float(val), float(test), as_int(seed, "seed"))
+
+
+def write_map_png(
+    path: PathLike, map: Any, cam: Any = None, scale: int = 8, alpha: float = 0.5
+) -> None:
+    """Write a wafer map as a PNG picture, with a class activation map (:meth:`Model.cam`)
+    blended over it when ``cam`` is given, atomically (as ``wdc cam`` and
+    ``wdc_write_map_png``): each die a ``scale`` x ``scale`` block (1-64), off-wafer white,
+    pass grey, fail dark grey, the CAM in "inferno" colours at opacity ``alpha`` (0-1).
+    """
+    m = as_maps(map, (2,), "map")
+    _wdc.write_map_png(as_path(path, "path"), m, cam, as_int(scale, "scale"), float(alpha))

@@ -18,6 +18,7 @@ __all__ = [
     "Busy",
     "Misuse",
     "InternalError",
+    "RuntimeFailure",
     "error_class",
 ]
 
@@ -35,6 +36,7 @@ class Status(enum.IntEnum):
     BUSY = 8
     MISUSE = 9
     INTERNAL = 10
+    RUNTIME = 11
 
 
 class WdcError(Exception):
@@ -117,6 +119,13 @@ class InternalError(WdcError):
     status = Status.INTERNAL
 
 
+class RuntimeFailure(WdcError, RuntimeError):
+    """The device or LibTorch failed on valid work (a CUDA fault, a lost device, any LibTorch
+    error that is not about an argument or memory)."""
+
+    status = Status.RUNTIME
+
+
 _BY_STATUS: Dict[int, Type[WdcError]] = {
     cls.status.value: cls
     for cls in (
@@ -130,6 +139,7 @@ _BY_STATUS: Dict[int, Type[WdcError]] = {
         Busy,
         Misuse,
         InternalError,
+        RuntimeFailure,
     )
 }
 

@@ -38,16 +38,9 @@ def _split_config(config: Any) -> Tuple[str, Dict[str, Any]]:
             except json.JSONDecodeError as e:
                 raise ConfigError(f"config: invalid JSON: {e}") from None
         else:
-            path = as_path(config, "config")
-            try:
-                with open(path, encoding="utf-8") as f:
-                    config = json.load(f)
-            except OSError as e:
-                from ._errors import IoError
-
-                raise IoError(f"{path}: cannot open the config file: {e.strerror}") from None
-            except json.JSONDecodeError as e:
-                raise ConfigError(f"{path}: invalid JSON: {e}") from None
+            # A file is the form of `wdc train --config`, read as wdc_config_read reads it.
+            network, train = _wdc.read_config(as_path(config, "config"))
+            return network, json.loads(train)
     if not isinstance(config, Mapping):
         raise ConfigError(
             f"config must be a dict, JSON text or a path, got {type(config).__name__}"
@@ -234,16 +227,7 @@ class Model:
 
     def _label_index(self, label: Union[int, str]) -> int:
         if isinstance(label, str):
-            names = self.labels
-            key = label.casefold()
-            for i, name in enumerate(names):
-                if name.casefold() == key:
-                    return i
-            if names == list(_wdc.LABEL_NAMES):
-                for i, short in enumerate(_wdc.LABEL_SHORT_NAMES):
-                    if short.casefold() == key:
-                        return i
-            raise InvalidArgument(f"unknown label {label!r}; the labels are {names}")
+            return int(self._impl.label_index(label))  # names and short names, as wdc_label_index
         if isinstance(label, (bool, np.bool_)) or not isinstance(label, (int, np.integer)):
             raise InvalidArgument(f"label must be an index or a name, got {label!r}")
         i = int(label)
@@ -254,6 +238,63 @@ class Model:
                 f"label index {int(label)} is out of range [0, {self.num_labels})"
             )
         return i
+
+    def classify(self, maps: Any) -> List[Dict[str, Any]]:
+        """:meth:`predict` with the model's decisions, as ``wdc_classify`` gives them: one dict
+        per map, ``{"index", "probabilities" (list), "labels" (names of the labels at or above
+        their thresholds), "type": {"id", "name"}}`` — MixedWM38's pattern type of those labels
+        (id None, name "unknown" when they form none of the 38 or the labels are not
+        MixedWM38's). ``maps`` as for :meth:`predict`; one (H, W) map gives a list of one.
+        """
+        m = as_maps(maps, (2, 3))
+        if m.ndim == 2:
+            m = m[np.newaxis]
+        if m.shape[0] == 0:
+            return []
+        probabilities, present, types = self._impl.classify(m)
+        names = self.labels
+        return [
+            {
+                "index": i,
+                "probabilities": [float(v) for v in probabilities[i]],
+                "labels": [names[k] for k in range(len(names)) if present[i, k]],
+                "type": {"id": t[0], "name": t[1]} if t else {"id": None, "name": "unknown"},
+            }
+            for i, t in enumerate(types)
+        ]
+
+    @property
+    def thresholds(self) -> np.ndarray:
+        """Per label, the probability from which :meth:`classify` counts it as present
+        (chosen on validation maps by :meth:`train`; 0.5 for an untrained model)."""
+        return np.asarray(self._impl.thresholds(), dtype=np.float32)
+
+    def report(
+        self,
+        data: DataArg,
+        out_dir: PathLike,
+        per_type: int = 3,
+        scale: int = 3,
+        model_name: str = "model",
+        data_name: str = "data",
+    ) -> Dict[str, Any]:
+        """Write the self-contained HTML report of ``wdc report`` (``wdc_report``) about this
+        model on a labelled set (an npz path or a ``(maps, labels)`` pair) to
+        ``out_dir/index.html``: training curves, metrics, the label confusion view and the CAMs
+        of ``per_type`` maps per pattern type at ``scale`` pixels per die. Returns ``{"out",
+        "bytes", "samples", "exact_match", "pictures", "types"}``.
+        """
+        if is_path(data):
+            if data_name == "data":
+                data_name = os.fspath(data)
+            from ._data import load_npz
+
+            data = load_npz(data)
+        maps, labels = _as_pair(data, "data")
+        return self._impl.report(
+            maps, labels, as_path(out_dir, "out_dir"), as_int(per_type, "per_type"),
+            as_int(scale, "scale"), str(model_name), str(data_name),
+        )
 
     def evaluate(self, data: DataArg) -> Dict[str, Any]:
         """Metrics on a labelled data set: an npz path or a ``(maps, labels)`` pair.
