@@ -32,13 +32,18 @@
  *   library; how long it stays valid is stated per function. The library keeps no pointer to a
  *   caller's buffer or string after a call returns.
  *
- * Threading.  Any function may be called from any thread. What calls share across the process:
- *   the tables of live handles (internally locked), LibTorch's CPU thread pool (its size is the
- *   largest "threads" option in use; each call limits itself to its model's "threads"), and the
- *   cache of large CPU buffers that the first model created or loaded installs in LibTorch's CPU
- *   allocator (it keeps freed blocks of 1 MiB and more for reuse, so repeated calls do not
- *   page-fault fresh memory; "buffer_cache": false in the options of wdc_load, wdc_create_with_options
- *   or wdc_load_builtin leaves LibTorch's allocator alone if no model installed it before). On one model handle,
+ * Threading.  Any function may be called from any thread. Shared across the process: the tables
+ *   of live handles (internally locked); LibTorch's OpenMP runtime (each call sets its calling
+ *   thread's thread count to its model's "threads", and concurrent calls run their teams side
+ *   by side); and the cache of large CPU buffers that the first model created or loaded installs
+ *   as LibTorch's CPU allocator (freed blocks of 1 MiB and more are kept for reuse, so repeated
+ *   calls do not page-fault fresh memory; "buffer_cache": false in the options of that first
+ *   wdc_load, wdc_load_builtin or wdc_create_with_options leaves LibTorch's allocator alone).
+ *   Each model draws its training's random numbers from generators of its own, so models trained
+ *   at the same time in one process (with the same "threads") end as each would alone; creating
+ *   a model initialises its weights from LibTorch's global generator under a lock of the
+ *   library's (a host that draws from that generator at the same moment changes them).
+ *   On one model handle,
  *   wdc_predict, wdc_cam, wdc_evaluate, wdc_info, wdc_num_labels, wdc_label_name and
  *   wdc_input_size may run concurrently from any number of threads, and give the same results as
  *   when run one after another. wdc_train and wdc_save need the model to themselves: called while

@@ -1,13 +1,16 @@
 #include "nn/wafer_net.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 #include "nn/deform_block.h"
 
 namespace wdc::nn {
 
-WaferNetImpl::WaferNetImpl(const NetworkConfig& config) : config_(config) {
-  // The initial weights depend on the config's seed alone.
+WaferNetImpl::WaferNetImpl(const NetworkConfig& config)
+    : config_(config), dropout_generator_(at::make_generator<at::CPUGeneratorImpl>(config.seed)) {
+  // The initial weights depend on the config's seed alone. LibTorch's modules initialise from
+  // its process-wide generator, so the callers serialise construction (Classifier::create).
   torch::manual_seed(config.seed);
   int64_t channels = config.input_channels();
   for (const BlockConfig& block : config.blocks) {
@@ -15,7 +18,6 @@ WaferNetImpl::WaferNetImpl(const NetworkConfig& config) : config_(config) {
     channels = block.channels;
   }
   register_module("blocks", blocks_);
-  dropout_ = register_module("dropout", torch::nn::Dropout(config.dropout));
   fc_ = register_module("fc", torch::nn::Linear(channels, config.labels.size()));
 }
 
@@ -32,7 +34,23 @@ torch::Tensor WaferNetImpl::features(const torch::Tensor& encoded) {
 }
 
 torch::Tensor WaferNetImpl::head(const torch::Tensor& features) {
-  return fc_->forward(dropout_->forward(features.mean({2, 3})));
+  torch::Tensor pooled = features.mean({2, 3});
+  const double p = config_.dropout;
+  if (is_training() && p > 0) {
+    // What torch::nn::Dropout computes (Bernoulli(1 - p) noise scaled by 1 / (1 - p)), from
+    // this network's generator; drawn on the CPU whatever the device, so the masks, and a run
+    // seeded alike, are the same on every device.
+    torch::Tensor noise = torch::empty(pooled.sizes(), pooled.options().device(torch::kCPU));
+    noise.bernoulli_(1 - p, dropout_generator_);
+    noise.div_(1 - p);
+    pooled = pooled * noise.to(pooled.device());
+  }
+  return fc_->forward(pooled);
+}
+
+void WaferNetImpl::seed_dropout(uint64_t seed) {
+  std::lock_guard<std::mutex> lock(dropout_generator_.mutex());
+  dropout_generator_.set_current_seed(seed);
 }
 
 torch::Tensor WaferNetImpl::forward(const torch::Tensor& maps) {

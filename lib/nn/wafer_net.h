@@ -2,9 +2,9 @@
 // (dropout) -> fully connected layer to one logit per label.
 #pragma once
 
+#include <ATen/core/Generator.h>
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
-#include <torch/nn/modules/dropout.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
@@ -28,11 +28,17 @@ class WaferNetImpl : public torch::nn::Module {
   // Weight row of the fully connected layer for each label: [labels, C_last].
   const torch::Tensor& classifier_weight() const { return fc_->weight; }
 
+  // Reseeds the generator that draws this network's dropout masks, the one random draw of
+  // training that LibTorch makes. Each network owns its generator (LibTorch's Dropout module
+  // draws from the process-wide one), so two models training at once in one process do not
+  // take numbers from each other's stream.
+  void seed_dropout(uint64_t seed);
+
  private:
   NetworkConfig config_;
   torch::nn::ModuleList blocks_;
-  torch::nn::Dropout dropout_{nullptr};
   torch::nn::Linear fc_{nullptr};
+  at::Generator dropout_generator_;
 };
 TORCH_MODULE(WaferNet);
 

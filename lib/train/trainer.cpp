@@ -242,7 +242,7 @@ TrainOutcome fit(nn::WaferNet& net, const data::WaferSet& train_set,
       const auto epoch_start = Clock::now();
       // Each epoch draws from its own seed, so a resumed run repeats an uninterrupted one.
       data::Rng rng(o.seed * 1000003 + static_cast<uint64_t>(epoch));
-      torch::manual_seed(o.seed * 1000003 + static_cast<uint64_t>(epoch));
+      net->seed_dropout(o.seed * 1000003 + static_cast<uint64_t>(epoch));
       const std::vector<int64_t> order = epoch_order(train_set.count, rare, o.min_type_samples, rng);
 
       double loss_sum = 0;

@@ -2,6 +2,8 @@
  * model handle at once, and every result must equal (bit for bit) what the same call gave when
  * run alone. A second phase adds a thread that saves the model in a loop: the readers may then
  * get WDC_E_BUSY (and retry), but never a wrong result or a crash, and every save is loadable.
+ * Last, two models with dropout train at once on two threads and must end with the weights each
+ * gets when trained alone: no random stream is shared between models.
  *
  * usage: capi_threads_test FIXTURE_DIR TEMP_DIR */
 #define _POSIX_C_SOURCE 200809L
@@ -226,6 +228,63 @@ static void compute_references(void) {
   fprintf(stderr, "serial references: %.2f s\n", now_seconds() - start);
 }
 
+/* ---- two models training at once -------------------------------------------------------------- */
+
+/* Dropout and augmentation: the random draws of training. Different seeds per model, so a
+   shared stream would show in both. */
+#define DROPOUT_CONFIG(seed)                                                                    \
+  "{\"input\":{\"encoding\":\"onehot\"},\"blocks\":[{\"channels\":8,\"stride\":2},"          \
+  "{\"channels\":8,\"stride\":2}],\"dropout\":0.5,\"seed\":" #seed "}"
+#define DROPOUT_TRAIN(seed)                                                                     \
+  "{\"synthetic\": 96, \"val_fraction\": 0.25, \"epochs\": 2, \"batch_size\": 16, "           \
+  "\"augment\": true, \"threads\": 1, \"seed\": " #seed "}"
+
+typedef struct {
+  const char *config, *train;
+  float probabilities[BATCH * LABELS];
+  wdc_status status;
+} training_run;
+
+static void *train_one(void *arg) {
+  training_run *run = (training_run *)arg;
+  wdc_model *model = NULL;
+  run->status = wdc_create(run->config, &model);
+  if (run->status == WDC_OK) {
+    pthread_barrier_wait(&g_start);
+    run->status = wdc_train(model, run->train, NULL, NULL, NULL);
+  } else {
+    pthread_barrier_wait(&g_start);
+  }
+  if (run->status == WDC_OK)
+    run->status = wdc_predict(model, g_data[0].maps, BATCH, H, W, run->probabilities,
+                              BATCH * LABELS);
+  wdc_free(model);
+  return NULL;
+}
+
+static void test_concurrent_training_equals_serial(void) {
+  training_run alone[2] = {{DROPOUT_CONFIG(1), DROPOUT_TRAIN(11), {0}, 0},
+                           {DROPOUT_CONFIG(2), DROPOUT_TRAIN(22), {0}, 0}};
+  training_run together[2] = {{DROPOUT_CONFIG(1), DROPOUT_TRAIN(11), {0}, 0},
+                              {DROPOUT_CONFIG(2), DROPOUT_TRAIN(22), {0}, 0}};
+  pthread_t threads[2];
+  int i;
+  pthread_barrier_init(&g_start, NULL, 1);
+  for (i = 0; i < 2; ++i) train_one(&alone[i]); /* one after the other */
+  pthread_barrier_destroy(&g_start);
+  pthread_barrier_init(&g_start, NULL, 2);
+  for (i = 0; i < 2; ++i) pthread_create(&threads[i], NULL, train_one, &together[i]);
+  for (i = 0; i < 2; ++i) pthread_join(threads[i], NULL);
+  pthread_barrier_destroy(&g_start);
+  for (i = 0; i < 2; ++i) {
+    CHECK(alone[i].status == WDC_OK && together[i].status == WDC_OK);
+    CHECK(memcmp(alone[i].probabilities, together[i].probabilities,
+                 sizeof alone[i].probabilities) == 0);
+  }
+  /* The two models differ (different seeds): the comparison above is not of constants. */
+  CHECK(memcmp(alone[0].probabilities, alone[1].probabilities, sizeof alone[0].probabilities) != 0);
+}
+
 int main(int argc, char **argv) {
   const char *fixtures = argc >= 2 ? argv[1] : ".";
   const char *tmp = argc >= 3 ? argv[2] : ".";
@@ -249,6 +308,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "[ RUN      ] test_readers_with_saver\n");
     test_readers_with_saver(tmp);
   }
+  RUN_TEST(test_concurrent_training_equals_serial);
   wdc_string_free(g_info);
   wdc_string_free(g_report);
   wdc_free(g_model);

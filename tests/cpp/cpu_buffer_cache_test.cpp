@@ -1,10 +1,13 @@
 // The CPU buffer cache: large blocks come back for requests of about their size, small ones
-// and oversized ones are left to the system, and LibTorch's raw interface works through it.
+// and oversized ones are left to the system, LibTorch's raw interface works through it, and a
+// model asked not to install it leaves LibTorch's allocator alone.
 #include "model/cpu_buffer_cache.h"
 
 #include <c10/core/CPUAllocator.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+
+#include "model/classifier.h"
 
 namespace {
 
@@ -75,3 +78,17 @@ TEST_F(CpuBufferCache, ResultsDoNotDependOnReusedMemory) {
 }
 
 }  // namespace
+
+// A host that wants LibTorch's own allocator: a model made with buffer_cache = false installs
+// nothing (each test runs in a process of its own, so no other model installed it before).
+TEST(CpuBufferCacheOption, FalseLeavesLibTorchsAllocatorAlone) {
+  const c10::Allocator* before = c10::GetCPUAllocator();
+  wdc::RuntimeOptions options;
+  options.buffer_cache = false;
+  const auto model = wdc::Classifier::create("", options);
+  EXPECT_EQ(c10::GetCPUAllocator(), before);
+  { torch::Tensor t = bytes(8 * kMiB); }
+  EXPECT_EQ(wdc::cpu_buffer_cache_idle_bytes(), 0u);
+  const auto cached = wdc::Classifier::create("", {});  // the default installs it
+  EXPECT_NE(c10::GetCPUAllocator(), before);
+}
