@@ -115,7 +115,9 @@ int main(int argc, char** argv) {
     else train["data"] = args.data;
     if (!args.val.empty()) train["val"] = args.val;
 
-    const wdc::RuntimeOptions runtime{args.device, args.threads};
+    wdc::RuntimeOptions runtime;
+    runtime.device = args.device;
+    runtime.threads = args.threads;
     if (args.warmup) {
       const auto t = Clock::now();
       auto warm = wdc::Classifier::create(network_json, runtime);

@@ -476,6 +476,17 @@ WDC_API wdc_status wdc_evaluate_dataset(wdc_model *model, const wdc_dataset *dat
 WDC_API wdc_status wdc_classify_dataset(wdc_model *model, const wdc_dataset *data, int64_t first,
                                         int64_t count, char **result_json);
 
+/* wdc_train on maps in memory: `data` holds the training maps and `val` (may be NULL) the
+   validation maps, in place of train_json's "data"/"synthetic" and "val", which must then be
+   left out (without `val`, "val_fraction" of `data` is held out as usual). Everything else —
+   options, progress, cancellation, the report, what the model is left with — as wdc_train.
+   Errors: those of wdc_train, WDC_E_MISUSE also for a data set that is not live,
+     WDC_E_INVALID_ARGUMENT (a data set of 0 maps), WDC_E_CONFIG (train_json names a data source
+     that is given here). Threading: as wdc_train; the data sets may be in use elsewhere. */
+WDC_API wdc_status wdc_train_dataset(wdc_model *model, const char *train_json,
+                                     const wdc_dataset *data, const wdc_dataset *val,
+                                     wdc_progress_fn progress, void *user, char **report_json);
+
 /* ---- Pictures and reports -------------------------------------------------------------------- */
 
 /* Writes a wafer map as a PNG picture, with a class activation map (from wdc_cam) blended over

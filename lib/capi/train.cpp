@@ -1,4 +1,5 @@
-// Training: translates the C progress callback to the classifier's and back.
+// Training, from files or from data sets in memory: translates the C progress callback to the
+// classifier's and back.
 #include <cstddef>
 
 #include "capi_internal.h"
@@ -12,6 +13,27 @@ static_assert(offsetof(wdc_progress, val_exact_match) == 40 && sizeof(wdc_progre
 
 using namespace wdc::capi;
 
+namespace {
+
+// The classifier's view of a C progress callback (none for NULL).
+wdc::ProgressFn progress_relay(wdc_progress_fn progress, void* user) {
+  if (progress == nullptr) return {};
+  return [progress, user](const wdc::TrainProgress& p) {
+    wdc_progress c{};
+    c.struct_size = sizeof(wdc_progress);
+    c.epoch = p.epoch;
+    c.epochs = p.epochs;
+    c.reserved = 0;
+    c.step = p.step;
+    c.steps = p.steps;
+    c.loss = p.loss;
+    c.val_exact_match = p.val_exact_match;
+    return progress(&c, user) != 0;
+  };
+}
+
+}  // namespace
+
 extern "C" {
 
 WDC_API wdc_status wdc_train(wdc_model* model, const char* train_json, wdc_progress_fn progress,
@@ -19,22 +41,22 @@ WDC_API wdc_status wdc_train(wdc_model* model, const char* train_json, wdc_progr
   return guarded("wdc_train", [&] {
     const wdc_model& m = live_model(model);
     require(train_json != nullptr, "train_json is NULL");
-    wdc::ProgressFn on_progress;
-    if (progress != nullptr) {
-      on_progress = [progress, user](const wdc::TrainProgress& p) {
-        wdc_progress c{};
-        c.struct_size = sizeof(wdc_progress);
-        c.epoch = p.epoch;
-        c.epochs = p.epochs;
-        c.reserved = 0;
-        c.step = p.step;
-        c.steps = p.steps;
-        c.loss = p.loss;
-        c.val_exact_match = p.val_exact_match;
-        return progress(&c, user) != 0;
-      };
-    }
-    const std::string report = m.classifier->train(train_json, on_progress);
+    const std::string report = m.classifier->train(train_json, progress_relay(progress, user));
+    if (report_json != nullptr) *report_json = copy_string(report);
+  });
+}
+
+WDC_API wdc_status wdc_train_dataset(wdc_model* model, const char* train_json,
+                                     const wdc_dataset* data, const wdc_dataset* val,
+                                     wdc_progress_fn progress, void* user, char** report_json) {
+  return guarded("wdc_train_dataset", [&] {
+    const wdc_model& m = live_model(model);
+    require(train_json != nullptr, "train_json is NULL");
+    wdc::TrainSets given;
+    given.train = &live_dataset(data);
+    if (val != nullptr) given.val = &live_dataset(val);
+    const std::string report =
+        m.classifier->train(train_json, progress_relay(progress, user), given);
     if (report_json != nullptr) *report_json = copy_string(report);
   });
 }

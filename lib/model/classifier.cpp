@@ -291,17 +291,26 @@ std::vector<float> Classifier::cam(const uint8_t* map, int64_t height, int64_t w
   return {cam.data_ptr<float>(), cam.data_ptr<float>() + cam.numel()};
 }
 
-std::string Classifier::train(const std::string& train_json, const ProgressFn& progress) {
-  const train::TrainOptions options = train::parse_train_options(train_json);
+std::string Classifier::train(const std::string& train_json, const ProgressFn& progress,
+                              const TrainSets& given) {
+  const train::TrainOptions options =
+      train::parse_train_options(train_json, given.train != nullptr, given.val != nullptr);
   if (num_labels() != data::kNumLabels)
     fail(ErrorCode::kUnsupported, "train: MixedWM38 data has 8 labels, this network has " +
                                       std::to_string(num_labels()));
+  for (const data::WaferSet* set : {given.train, given.val})
+    if (set != nullptr && set->count == 0)
+      fail(ErrorCode::kInvalidArgument, "train: a data set given for training holds no maps");
   auto lock = write_lock(state_->mutex, "train");
   use_threads(options.threads > 0 ? options.threads : state_->threads);
   const int64_t h = input_height(), w = input_width();
-  data::WaferSet all = fit_to_input(load_training_set(options, state_->limits), h, w);
+  data::WaferSet all = fit_to_input(
+      given.train != nullptr ? *given.train : load_training_set(options, state_->limits), h, w);
   data::WaferSet train_set, val_set;
-  if (!options.val.empty()) {
+  if (given.val != nullptr) {
+    train_set = std::move(all);
+    val_set = fit_to_input(*given.val, h, w);
+  } else if (!options.val.empty()) {
     train_set = std::move(all);
     val_set = fit_to_input(data::load_wafer_npz(options.val, file_limit(state_->limits)), h, w);
   } else {

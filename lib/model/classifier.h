@@ -53,6 +53,13 @@ struct Classification {
   std::vector<uint8_t> present;      // count x num_labels: 1 where probability >= threshold
 };
 
+// Maps handed to Classifier::train in memory instead of through the options' "data" /
+// "synthetic" and "val" (either may be null: then the options name that source).
+struct TrainSets {
+  const data::WaferSet* train = nullptr;
+  const data::WaferSet* val = nullptr;
+};
+
 class Classifier {
  public:
   // An untrained classifier from a network config (JSON text; empty = the seed network).
@@ -96,7 +103,8 @@ class Classifier {
 
   // Trains per `train_json` (see docs/TRAINING.md: data, val, epochs, batch_size, lr, ...),
   // returns the report as JSON text. Keeps the best epoch by validation exact match.
-  std::string train(const std::string& train_json, const ProgressFn& progress);
+  std::string train(const std::string& train_json, const ProgressFn& progress,
+                    const TrainSets& given = {});
   // Metrics on a labelled set as JSON text (the schema of `wdc eval --json`).
   std::string evaluate(const data::WaferSet& set) const;
   std::string evaluate_file(const std::string& npz_path) const;

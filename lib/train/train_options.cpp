@@ -45,7 +45,7 @@ void read_string(const json& j, const char* key, std::string& out) {
 
 }  // namespace
 
-TrainOptions parse_train_options(const std::string& json_text) {
+TrainOptions parse_train_options(const std::string& json_text, bool data_given, bool val_given) {
   json j;
   try {
     j = json::parse(json_text.empty() ? "{}" : json_text);
@@ -85,10 +85,19 @@ TrainOptions parse_train_options(const std::string& json_text) {
   read_number(j, "pos_weight", o.pos_weight, 0.01, 100);
   read_bool(j, "tune_thresholds", o.tune_thresholds);
   read_number(j, "min_type_samples", o.min_type_samples, 0, 1e7);
-  if (o.data.empty() == (o.synthetic == 0))
+  if (data_given) {
+    for (const char* key : {"data", "synthetic"})
+      if (j.contains(key))
+        option_error(key, "must be left out: the training maps are given in memory");
+  } else if (o.data.empty() == (o.synthetic == 0)) {
     fail(ErrorCode::kConfig,
          "training options: give exactly one data source, \"data\" (an npz path) or "
          "\"synthetic\" (a count of generated maps)");
+  }
+  if (val_given)
+    for (const char* key : {"val", "val_fraction"})
+      if (j.contains(key))
+        option_error(key, "must be left out: the validation maps are given in memory");
   if (o.resume && o.checkpoint.empty())
     option_error("resume", "needs \"checkpoint\" (the path to resume from)");
   return o;

@@ -43,8 +43,12 @@ struct TrainOptions {
   int64_t min_type_samples = 0;
 };
 
-// Throws wdc::Error(kConfig) naming the bad key; unknown keys are errors.
-TrainOptions parse_train_options(const std::string& json_text);
+// Throws wdc::Error(kConfig) naming the bad key; unknown keys are errors. `data_given`: the
+// caller hands the training maps over in memory, so "data" and "synthetic" must be absent
+// (otherwise exactly one of them is required); `val_given`: likewise the validation maps, so
+// "val" and "val_fraction" must be absent.
+TrainOptions parse_train_options(const std::string& json_text, bool data_given = false,
+                                 bool val_given = false);
 std::string to_json(const TrainOptions& options);
 
 }  // namespace wdc::train

@@ -1,8 +1,8 @@
 /* The C ABI's data sets and everything the CLI does through them, from C99: npz files, generated
  * and caller-made data sets read back byte for byte, splits, decisions (thresholds, labels by
- * name, classification), evaluation of maps in memory against the same maps in a file, PNG
- * pictures, the HTML report and config files; each function's misuse and its untouched
- * out-parameters.
+ * name, classification), evaluation and training on maps in memory against the same maps in
+ * files, PNG pictures, the HTML report and config files; each function's misuse and its
+ * untouched out-parameters.
  *
  * usage: capi_dataset_test FIXTURE_DIR TEMP_DIR (as capi_test) */
 #define _POSIX_C_SOURCE 200809L
@@ -306,6 +306,83 @@ static void test_evaluate_maps_equals_file(void) {
   wdc_free(model);
 }
 
+static int32_t count_calls(const wdc_progress *progress, void *user) {
+  (void)progress;
+  ++*(int *)user;
+  return 0;
+}
+
+/* Training on data sets in memory gives the model training on the same maps in files gives. */
+static void test_train_dataset_equals_files(void) {
+  wdc_model *from_files = NULL, *from_memory = NULL;
+  wdc_dataset *all = NULL, *parts[3] = {NULL, NULL, NULL};
+  char train_path[1024], val_path[1024], options[4096];
+  char *report = NULL, *untouched = STRING_SENTINEL;
+  float a[N * 8], b[N * 8];
+  int calls = 0;
+  const char *common = "\"epochs\": 1, \"batch_size\": 16, \"seed\": 3, \"threads\": 1";
+
+  path_join(train_path, sizeof train_path, g_tmp, "train.npz");
+  path_join(val_path, sizeof val_path, g_tmp, "val.npz");
+  REQUIRE_OK(wdc_dataset_synthesize(120, 8, &all));
+  REQUIRE_OK(wdc_dataset_split(all, "{\"val\": 0.25, \"test\": 0}", &parts[0], &parts[1],
+                               &parts[2]));
+  REQUIRE_OK(wdc_dataset_save(parts[0], train_path, NULL));
+  REQUIRE_OK(wdc_dataset_save(parts[1], val_path, NULL));
+  REQUIRE_OK(wdc_create(TINY_CONFIG, &from_files));
+  REQUIRE_OK(wdc_create(TINY_CONFIG, &from_memory));
+  snprintf(options, sizeof options, "{\"data\": \"%s\", \"val\": \"%s\", %s}", train_path,
+           val_path, common);
+  REQUIRE_OK(wdc_train(from_files, options, NULL, NULL, NULL));
+  snprintf(options, sizeof options, "{%s}", common);
+  REQUIRE_OK(wdc_train_dataset(from_memory, options, parts[0], parts[1], count_calls, &calls,
+                               &report));
+  CHECK(calls > 0);
+  snprintf(options, sizeof options, "\"val_samples\":%lld",
+           (long long)wdc_dataset_count(parts[1]));
+  CHECK(strstr(report, options) != NULL);
+  wdc_string_free(report);
+  REQUIRE_OK(wdc_predict(from_files, g_maps, N, H, W, a, N * 8));
+  REQUIRE_OK(wdc_predict(from_memory, g_maps, N, H, W, b, N * 8));
+  CHECK(memcmp(a, b, sizeof a) == 0);
+
+  /* Without val, val_fraction of the data is held out, as wdc_dataset_split holds it out. */
+  {
+    wdc_dataset *halves[3] = {NULL, NULL, NULL};
+    char expected[64];
+    REQUIRE_OK(wdc_dataset_split(all, "{\"val\": 0.5, \"test\": 0, \"seed\": 0}", &halves[0],
+                                 &halves[1], &halves[2]));
+    snprintf(expected, sizeof expected, "\"val_samples\":%lld",
+             (long long)wdc_dataset_count(halves[1]));
+    CHECK_OK(wdc_train_dataset(from_memory, "{\"epochs\": 1, \"val_fraction\": 0.5}", all, NULL,
+                               NULL, NULL, &report));
+    CHECK(report != NULL && strstr(report, expected) != NULL);
+    wdc_string_free(report);
+    wdc_dataset_free(halves[0]);
+    wdc_dataset_free(halves[1]);
+    wdc_dataset_free(halves[2]);
+  }
+
+  snprintf(options, sizeof options, "{\"data\": \"%s\", %s}", train_path, common);
+  CHECK_FAILS(wdc_train_dataset(from_memory, options, parts[0], NULL, NULL, NULL, &untouched),
+              WDC_E_CONFIG, "wdc_train_dataset");
+  CHECK(strstr(wdc_last_error(), "in memory") != NULL);
+  CHECK_FAILS(wdc_train_dataset(from_memory, "{\"val_fraction\": 0.2}", parts[0], parts[1], NULL,
+                                NULL, &untouched),
+              WDC_E_CONFIG, "wdc_train_dataset");
+  CHECK_FAILS(wdc_train_dataset(from_memory, "{}", parts[2], NULL, NULL, NULL, &untouched),
+              WDC_E_INVALID_ARGUMENT, "wdc_train_dataset"); /* the empty test part */
+  CHECK_FAILS(wdc_train_dataset(from_memory, "{}", NULL, NULL, NULL, NULL, &untouched),
+              WDC_E_MISUSE, "wdc_train_dataset");
+  CHECK(untouched == STRING_SENTINEL);
+  wdc_free(from_files);
+  wdc_free(from_memory);
+  wdc_dataset_free(all);
+  wdc_dataset_free(parts[0]);
+  wdc_dataset_free(parts[1]);
+  wdc_dataset_free(parts[2]);
+}
+
 /* ---- pictures, reports, config files ---------------------------------------------------------- */
 
 static void test_write_map_png(void) {
@@ -341,7 +418,7 @@ static void test_write_map_png(void) {
 static void test_report(void) {
   wdc_model *model = NULL, *tiny = NULL;
   wdc_dataset *data = NULL;
-  char dir[1024], page[1024], file_not_dir[1024];
+  char dir[1024], page[1100], file_not_dir[1024];
   char *result = NULL, *untouched = STRING_SENTINEL;
   unsigned char start[15];
 
@@ -427,6 +504,7 @@ int main(int argc, char **argv) {
   RUN_TEST(test_thresholds_and_label_index);
   RUN_TEST(test_classify_matches_predict);
   RUN_TEST(test_evaluate_maps_equals_file);
+  RUN_TEST(test_train_dataset_equals_files);
   RUN_TEST(test_write_map_png);
   RUN_TEST(test_report);
   RUN_TEST(test_config_read);

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -334,6 +335,26 @@ def test_train_on_arrays_with_val_and_callback(synth_set):
     assert first["epoch"] == 1 and first["epochs"] == 1 and first["steps"] == 4
     assert first["val_exact_match"] is None and isinstance(first["loss"], float)
     assert 0 <= last["val_exact_match"] <= 1
+
+
+def test_train_on_arrays_equals_train_on_files_and_writes_nothing(synth_set, tmp_path, monkeypatch):
+    maps, labels = synth_set
+    wdc.save_npz(tmp_path / "t.npz", maps[:160], labels[:160])
+    wdc.save_npz(tmp_path / "v.npz", maps[160:], labels[160:])
+    options = dict(epochs=1, batch_size=40, seed=1, threads=1)
+    from_files = wdc.Model.create(TINY)
+    from_files.train(tmp_path / "t.npz", val=tmp_path / "v.npz", **options)
+    # Arrays go to the library in memory: no temporary file is written anywhere.
+    empty = tmp_path / "tmp"
+    empty.mkdir()
+    monkeypatch.setenv("TMPDIR", str(empty))
+    monkeypatch.setattr(tempfile, "tempdir", str(empty))
+    from_arrays = wdc.Model.create(TINY)
+    from_arrays.train((maps[:160], labels[:160]), val=(maps[160:], labels[160:]), **options)
+    assert list(empty.iterdir()) == []
+    assert np.array_equal(from_files.predict(maps[:20]), from_arrays.predict(maps[:20]))
+    with pytest.raises(wdc.ConfigError, match="synthetic"):
+        from_arrays.train((maps, labels), synthetic=10, epochs=1)
 
 
 def test_train_uses_config_file_defaults(synth_set):

@@ -107,7 +107,8 @@ namespace Wdc
         /// in the real data's proportions (as <c>wdc synth</c>).</summary>
         /// <param name="count">The number of maps, in [1, 10000000].</param>
         /// <param name="seed">The same seed gives the same maps on every platform.</param>
-        /// <exception cref="WdcException">InvalidArgument (count out of range), OutOfMemory.</exception>
+        /// <exception cref="WdcException">InvalidArgument (count out of range),
+        /// OutOfMemory.</exception>
         public static Dataset Synthesize(long count, ulong seed)
         {
             DatasetHandle handle;
@@ -143,7 +144,8 @@ namespace Wdc
             WdcException.Check(WdcCapi.wdc_dataset_save(_handle, path, optionsJson));
         }
 
-        /// <summary>The number of maps (0 for a part of a <see cref="Split"/> that got none).</summary>
+        /// <summary>The number of maps (0 for a part of a <see cref="Split"/> that got
+        /// none).</summary>
         public long Count
         {
             get
@@ -296,7 +298,8 @@ namespace Wdc
             }
         }
 
-        /// <summary>The native handle, for the calls of <see cref="Model"/> on this data set.</summary>
+        /// <summary>The native handle, for the calls of <see cref="Model"/> on this data
+        /// set.</summary>
         /// <exception cref="ObjectDisposedException">The data set was disposed.</exception>
         internal DatasetHandle Handle
         {
@@ -308,7 +311,8 @@ namespace Wdc
         }
 
         /// <summary>Frees the native data set, once no call on it is in flight. Calling it again
-        /// does nothing; any other member then throws <see cref="ObjectDisposedException"/>.</summary>
+        /// does nothing; any other member then throws <see
+        /// cref="ObjectDisposedException"/>.</summary>
         public void Dispose()
         {
             _handle.Dispose();

@@ -64,7 +64,7 @@ namespace Wdc
 
         /// <summary>Reads a config file <c>{"network": {...}, "train": {...}}</c> (both keys
         /// optional; keys starting with "_", "comment" and "description" are ignored) into the
-        /// texts that <see cref="Model.Create(string)"/> and <see cref="Model.Train"/> take.</summary>
+        /// texts that <see cref="Model.Create(string)"/> and <see cref="Model.Train(string, System.Func{Progress, bool})"/> take.</summary>
         /// <param name="path">The config file.</param>
         /// <exception cref="WdcException">InvalidArgument (path ""), IO, Config (not JSON, not an
         /// object, an unknown key, "network" or "train" not an object).</exception>
@@ -92,7 +92,7 @@ namespace Wdc
         /// has none (Create then builds the default network).</summary>
         public string NetworkJson { get; private set; }
 
-        /// <summary>The training options, for <see cref="Model.Train"/>; "{}" when the file has
+        /// <summary>The training options, for <see cref="Model.Train(string, System.Func{Progress, bool})"/>; "{}" when the file has
         /// none.</summary>
         public string TrainJson { get; private set; }
     }

@@ -16,8 +16,9 @@ namespace Wdc
     /// <see cref="Classify(byte[,,])"/>, <see cref="Evaluate(string)"/> and its overloads,
     /// <see cref="Report"/>, <see cref="Thresholds"/>, <see cref="Info"/>, <see cref="Labels"/>
     /// and <see cref="LabelIndex"/> may run on any number of threads at once.
-    /// <see cref="Train"/> and <see cref="Save"/> need the model to themselves: while another
-    /// thread is inside a call on it they fail at once with a <see cref="WdcException"/> of status
+    /// <see cref="Train(string, System.Func{Progress, bool})"/> and <see cref="Save"/> need the
+    /// model to themselves: while another thread is inside a call on it they fail at once with a
+    /// <see cref="WdcException"/> of status
     /// <see cref="Status.Busy"/>, as do the other calls while they run (except
     /// <see cref="Labels"/>, <see cref="LabelIndex"/> and the input size, which always answer).
     /// <see cref="Dispose"/> may be called from any thread at any time: the model is freed once
@@ -63,7 +64,8 @@ namespace Wdc
             }
         }
 
-        /// <summary>Loads a model file written by <see cref="Save"/> (or <c>wdc train</c>).</summary>
+        /// <summary>Loads a model file written by <see cref="Save"/> (or <c>wdc
+        /// train</c>).</summary>
         /// <param name="path">The model file.</param>
         /// <param name="optionsJson">Run-time options as a JSON object, null for the defaults:
         /// <c>"device"</c>: <c>"cpu"</c> (default), <c>"cuda"</c> or <c>"auto"</c>;
@@ -101,7 +103,8 @@ namespace Wdc
         /// <param name="configJson">The network as a JSON object, e.g.
         /// <c>{"input":{"encoding":"onehot"},"blocks":[{"channels":8,"stride":2}]}</c>; every key
         /// is optional; null gives the default MixedWM38 network.</param>
-        /// <exception cref="WdcException">Config (malformed JSON, unknown key, invalid value).</exception>
+        /// <exception cref="WdcException">Config (malformed JSON, unknown key, invalid
+        /// value).</exception>
         public static Model Create(string configJson = null)
         {
             ModelHandle handle;
@@ -147,8 +150,9 @@ namespace Wdc
             WdcException.Check(WdcCapi.wdc_save(_handle, path));
         }
 
-        /// <summary>The label names, in the order of the columns of <see cref="Predict(byte[,,])"/>,
-        /// e.g. <c>"Center"</c>, <c>"Donut"</c>, ... for MixedWM38 models (a new copy on each
+        /// <summary>The label names, in the order of the columns of <see
+        /// cref="Predict(byte[,,])"/>, e.g. <c>"Center"</c>, <c>"Donut"</c>, ... for MixedWM38
+        /// models (a new copy on each
         /// call).</summary>
         public string[] Labels
         {
@@ -175,8 +179,8 @@ namespace Wdc
 
         /// <summary>The decision thresholds, one per label in the order of <see cref="Labels"/>:
         /// a label counts as present when its probability is at least its threshold (chosen on
-        /// validation maps by <see cref="Train"/>; 0.5 for an untrained model). A new copy on
-        /// each call.</summary>
+        /// validation maps by <see cref="Train(string, System.Func{Progress, bool})"/>; 0.5 for an
+        /// untrained model). A new copy on each call.</summary>
         /// <exception cref="WdcException">Busy (training or saving on another thread).</exception>
         public float[] Thresholds
         {
@@ -221,7 +225,8 @@ namespace Wdc
         /// <summary>Classifies wafer maps.</summary>
         /// <param name="maps">The maps, indexed [map, row, column].</param>
         /// <returns>[map, label]: the probability in [0, 1] that the map shows the label's defect
-        /// pattern; the labels are <see cref="Labels"/>. An empty input gives an empty result.</returns>
+        /// pattern; the labels are <see cref="Labels"/>. An empty input gives an empty
+        /// result.</returns>
         /// <exception cref="WdcException">InvalidArgument (height or width 0 or over 4096), Busy
         /// (training or saving on another thread).</exception>
         public float[,] Predict(byte[,,] maps)
@@ -239,7 +244,8 @@ namespace Wdc
         }
 
         /// <summary>Classifies <paramref name="count"/> maps stored one after another.</summary>
-        /// <param name="maps">At least count * height * width bytes, map after map, row-major.</param>
+        /// <param name="maps">At least count * height * width bytes, map after map,
+        /// row-major.</param>
         /// <param name="count">The number of maps.</param>
         /// <param name="height">The rows of each map.</param>
         /// <param name="width">The columns of each map.</param>
@@ -474,7 +480,8 @@ namespace Wdc
         /// kept, timings).</returns>
         /// <exception cref="OperationCanceledException"><paramref name="onProgress"/> returned
         /// true. The model keeps the weights of the best epoch completed before (or is unchanged
-        /// if none was). Its InnerException is the library's <see cref="WdcException"/>.</exception>
+        /// if none was). Its InnerException is the library's <see
+        /// cref="WdcException"/>.</exception>
         /// <exception cref="WdcException">Config (trainJson), IO, Format (data files), Unsupported
         /// (not MixedWM38's 8 labels), Busy. The model is unchanged.</exception>
         public string Train(string trainJson, Func<Progress, bool> onProgress = null)
@@ -482,12 +489,55 @@ namespace Wdc
             if (trainJson == null)
                 throw new ArgumentNullException("trainJson");
             ThrowIfDisposed();
+            return RunTraining(onProgress, (WdcCapi.ProgressFn callback, out string report) =>
+                WdcCapi.wdc_train(_handle, trainJson, callback, out report));
+        }
+
+        /// <summary>Trains the model in place on data sets in memory (<c>wdc_train_dataset</c>):
+        /// as <see cref="Train(string, System.Func{Progress, bool})"/>, with <paramref
+        /// name="data"/> in place of the options' "data"/"synthetic" and <paramref name="val"/>
+        /// (or, when null,
+        /// "val_fraction" of the data) in place of "val".</summary>
+        /// <param name="data">The training maps.</param>
+        /// <param name="val">The validation maps, or null.</param>
+        /// <param name="trainJson">Training options without a data source, e.g.
+        /// <c>{"epochs":4,"seed":1}</c>.</param>
+        /// <param name="onProgress">As for the other overload.</param>
+        /// <returns>The training report as JSON.</returns>
+        /// <exception cref="OperationCanceledException">As for the other overload.</exception>
+        /// <exception cref="WdcException">Config (trainJson, or a data source named in it),
+        /// InvalidArgument (a data set of 0 maps), Unsupported, Busy. The model is
+        /// unchanged.</exception>
+        public string Train(Dataset data, Dataset val, string trainJson,
+                            Func<Progress, bool> onProgress = null)
+        {
+            if (data == null)
+                throw new ArgumentNullException("data");
+            if (trainJson == null)
+                throw new ArgumentNullException("trainJson");
+            ThrowIfDisposed();
+            // An invalid (zero) handle is how the marshaller passes NULL for "no val".
+            DatasetHandle valHandle = val == null ? new DatasetHandle() : val.Handle;
+            string result = RunTraining(onProgress, (WdcCapi.ProgressFn callback, out string report) =>
+                WdcCapi.wdc_train_dataset(_handle, trainJson, data.Handle, valHandle, callback,
+                                          out report));
+            GC.KeepAlive(data);
+            GC.KeepAlive(val);
+            return result;
+        }
+
+        private delegate int TrainingCall(WdcCapi.ProgressFn callback, out string report);
+
+        // Runs one training call with the progress relay, and turns its status into the result
+        // or the exception (the callback's own exception first).
+        private static string RunTraining(Func<Progress, bool> onProgress, TrainingCall call)
+        {
             ProgressRelay relay = onProgress == null ? null : new ProgressRelay(onProgress);
-            // The delegate's native thunk must stay valid until wdc_train returns: `callback` is
-            // referenced after the call (GC.KeepAlive), so the GC cannot collect it during it.
+            // The delegate's native thunk must stay valid until the call returns: `callback` is
+            // referenced after it (GC.KeepAlive), so the GC cannot collect it during it.
             WdcCapi.ProgressFn callback = relay == null ? null : new WdcCapi.ProgressFn(relay.Invoke);
             string report;
-            int status = WdcCapi.wdc_train(_handle, trainJson, callback, out report);
+            int status = call(callback, out report);
             // Read this thread's message before anything else can call into the library.
             WdcException error = status == WdcCapi.WDC_OK ? null : WdcException.FromStatus(status);
             GC.KeepAlive(callback);

@@ -1,6 +1,6 @@
 namespace Wdc
 {
-    /// <summary>Training progress, passed to the callback of <see cref="Model.Train"/> after
+    /// <summary>Training progress, passed to the callback of <see cref="Model.Train(string, System.Func{Progress, bool})"/> after
     /// every batch and after every epoch's validation.</summary>
     public sealed class Progress
     {

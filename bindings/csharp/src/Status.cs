@@ -23,7 +23,7 @@ namespace Wdc
         /// (<c>WDC_E_UNSUPPORTED</c>).</summary>
         Unsupported = WdcCapi.WDC_E_UNSUPPORTED,
         /// <summary>The progress callback asked training to stop (<c>WDC_E_CANCELLED</c>);
-        /// <see cref="Model.Train"/> reports it as an <see cref="System.OperationCanceledException"/>.</summary>
+        /// <see cref="Model.Train(string, System.Func{Progress, bool})"/> reports it as an <see cref="System.OperationCanceledException"/>.</summary>
         Cancelled = WdcCapi.WDC_E_CANCELLED,
         /// <summary>Memory ran out (<c>WDC_E_OUT_OF_MEMORY</c>).</summary>
         OutOfMemory = WdcCapi.WDC_E_OUT_OF_MEMORY,

@@ -702,6 +702,37 @@ namespace Wdc.Tests
         }
 
         [Test]
+        public void TrainOnDatasetsEqualsTrainOnFiles()
+        {
+            const string options = "\"epochs\": 1, \"batch_size\": 16, \"seed\": 3, \"threads\": 1";
+            byte[,,] maps = MakeMaps(6, 52, 52);
+            using (Dataset all = Dataset.Synthesize(120, 8))
+            using (DatasetSplit parts = all.Split("{\"val\": 0.25, \"test\": 0}"))
+            using (Model fromFiles = Model.Create(TinyConfig))
+            using (Model fromMemory = Model.Create(TinyConfig))
+            {
+                string train = TempPath("train-parts.npz"), val = TempPath("val-parts.npz");
+                parts.Train.Save(train);
+                parts.Validation.Save(val);
+                fromFiles.Train("{\"data\": \"" + train + "\", \"val\": \"" + val + "\", " + options + "}");
+                int calls = 0;
+                string report = fromMemory.Train(parts.Train, parts.Validation, "{" + options + "}",
+                                                 p => { calls++; return false; });
+                Assert.That(calls, Is.GreaterThan(0));
+                StringAssert.Contains("\"val_samples\":" + parts.Validation.Count, report);
+                Assert.That(fromMemory.Predict(maps), Is.EqualTo(fromFiles.Predict(maps)));
+                // Without val, "val_fraction" of the data is held out.
+                StringAssert.Contains("\"train_samples\"",
+                                      fromMemory.Train(all, null, "{\"epochs\": 1}"));
+                AssertWdcError(Status.Config,
+                               () => fromMemory.Train(all, null, "{\"synthetic\": 10}"));
+                AssertWdcError(Status.InvalidArgument,
+                               () => fromMemory.Train(parts.Test, null, "{}")); // 0 maps
+                Assert.Throws<ArgumentNullException>(() => fromMemory.Train(null, null, "{}"));
+            }
+        }
+
+        [Test]
         public void TrainErrors()
         {
             using (Model model = Model.Create(TinyConfig))

@@ -18,7 +18,9 @@ namespace {
 using LimitMap = std::map<std::string, int64_t>;
 
 RuntimeOptions runtime(const std::string& device, int threads, const LimitMap& limits) {
-  RuntimeOptions options{device, threads, {}};
+  RuntimeOptions options;
+  options.device = device;
+  options.threads = threads;
   for (const auto& [name, value] : limits) set_limit(options.limits, name, value);
   return options;
 }
@@ -77,10 +79,24 @@ py::dict progress_dict(const TrainProgress& p) {
   return d;
 }
 
-// Trains with the GIL released. Before every progress report the callback takes the GIL, lets
+// A (maps, labels) pair of arrays as a labelled set, or nothing for None.
+std::optional<data::WaferSet> optional_set(const py::object& pair, const char* what) {
+  if (pair.is_none()) return std::nullopt;
+  const py::tuple t = pair.cast<py::tuple>();
+  return wafer_set(t[0].cast<py::array>(), t[1].cast<py::array>(), what);
+}
+
+// Trains with the GIL released, on the (maps, labels) pairs `data` and `val` when given (else
+// on what train_json names). Before every progress report the callback takes the GIL, lets
 // Python handle pending signals (Ctrl-C) and calls `callback` (None: no call); a Python exception
 // from either is kept, cancels training and is re-raised here in place of wdc.Cancelled.
-std::string train(Classifier& c, const std::string& train_json, const py::object& callback) {
+std::string train(Classifier& c, const std::string& train_json, const py::object& callback,
+                  const py::object& data, const py::object& val) {
+  const std::optional<data::WaferSet> data_set = optional_set(data, "train data");
+  const std::optional<data::WaferSet> val_set = optional_set(val, "train val");
+  TrainSets given;
+  if (data_set) given.train = &*data_set;
+  if (val_set) given.val = &*val_set;
   std::optional<py::error_already_set> python_error;
   const ProgressFn progress = [&](const TrainProgress& p) -> bool {
     py::gil_scoped_acquire gil;
@@ -100,7 +116,7 @@ std::string train(Classifier& c, const std::string& train_json, const py::object
   {
     py::gil_scoped_release release;
     try {
-      report = c.train(train_json, progress);
+      report = c.train(train_json, progress, given);
     } catch (...) {
       if (!python_error) throw;
     }
@@ -199,7 +215,8 @@ void register_classifier(py::module_& m) {
       .def("label_index", &Classifier::label_index, py::arg("text"))
       .def("report", &report, py::arg("maps"), py::arg("labels"), py::arg("out_dir"),
            py::arg("per_type"), py::arg("scale"), py::arg("model_name"), py::arg("data_name"))
-      .def("train", &train, py::arg("train_json"), py::arg("callback"))
+      .def("train", &train, py::arg("train_json"), py::arg("callback"),
+           py::arg("data") = py::none(), py::arg("val") = py::none())
       .def("evaluate", &evaluate_arrays, py::arg("maps"), py::arg("labels"))
       .def("evaluate_file", &evaluate_file, py::arg("path"))
       .def("info", &info)

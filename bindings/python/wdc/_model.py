@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
 import numpy as np
@@ -343,17 +342,22 @@ class Model:
         opts.update(options)
         if epochs is not None:
             opts["epochs"] = epochs
-        with tempfile.TemporaryDirectory(prefix="wdc-train-") as tmp:
-            if data is not None:
-                opts["data"] = _as_npz_path(data, "data", tmp)
-            if val is not None:
-                opts["val"] = _as_npz_path(val, "val", tmp)
-            try:
-                text = json.dumps(opts, default=json_default)
-            except (TypeError, ValueError) as e:
-                raise ConfigError(f"training options: {e}") from None
-            report = self._impl.train(text, callback)
-        return json.loads(report)
+        # Paths go into the options; arrays go to the library as they are (no temporary files).
+        in_memory: Dict[str, Optional[Tuple[np.ndarray, np.ndarray]]] = {"data": None, "val": None}
+        for key, value in (("data", data), ("val", val)):
+            if value is None:
+                continue
+            if is_path(value):
+                opts[key] = as_path(value, key)
+            else:
+                in_memory[key] = _as_pair(value, key)
+                if key == "val":
+                    opts.pop("val_fraction", None)
+        try:
+            text = json.dumps(opts, default=json_default)
+        except (TypeError, ValueError) as e:
+            raise ConfigError(f"training options: {e}") from None
+        return json.loads(self._impl.train(text, callback, in_memory["data"], in_memory["val"]))
 
 
 def _as_pair(data: Any, what: str) -> Tuple[np.ndarray, np.ndarray]:
@@ -364,10 +368,3 @@ def _as_pair(data: Any, what: str) -> Tuple[np.ndarray, np.ndarray]:
     return maps, labels
 
 
-def _as_npz_path(data: Any, what: str, tmp: str) -> str:
-    if is_path(data):
-        return as_path(data, what)
-    maps, labels = _as_pair(data, what)
-    path = os.path.join(tmp, f"{what}.npz")
-    _wdc.save_npz(path, maps, labels, False)
-    return path
