@@ -15,7 +15,7 @@ declare -A allowed=(
   [io]="base data"
   [train]="base data ops nn io"
   [model]="base data ops nn io train"
-  [capi]="base data io model"
+  [capi]="base data io train model"
 )
 folders="base|data|ops|nn|io|train|model|capi"
 bad=0

@@ -151,7 +151,7 @@ WDC_API wdc_status wdc_evaluate_maps(wdc_model* model, const uint8_t* maps, int6
     set.width = width;
     set.maps.assign(maps, maps + count * height * width);
     set.labels.assign(labels, labels + label_values);
-    *report_json = copy_string(m.classifier->evaluate(set));
+    *report_json = copy_string(wdc::train::to_json(m.classifier->evaluate(set)).dump());
   });
 }
 
@@ -161,7 +161,7 @@ WDC_API wdc_status wdc_evaluate_dataset(wdc_model* model, const wdc_dataset* han
     const wdc_model& m = live_model(model);
     const data::WaferSet& set = live_dataset(handle);
     require(report_json != nullptr, "report_json is NULL");
-    *report_json = copy_string(m.classifier->evaluate(set));
+    *report_json = copy_string(wdc::train::to_json(m.classifier->evaluate(set)).dump());
   });
 }
 

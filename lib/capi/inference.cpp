@@ -66,7 +66,7 @@ WDC_API wdc_status wdc_evaluate(wdc_model* model, const char* data_path, char** 
     require(data_path != nullptr, "data_path is NULL");
     require(*data_path != '\0', "data_path is empty");
     require(report_json != nullptr, "report_json is NULL");
-    char* text = copy_string(m.classifier->evaluate_file(data_path));
+    char* text = copy_string(wdc::train::to_json(m.classifier->evaluate_file(data_path)).dump());
     *report_json = text;
   });
 }

@@ -240,7 +240,7 @@ void Classifier::save(const std::string& path) {
                {"labels", state_->config.labels},
                {"thresholds", state_->thresholds},
                {"training", state_->training}};
-  io::write_model_file(path, {nn::to_json(state_->config), meta.dump(),
+  io::write_model_file(path, {nn::to_json(state_->config).dump(), meta.dump(),
                               io::encode_weights(named_state(state_->net))});
 }
 
@@ -327,9 +327,9 @@ std::string Classifier::train(const std::string& train_json, const ProgressFn& p
         nn::predict_probabilities(state_->net, val_set.maps.data(), val_set.count, h, w,
                                      state_->device),
         val_set.labels, num_labels());
-  json report = json::parse(train::to_json(outcome));
+  json report = train::to_json(outcome);
   report["thresholds"] = state_->thresholds;
-  state_->training = {{"options", json::parse(train::to_json(options))},
+  state_->training = {{"options", train::to_json(options)},
                       {"history", report["history"]},
                       {"best_epoch", outcome.best_epoch},
                       {"best_val_exact_match", outcome.best_val_exact_match},
@@ -339,7 +339,7 @@ std::string Classifier::train(const std::string& train_json, const ProgressFn& p
   return report.dump();
 }
 
-std::string Classifier::evaluate(const data::WaferSet& set) const {
+train::EvalReport Classifier::evaluate(const data::WaferSet& set) const {
   if (set.count == 0) fail(ErrorCode::kInvalidArgument, "evaluate: the data set is empty");
   if (num_labels() != data::kNumLabels)
     fail(ErrorCode::kUnsupported, "evaluate: MixedWM38 data has 8 labels, this network has " +
@@ -350,11 +350,10 @@ std::string Classifier::evaluate(const data::WaferSet& set) const {
   // One lock over predictions and thresholds: a training run in between would mix models.
   auto lock = read_lock(state_->mutex, "evaluate");
   const std::vector<float> p = predict_locked(set.maps.data(), set.count, set.height, set.width);
-  return train::to_json(
-      train::evaluate_predictions(p, set.labels, state_->config.labels, state_->thresholds));
+  return train::evaluate_predictions(p, set.labels, state_->config.labels, state_->thresholds);
 }
 
-std::string Classifier::evaluate_file(const std::string& npz_path) const {
+train::EvalReport Classifier::evaluate_file(const std::string& npz_path) const {
   return evaluate(data::load_wafer_npz(npz_path, file_limit(state_->limits)));
 }
 
@@ -406,7 +405,7 @@ std::string Classifier::info() const {
   int64_t parameters = 0;
   for (const auto& p : state_->net->parameters()) parameters += p.numel();
   return json{{"library_version", WDC_VERSION_STRING},
-              {"config", json::parse(nn::to_json(state_->config))},
+              {"config", nn::to_json(state_->config)},
               {"labels", state_->config.labels},
               {"short_labels", data::short_label_names(state_->config.labels)},
               {"thresholds", state_->thresholds},

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "data/mixedwm38.h"
+#include "train/metrics.h"
 #include "train/progress.h"
 
 namespace wdc {
@@ -105,9 +106,10 @@ class Classifier {
   // returns the report as JSON text. Keeps the best epoch by validation exact match.
   std::string train(const std::string& train_json, const ProgressFn& progress,
                     const TrainSets& given = {});
-  // Metrics on a labelled set as JSON text (the schema of `wdc eval --json`).
-  std::string evaluate(const data::WaferSet& set) const;
-  std::string evaluate_file(const std::string& npz_path) const;
+  // Metrics on a labelled set (the doors write them as `wdc eval --json`'s schema with
+  // train::to_json).
+  train::EvalReport evaluate(const data::WaferSet& set) const;
+  train::EvalReport evaluate_file(const std::string& npz_path) const;
   // Config, labels, thresholds, training metadata and library version as JSON text.
   std::string info() const;
 

@@ -15,9 +15,14 @@ ConfigFile read_config_file(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   if (in.bad()) fail(ErrorCode::kIo, path + ": cannot read the config file");
+  return parse_config_file(text.str(), path);
+}
+
+ConfigFile parse_config_file(const std::string& text, const std::string& path) {
+  using nlohmann::json;
   json j;
   try {
-    j = json::parse(text.str());
+    j = json::parse(text);
   } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
     fail(ErrorCode::kConfig, path + ": invalid JSON: " + e.what());
   }

@@ -13,5 +13,7 @@ struct ConfigFile {
 
 // Error(kIo) when the file cannot be read, Error(kConfig) naming the file for anything else.
 ConfigFile read_config_file(const std::string& path);
+// The same from the file's text; `what` (a path, "config") names it in messages.
+ConfigFile parse_config_file(const std::string& text, const std::string& what);
 
 }  // namespace wdc

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "base/error.h"
 #include "data/atomic_write.h"
@@ -103,7 +104,7 @@ ReportSummary write_report(const Classifier& model, const data::WaferSet& set,
   in.data_path = o.data_name;
   in.generated = utc_now();
   in.info_json = model.info();
-  in.eval_json = train::to_json(eval);
+  in.eval_json = train::to_json(eval).dump();
   in.samples = set.count;
   in.probabilities = probs;
   in.truth = set.labels;

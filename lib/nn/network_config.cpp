@@ -142,7 +142,7 @@ int64_t parameter_count(const NetworkConfig& c) {
   return total + in * labels + labels;
 }
 
-std::string to_json(const NetworkConfig& c) {
+nlohmann::json to_json(const NetworkConfig& c) {
   json blocks = json::array();
   for (const BlockConfig& b : c.blocks)
     blocks.push_back({{"channels", b.channels},
@@ -155,8 +155,7 @@ std::string to_json(const NetworkConfig& c) {
               {"blocks", blocks},
               {"dropout", c.dropout},
               {"labels", c.labels},
-              {"seed", c.seed}}
-      .dump();
+              {"seed", c.seed}};
 }
 
 }  // namespace wdc::nn

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -37,7 +38,7 @@ struct NetworkConfig {
 // Parses and validates; throws wdc::Error(kConfig) naming the key, the expected and the actual
 // value. Unknown keys are errors too, so a typo never passes silently.
 NetworkConfig parse_network_config(const std::string& json_text);
-std::string to_json(const NetworkConfig& config);
+nlohmann::json to_json(const NetworkConfig& config);
 
 // The number of learnable parameters the network will have, computed from the config alone so
 // that an oversized network is refused before its weights are allocated.

@@ -6,6 +6,7 @@
 
 #include "base/error.h"
 #include "data/mixedwm38.h"
+#include "train/thresholds.h"
 
 namespace wdc::train {
 
@@ -22,12 +23,13 @@ EvalReport evaluate_predictions(const std::vector<float>& probabilities,
   std::vector<int64_t> tp(L), fp(L), fn(L);
   const bool typed = L == data::kNumLabels;
   std::vector<TypeMetrics> types(data::kNumPatternTypes);
+  const std::vector<uint8_t> predicted = apply_thresholds(probabilities, thresholds);
   int64_t exact = 0, label_hits = 0;
   for (int64_t s = 0; s < r.samples; ++s) {
     bool all = true;
     uint8_t actual[data::kNumLabels] = {};
     for (size_t l = 0; l < L; ++l) {
-      const bool p = probabilities[s * L + l] >= thresholds[l];
+      const bool p = predicted[s * L + l] != 0;
       const bool t = truth[s * L + l] != 0;
       tp[l] += p && t;
       fp[l] += p && !t;
@@ -75,7 +77,7 @@ EvalReport evaluate_predictions(const std::vector<float>& probabilities,
   return r;
 }
 
-std::string to_json(const EvalReport& r) {
+nlohmann::json to_json(const EvalReport& r) {
   nlohmann::json labels = nlohmann::json::array(), types = nlohmann::json::array();
   for (const LabelMetrics& m : r.labels)
     labels.push_back({{"name", m.name},
@@ -92,8 +94,7 @@ std::string to_json(const EvalReport& r) {
   return nlohmann::json{{"samples", r.samples},   {"exact_match", r.exact_match},
                         {"hamming", r.hamming},   {"mean_f1", r.mean_f1},
                         {"min_f1", r.min_f1},     {"labels", labels},
-                        {"types", types}}
-      .dump();
+                        {"types", types}};
 }
 
 }  // namespace wdc::train

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,6 @@ EvalReport evaluate_predictions(const std::vector<float>& probabilities,
                                 const std::vector<float>& thresholds);
 
 // The JSON of `wdc eval --json`.
-std::string to_json(const EvalReport& report);
+nlohmann::json to_json(const EvalReport& report);
 
 }  // namespace wdc::train

@@ -103,7 +103,7 @@ TrainOptions parse_train_options(const std::string& json_text, bool data_given, 
   return o;
 }
 
-std::string to_json(const TrainOptions& o) {
+nlohmann::json to_json(const TrainOptions& o) {
   return json{{"data", o.data},
               {"synthetic", o.synthetic},
               {"val", o.val},
@@ -121,8 +121,7 @@ std::string to_json(const TrainOptions& o) {
               {"threads", o.threads},
               {"pos_weight", o.pos_weight},
               {"tune_thresholds", o.tune_thresholds},
-              {"min_type_samples", o.min_type_samples}}
-      .dump();
+              {"min_type_samples", o.min_type_samples}};
 }
 
 }  // namespace wdc::train

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 namespace wdc::train {
@@ -49,6 +50,6 @@ struct TrainOptions {
 // "val" and "val_fraction" must be absent.
 TrainOptions parse_train_options(const std::string& json_text, bool data_given = false,
                                  bool val_given = false);
-std::string to_json(const TrainOptions& options);
+nlohmann::json to_json(const TrainOptions& options);
 
 }  // namespace wdc::train

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include "data/atomic_write.h"
 #include "data/rng.h"
 #include "nn/inference.h"
+#include "train/thresholds.h"
 
 namespace wdc::train {
 namespace {
@@ -68,13 +70,12 @@ double exact_match(nn::WaferNet& net, const data::WaferSet& set, const torch::De
   const std::vector<float> p =
       nn::predict_probabilities(net, set.maps.data(), set.count, set.height, set.width, device);
   net->train();
+  // Model selection decides at 0.5: the thresholds are tuned after training, on these maps.
   const int64_t L = data::kNumLabels;
+  const std::vector<uint8_t> predicted = apply_thresholds(p, std::vector<float>(L, 0.5f));
   int64_t hits = 0;
-  for (int64_t i = 0; i < set.count; ++i) {
-    bool all = true;
-    for (int64_t k = 0; k < L; ++k) all = all && ((p[i * L + k] >= 0.5f) == (set.label(i)[k] != 0));
-    hits += all;
-  }
+  for (int64_t i = 0; i < set.count; ++i)
+    hits += std::equal(set.label(i), set.label(i) + L, predicted.begin() + i * L);
   return static_cast<double>(hits) / set.count;
 }
 
@@ -170,7 +171,7 @@ void save_checkpoint(const std::string& path, nn::WaferNet& net,
   const nlohmann::json meta = {{"history", history_json(outcome.history)},
                                {"best_epoch", outcome.best_epoch},
                                {"best_val_exact_match", outcome.best_val_exact_match},
-                               {"options", nlohmann::json::parse(to_json(options))}};
+                               {"options", to_json(options)}};
   archive.write("meta", c10::IValue(meta.dump()));
   const std::string temp = data::temp_path_for(path);
   try {
@@ -300,15 +301,14 @@ TrainOutcome fit(nn::WaferNet& net, const data::WaferSet& train_set,
   return outcome;
 }
 
-std::string to_json(const TrainOutcome& o) {
+nlohmann::json to_json(const TrainOutcome& o) {
   return nlohmann::json{{"history", history_json(o.history)},
                         {"best_epoch", o.best_epoch},
                         {"best_val_exact_match", o.best_val_exact_match},
                         {"epochs_run", o.history.size()},
                         {"train_samples", o.train_samples},
                         {"val_samples", o.val_samples},
-                        {"seconds", o.seconds}}
-      .dump();
+                        {"seconds", o.seconds}};
 }
 
 }  // namespace wdc::train

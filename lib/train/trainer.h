@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,6 @@ TrainOutcome fit(nn::WaferNet& net, const data::WaferSet& train_set,
                  const data::WaferSet& val_set, const TrainOptions& options,
                  const ProgressFn& progress, const torch::Device& device);
 
-std::string to_json(const TrainOutcome& outcome);
+nlohmann::json to_json(const TrainOutcome& outcome);
 
 }  // namespace wdc::train

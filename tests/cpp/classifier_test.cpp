@@ -82,8 +82,8 @@ TEST_F(ClassifierTest, TrainingLowersLossAndLearnsFarAboveChance) {
   EXPECT_EQ(report_["history"].size(), 4u);
   // Guessing one of 38 types scores under 3% exact match, an untrained net about that; four
   // short epochs on generated maps reach well over 15% (and a mean F1 far above the untrained).
-  const json trained = json::parse(model_->evaluate(*held_out_));
-  const json untrained = json::parse(untrained_->evaluate(*held_out_));
+  const json trained = wdc::train::to_json(model_->evaluate(*held_out_));
+  const json untrained = wdc::train::to_json(untrained_->evaluate(*held_out_));
   EXPECT_GT(trained["exact_match"].get<double>(), 0.15) << trained.dump();
   EXPECT_GT(trained["exact_match"].get<double>(), untrained["exact_match"].get<double>() + 0.1);
   EXPECT_GT(trained["mean_f1"].get<double>(), untrained["mean_f1"].get<double>() + 0.2);

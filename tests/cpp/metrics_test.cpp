@@ -71,7 +71,7 @@ TEST(Metrics, ThresholdsArePerLabel) {
 
 TEST(Metrics, JsonHasTheDocumentedKeys) {
   std::vector<uint8_t> truth(8, 0);
-  const auto j = nlohmann::json::parse(wdc::train::to_json(
+  const auto j = (wdc::train::to_json(
       wdc::train::evaluate_predictions(std::vector<float>(8, 0.f), truth, kNames, kHalf)));
   for (const char* key : {"samples", "exact_match", "hamming", "mean_f1", "min_f1", "labels", "types"})
     EXPECT_TRUE(j.contains(key)) << key;

@@ -1,5 +1,6 @@
 // wdc._wdc.Classifier: wdc::Classifier with numpy in and out and the GIL released around every
 // call into the core. The user-facing class is wdc.Model (wdc/_model.py).
+#include <nlohmann/json.hpp>
 #include <pybind11/stl.h>
 
 #include <map>
@@ -156,7 +157,7 @@ std::vector<float> thresholds(const Classifier& c) {
 std::string evaluate_arrays(const Classifier& c, const py::array& maps, const py::array& labels) {
   const data::WaferSet set = wafer_set(maps, labels, "evaluate");
   py::gil_scoped_release release;
-  return c.evaluate(set);
+  return train::to_json(c.evaluate(set)).dump();
 }
 
 py::dict report(const Classifier& c, const py::array& maps, const py::array& labels,
@@ -181,7 +182,7 @@ py::dict report(const Classifier& c, const py::array& maps, const py::array& lab
 
 std::string evaluate_file(const Classifier& c, const std::string& path) {
   py::gil_scoped_release release;
-  return c.evaluate_file(path);
+  return train::to_json(c.evaluate_file(path)).dump();
 }
 
 void save(Classifier& c, const std::string& path) {

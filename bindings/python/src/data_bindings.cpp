@@ -81,6 +81,11 @@ py::tuple read_config(const std::string& path) {
   return py::make_tuple(config.network_json, config.train_json);
 }
 
+py::tuple parse_config(const std::string& text) {
+  const ConfigFile config = parse_config_file(text, "config");
+  return py::make_tuple(config.network_json, config.train_json);
+}
+
 py::tuple synth(int64_t count, uint64_t seed) {
   if (count < 0)
     raise_error(static_cast<int>(ErrorCode::kInvalidArgument),
@@ -156,6 +161,7 @@ void register_data(py::module_& m) {
   m.def("write_map_png", &write_map_png, py::arg("path"), py::arg("map"), py::arg("cam"),
         py::arg("scale"), py::arg("alpha"));
   m.def("read_config", &read_config, py::arg("path"));
+  m.def("parse_config", &parse_config, py::arg("text"));
 }
 
 }  // namespace wdc::python

@@ -21,10 +21,6 @@ Progress = Dict[str, Any]
 #: A labelled data set: an npz path, or a ``(maps, labels)`` pair of arrays.
 DataArg = Union[PathLike, Tuple[Any, Any]]
 
-# Keys of the config file form {"network": {...}, "train": {...}} besides those two.
-_IGNORED_CONFIG_KEYS = ("comment", "description")
-
-
 def _split_config(config: Any) -> Tuple[str, Dict[str, Any]]:
     """(network JSON, training defaults) from Model.create's ``config`` argument."""
     if config is None:
@@ -45,18 +41,9 @@ def _split_config(config: Any) -> Tuple[str, Dict[str, Any]]:
             f"config must be a dict, JSON text or a path, got {type(config).__name__}"
         )
     if "network" in config or "train" in config:
-        # The file form of `wdc train --config`: {"network": {...}, "train": {...}}.
-        network = config.get("network", {})
-        train = config.get("train", {})
-        for key in config:
-            if key not in ("network", "train") and key not in _IGNORED_CONFIG_KEYS \
-                    and not str(key).startswith("_"):
-                raise ConfigError(
-                    f'config: unknown key "{key}" (a config file holds "network" and "train")'
-                )
-        if not isinstance(network, Mapping) or not isinstance(train, Mapping):
-            raise ConfigError('config: "network" and "train" must be objects')
-        return json.dumps(dict(network), default=json_default), dict(train)
+        # The file form of `wdc train --config`, checked as wdc_config_read checks a file.
+        network, train = _wdc.parse_config(json.dumps(dict(config), default=json_default))
+        return network, json.loads(train)
     return json.dumps(dict(config), default=json_default), {}
 
 
