@@ -13,8 +13,12 @@ using Wdc;
 namespace Wdc.Tests
 {
     [TestFixture]
-    public class DatasetTests
+    public class DatasetTests : ModelFixture
     {
+        public DatasetTests() : base("nunit-dataset")
+        {
+        }
+
         // Label rows of known MixedWM38 pattern types (the label order is Center, Donut,
         // Edge_Loc, Edge_Ring, Loc, Near_Full, Scratch, Random), and one of none.
         private static readonly byte[][] Rows =
@@ -25,29 +29,6 @@ namespace Wdc.Tests
             new byte[] { 1, 1, 0, 0, 0, 0, 0, 0 },  // Center and Donut: no type
         };
 
-        private Model _model;  // shared by the read-only tests
-        private string _tmp;
-
-        [TestFixtureSetUp]
-        public void CreateSharedModel()
-        {
-            _tmp = Path.Combine(Environment.GetEnvironmentVariable("WDC_TEST_TMP") ?? Path.GetTempPath(),
-                                "nunit-dataset");
-            Directory.CreateDirectory(_tmp);
-            _model = Model.Create(ModelTests.TinyConfig);
-        }
-
-        [TestFixtureTearDown]
-        public void DisposeSharedModel()
-        {
-            if (_model != null)
-                _model.Dispose();
-        }
-
-        private string TempPath(string name)
-        {
-            return Path.Combine(_tmp, name);
-        }
 
         /// <summary>Map n gets the label row Rows[n % Rows.Length].</summary>
         internal static byte[,] MakeLabels(int count)

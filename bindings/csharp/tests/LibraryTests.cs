@@ -10,30 +10,10 @@ using Wdc;
 namespace Wdc.Tests
 {
     [TestFixture]
-    public class LibraryTests
+    public class LibraryTests : ModelFixture
     {
-        private Model _model;  // for CAMs and a network to compare with
-        private string _tmp;
-
-        [TestFixtureSetUp]
-        public void CreateSharedModel()
+        public LibraryTests() : base("nunit-library")
         {
-            _tmp = Path.Combine(Environment.GetEnvironmentVariable("WDC_TEST_TMP") ?? Path.GetTempPath(),
-                                "nunit-library");
-            Directory.CreateDirectory(_tmp);
-            _model = Model.Create(ModelTests.TinyConfig);
-        }
-
-        [TestFixtureTearDown]
-        public void DisposeSharedModel()
-        {
-            if (_model != null)
-                _model.Dispose();
-        }
-
-        private string TempPath(string name)
-        {
-            return Path.Combine(_tmp, name);
         }
 
         private static WdcException AssertWdcError(Status status, TestDelegate call)

@@ -13,29 +13,26 @@ using Wdc;
 
 namespace Wdc.Tests
 {
-    [TestFixture]
-    public class ModelTests
+    /// <summary>What every fixture shares: a tiny untrained model for the read-only tests, and a
+    /// folder of its own for the files its tests write.</summary>
+    public abstract class ModelFixture
     {
-        // The tiny network of the issue: trains one synthetic epoch in seconds.
-        internal const string TinyConfig =
-            "{\"input\":{\"encoding\":\"onehot\"}," +
-            "\"blocks\":[{\"channels\":8,\"stride\":2},{\"channels\":16,\"stride\":2}]}";
-        private const string TinyTraining = "{\"synthetic\": 200, \"epochs\": 1}";
-        // A tiny network whose labels are not MixedWM38's.
-        internal const string TwoLabelConfig =
-            "{\"input\":{\"encoding\":\"onehot\"},\"blocks\":[{\"channels\":8,\"stride\":2}]," +
-            "\"labels\":[\"a\",\"b\"]}";
-
-        private Model _model;  // shared by the read-only tests
+        private readonly string _folder;
+        protected Model _model;
         private string _tmp;
+
+        protected ModelFixture(string folder)
+        {
+            _folder = folder;
+        }
 
         [TestFixtureSetUp]
         public void CreateSharedModel()
         {
             _tmp = Path.Combine(Environment.GetEnvironmentVariable("WDC_TEST_TMP") ?? Path.GetTempPath(),
-                                "nunit");
+                                _folder);
             Directory.CreateDirectory(_tmp);
-            _model = Model.Create(TinyConfig);
+            _model = Model.Create(ModelTests.TinyConfig);
         }
 
         [TestFixtureTearDown]
@@ -45,10 +42,28 @@ namespace Wdc.Tests
                 _model.Dispose();
         }
 
-        private string TempPath(string name)
+        protected string TempPath(string name)
         {
             return Path.Combine(_tmp, name);
         }
+    }
+
+    [TestFixture]
+    public class ModelTests : ModelFixture
+    {
+        public ModelTests() : base("nunit")
+        {
+        }
+
+        // The tiny network of the issue: trains one synthetic epoch in seconds.
+        internal const string TinyConfig =
+            "{\"input\":{\"encoding\":\"onehot\"}," +
+            "\"blocks\":[{\"channels\":8,\"stride\":2},{\"channels\":16,\"stride\":2}]}";
+        private const string TinyTraining = "{\"synthetic\": 200, \"epochs\": 1}";
+        // A tiny network whose labels are not MixedWM38's.
+        internal const string TwoLabelConfig =
+            "{\"input\":{\"encoding\":\"onehot\"},\"blocks\":[{\"channels\":8,\"stride\":2}]," +
+            "\"labels\":[\"a\",\"b\"]}";
 
         internal static string Fixture(string relative)
         {
