@@ -1,7 +1,9 @@
 // Fuzz target: the JSON a user hands to wdc_create_with_options (network config, run-time
-// options) and to wdc_train (training options). Input: three texts separated by NUL bytes,
-// "config\0options\0train_options" (missing parts are empty). Every input must end in a model
-// or a status with a message — never a crash, a hang or an unbounded allocation.
+// options), to wdc_train and wdc_train_dataset (training options), to the data-set and picture
+// functions (their options) and to wdc_config_read (a config file's text). Input: four texts
+// separated by NUL bytes, "config\0options\0train_options\0data_options" (missing parts are
+// empty). Every input must end in a result or a status with a message — never a crash, a hang
+// or an unbounded allocation.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "model/config_file.h"
 #include "train/train_options.h"
 #include "wdc/wdc.h"
 
@@ -27,7 +30,7 @@ std::vector<std::string> split_on_nul(const uint8_t* data, size_t size, size_t p
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::vector<std::string> parts = split_on_nul(data, size, 3);
+  const std::vector<std::string> parts = split_on_nul(data, size, 4);
   // Raising max_parameters lets a config ask for gigabytes of weights, which the limit exists to
   // refuse; the harness keeps that limit small so each input runs in milliseconds.
   if (parts[1].find("max_parameters") != std::string::npos) return 0;
@@ -43,10 +46,38 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::abort();  // a failure must leave `out` untouched and say why
   }
 
-  // wdc_train parses its options before it reads data or touches the model.
+  // wdc_train parses its options before it reads data or touches the model, as does
+  // wdc_train_dataset (with the data sets given in memory).
+  for (const bool given : {false, true}) {
+    try {
+      wdc::train::parse_train_options(parts[2], given, given);
+    } catch (const wdc::Error&) {
+    }
+  }
+  // The same text as a config file (wdc_config_read's parser).
   try {
-    wdc::train::parse_train_options(parts[2]);
+    wdc::parse_config_file(parts[0], "config");
   } catch (const wdc::Error&) {
   }
+
+  // Options of the data-set functions, on a generated set of 4 maps; nothing is written.
+  static wdc_dataset* set = [] {
+    wdc_dataset* made = nullptr;
+    if (wdc_dataset_synthesize(4, 1, &made) != WDC_OK) std::abort();
+    return made;
+  }();
+  wdc_dataset *train = nullptr, *val = nullptr, *test = nullptr;
+  if (wdc_dataset_split(set, parts[3].c_str(), &train, &val, &test) == WDC_OK) {
+    if (wdc_dataset_count(train) + wdc_dataset_count(val) + wdc_dataset_count(test) != 4)
+      std::abort();
+    wdc_dataset_free(train);
+    wdc_dataset_free(val);
+    wdc_dataset_free(test);
+  } else if (train != nullptr || val != nullptr || test != nullptr) {
+    std::abort();
+  }
+  wdc_dataset* loaded = nullptr;  // the options are checked before the (missing) file is opened
+  if (wdc_dataset_load("/nonexistent/wdc-fuzz.npz", parts[3].c_str(), &loaded) == WDC_OK)
+    std::abort();
   return 0;
 }
