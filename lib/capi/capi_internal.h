@@ -108,6 +108,11 @@ bool release_model(wdc_model* model) noexcept;
 wdc_dataset* register_dataset(data::WaferSet set);
 // The data set of a live handle, else throws Error(kMisuse).
 const data::WaferSet& live_dataset(const wdc_dataset* data);
+// `count` maps of height x width (values >= 2 stored as 2) and their labels, count x 8 bytes of
+// 0 or 1 (NULL with labels_len 0: all 0), copied from caller buffers; Error(kInvalidArgument)
+// for NULL maps, sizes < 1 or overflowing, a short labels buffer or a label other than 0/1.
+data::WaferSet labelled_set(const uint8_t* maps, int64_t count, int64_t height, int64_t width,
+                            const uint8_t* labels, int64_t labels_len);
 
 // ---- arguments ---------------------------------------------------------------------------------
 

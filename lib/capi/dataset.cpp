@@ -33,6 +33,40 @@ void require_range(int64_t first, int64_t count, int64_t size) {
              " are not within the data set's " + std::to_string(size) + " maps");
 }
 
+data::WaferSet labelled_set(const uint8_t* maps, int64_t count, int64_t height, int64_t width,
+                            const uint8_t* labels, int64_t labels_len) {
+  require(maps != nullptr, "maps is NULL");
+  require_positive(count, "count");
+  require_positive(height, "height");
+  require_positive(width, "width");
+  const int64_t values =
+      checked_mul(count, checked_mul(height, width, "height * width"), "count * height * width");
+  const int64_t label_values = checked_mul(count, data::kNumLabels, "count * 8");
+  if (labels == nullptr) {
+    require(labels_len == 0, "labels is NULL but labels_len is not 0");
+  } else if (labels_len < label_values) {
+    fail(ErrorCode::kInvalidArgument, "labels_len is " + std::to_string(labels_len) +
+                                          ", the labels need count * 8 = " +
+                                          std::to_string(label_values));
+  }
+  data::WaferSet set;
+  set.count = count;
+  set.height = height;
+  set.width = width;
+  set.maps.resize(static_cast<size_t>(values));
+  for (int64_t i = 0; i < values; ++i) set.maps[i] = std::min<uint8_t>(maps[i], data::kFail);
+  set.labels.assign(static_cast<size_t>(label_values), 0);
+  if (labels != nullptr) {
+    for (int64_t i = 0; i < label_values; ++i) {
+      if (labels[i] > 1)
+        fail(ErrorCode::kInvalidArgument, "labels[" + std::to_string(i) + "] is " +
+                                              std::to_string(labels[i]) + ", not 0 or 1");
+      set.labels[i] = labels[i];
+    }
+  }
+  return set;
+}
+
 }  // namespace wdc::capi
 
 using namespace wdc::capi;
@@ -76,37 +110,8 @@ WDC_API wdc_status wdc_dataset_create(const uint8_t* maps, int64_t count, int64_
                                       int64_t width, const uint8_t* labels, int64_t labels_len,
                                       wdc_dataset** out) {
   return guarded("wdc_dataset_create", [&] {
-    require(maps != nullptr, "maps is NULL");
     require(out != nullptr, "out is NULL");
-    require_positive(count, "count");
-    require_positive(height, "height");
-    require_positive(width, "width");
-    const int64_t values =
-        checked_mul(count, checked_mul(height, width, "height * width"), "count * height * width");
-    const int64_t label_values = checked_mul(count, data::kNumLabels, "count * 8");
-    if (labels == nullptr) {
-      require(labels_len == 0, "labels is NULL but labels_len is not 0");
-    } else if (labels_len < label_values) {
-      fail(ErrorCode::kInvalidArgument, "labels_len is " + std::to_string(labels_len) +
-                                            ", the labels need count * 8 = " +
-                                            std::to_string(label_values));
-    }
-    data::WaferSet set;
-    set.count = count;
-    set.height = height;
-    set.width = width;
-    set.maps.resize(static_cast<size_t>(values));
-    for (int64_t i = 0; i < values; ++i) set.maps[i] = std::min<uint8_t>(maps[i], data::kFail);
-    set.labels.assign(static_cast<size_t>(label_values), 0);
-    if (labels != nullptr) {
-      for (int64_t i = 0; i < label_values; ++i) {
-        if (labels[i] > 1)
-          fail(ErrorCode::kInvalidArgument, "labels[" + std::to_string(i) + "] is " +
-                                                std::to_string(labels[i]) + ", not 0 or 1");
-        set.labels[i] = labels[i];
-      }
-    }
-    *out = register_dataset(std::move(set));
+    *out = register_dataset(labelled_set(maps, count, height, width, labels, labels_len));
   });
 }
 

@@ -129,28 +129,14 @@ WDC_API wdc_status wdc_evaluate_maps(wdc_model* model, const uint8_t* maps, int6
                                      int64_t labels_len, char** report_json) {
   return guarded("wdc_evaluate_maps", [&] {
     const wdc_model& m = live_model(model);
-    check_maps(maps, count, height, width);
     require(labels != nullptr, "labels is NULL");
     require(report_json != nullptr, "report_json is NULL");
-    const auto n = static_cast<int64_t>(m.label_names.size());
-    const int64_t label_values = checked_mul(count, n, "count * num_labels");
-    if (labels_len < label_values)
-      fail(ErrorCode::kInvalidArgument, "labels_len is " + std::to_string(labels_len) +
-                                            ", the labels need count * num_labels = " +
-                                            std::to_string(label_values));
-    for (int64_t i = 0; i < label_values; ++i)
-      if (labels[i] > 1)
-        fail(ErrorCode::kInvalidArgument, "labels[" + std::to_string(i) + "] is " +
-                                              std::to_string(labels[i]) + ", not 0 or 1");
-    if (n != data::kNumLabels)
+    // The labels in memory are MixedWM38's 8 (labelled_set); a model of other labels cannot be
+    // evaluated on them.
+    if (m.label_names.size() != static_cast<size_t>(data::kNumLabels))
       fail(ErrorCode::kUnsupported, "evaluate: MixedWM38 data has 8 labels, this network has " +
-                                        std::to_string(n));
-    data::WaferSet set;
-    set.count = count;
-    set.height = height;
-    set.width = width;
-    set.maps.assign(maps, maps + count * height * width);
-    set.labels.assign(labels, labels + label_values);
+                                        std::to_string(m.label_names.size()));
+    const data::WaferSet set = labelled_set(maps, count, height, width, labels, labels_len);
     *report_json = copy_string(wdc::train::to_json(m.classifier->evaluate(set)).dump());
   });
 }
