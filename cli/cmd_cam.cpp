@@ -60,7 +60,7 @@ Command add_cam_command(CLI::App& parent, const GlobalOptions& global) {
   CLI::App* app = parent.add_subcommand(
       "cam", "Draw the class activation map of one label over one wafer map, as a PNG");
   add_model_option(*app, o->model);
-  add_data_option(*app, o->data, "Maps (MixedWM38-layout npz)");
+  add_data_option(*app, o->data, "Maps (npz: MixedWM38, named or ragged layout, docs/DATA.md)");
   app->add_option("--index", o->index, "Which map of --data (0-based)")->required()->type_name("I");
   app->add_option("--label", o->label,
                   "Label: a name (Loc), a MixedWM38 short name (L) or an index (4)")

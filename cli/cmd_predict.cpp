@@ -65,13 +65,19 @@ int run_predict(const PredictOptions& o, const GlobalOptions& global) {
     same_labels = info["labels"][k].get<std::string>() ==
                   wdc_dataset_label_name(set.get(), static_cast<int32_t>(k));
 
+  // A single-label model names one class per map; pattern types are MixedWM38's.
+  const bool single_label = info["config"].value("task", std::string()) == "single_label";
+
   const json results = count > 0 ? classify_with_progress(model, set, count) : json::array();
 
   int64_t exact = 0;
   Table table([&] {
     std::vector<std::string> headers{"index"};
     headers.insert(headers.end(), shorts.begin(), shorts.end());
-    for (const char* h : {"labels", "type", "true type", "ok"}) headers.push_back(h);
+    if (single_label)
+      for (const char* h : {"class", "true class", "ok"}) headers.push_back(h);
+    else
+      for (const char* h : {"labels", "type", "true type", "ok"}) headers.push_back(h);
     return headers;
   }());
   for (size_t c = 0; c <= n_labels; ++c) table.align_right(c);
@@ -87,8 +93,13 @@ int run_predict(const PredictOptions& o, const GlobalOptions& global) {
       for (size_t k = 0; k < n_labels; ++k)
         if (info["labels"][k] == l) labels.push_back(shorts[k]);
     row.push_back(labels.empty() ? "-" : join(labels, "+"));
-    row.push_back(type_text(r["type"]));
-    row.push_back(type_text(r["true_type"]));
+    if (single_label) {
+      const auto truth = r["true_labels"].get<std::vector<std::string>>();
+      row.push_back(truth.empty() ? "-" : join(truth, "+"));
+    } else {
+      row.push_back(type_text(r["type"]));
+      row.push_back(type_text(r["true_type"]));
+    }
     row.push_back(correct ? "yes" : "no");
     table.add_row(std::move(row));
   }
@@ -123,7 +134,7 @@ Command add_predict_command(CLI::App& parent, const GlobalOptions& global) {
   CLI::App* app = parent.add_subcommand(
       "predict", "Predict the labels and the pattern type of every map in an npz");
   add_model_option(*app, o->model);
-  add_data_option(*app, o->data, "Maps (MixedWM38-layout npz)");
+  add_data_option(*app, o->data, "Maps (npz: MixedWM38, named or ragged layout, docs/DATA.md)");
   app->add_option("--limit", o->limit, "Only the first N maps of --data")
       ->type_name("N")
       ->check(CLI::Range(int64_t{1}, int64_t{1000000000}));

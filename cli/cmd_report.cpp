@@ -38,10 +38,12 @@ int run_report(const ReportOptions& o, const GlobalOptions& global) {
   if (o.json) {
     print_json(r);
   } else {
+    const bool single = r.value("task", std::string()) == "single_label";
     std::cout << "wrote " << r["out"].get<std::string>() << ": " << r["samples"].get<int64_t>()
-              << " maps (exact match " << percent(r["exact_match"].get<double>()) << "), "
+              << " maps (" << (single ? "accuracy " : "exact match ")
+              << percent(r["exact_match"].get<double>()) << "), "
               << r["pictures"].get<int64_t>() << " CAM pictures of "
-              << r["types"].get<int64_t>() << " pattern types, "
+              << r["types"].get<int64_t>() << (single ? " classes, " : " pattern types, ")
               << byte_size(r["bytes"].get<int64_t>()) << '\n';
   }
   return 0;
@@ -56,7 +58,7 @@ Command add_report_command(CLI::App& parent, const GlobalOptions& global) {
       "Write a self-contained HTML report of a model on a labelled npz: training curves, "
       "metrics, label confusion and class activation maps");
   add_model_option(*app, o->model);
-  add_data_option(*app, o->data, "Labelled maps (MixedWM38-layout npz)");
+  add_data_option(*app, o->data, "Labelled maps (npz: MixedWM38, named or ragged layout, docs/DATA.md)");
   app->add_option("--out", o->out, "Folder to write index.html into (created if needed)")
       ->required()
       ->type_name("DIR");
@@ -69,7 +71,7 @@ Command add_report_command(CLI::App& parent, const GlobalOptions& global) {
       ->check(CLI::Range(1, 16))
       ->type_name("S");
   app->add_flag("--json", o->json,
-                "Print {out, bytes, samples, exact_match, pictures, types} as JSON on stdout");
+                "Print {out, bytes, samples, exact_match, task, pictures, types} as JSON on stdout");
 
   return {app, [o, &global]() { return run_report(*o, global); }};
 }

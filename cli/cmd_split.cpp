@@ -1,5 +1,6 @@
 // wdc split: train / validation / test files from one data set, shuffled, seeded and stratified
-// by pattern type (the real Wafer_Map_Datasets.npz is stored in blocks by type).
+// by pattern type, or by class for a single-label set (the real Wafer_Map_Datasets.npz is stored
+// in blocks by type).
 #include "commands.h"
 #include "output.h"
 
@@ -41,16 +42,16 @@ Command add_split_command(CLI::App& parent, const GlobalOptions& /*global*/) {
   CLI::App* app = parent.add_subcommand(
       "split",
       "Split a data set into OUT/train.npz, OUT/val.npz and OUT/test.npz, shuffled, seeded and "
-      "stratified by pattern type");
-  add_data_option(*app, o->data, "Maps (MixedWM38-layout npz)");
+      "stratified by pattern type (by class for single-label data)");
+  add_data_option(*app, o->data, "Maps (npz: MixedWM38, named or ragged layout, docs/DATA.md)");
   app->add_option("--out", o->out, "Existing folder for the three files")
       ->required()
       ->type_name("DIR")
       ->check(CLI::ExistingDirectory);
-  app->add_option("--val", o->val, "Share of each pattern type for validation")
+  app->add_option("--val", o->val, "Share of each pattern type (or class) for validation")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  app->add_option("--test", o->test, "Share of each pattern type for the test file")
+  app->add_option("--test", o->test, "Share of each pattern type (or class) for the test file")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   app->add_option("--seed", o->seed, "Random seed: the same seed gives the same split")

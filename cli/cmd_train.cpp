@@ -216,15 +216,31 @@ void print_report(const json& report) {
 
 struct TrainOptions {
   std::string config, data, val, out;
+  std::string init;  // --init: a model file or "builtin"
   int epochs = 0;
   bool resume = false, json = false;
 };
 
+// The network of the --init model without its labels and task, which the data then names: what
+// fine-tuning trains when the config names no network.
+std::string init_network(const std::string& init, const GlobalOptions& global) {
+  const Model model = load_model(init == "builtin" ? "" : init, global);
+  char* text = nullptr;
+  check(wdc_info(model.get(), &text));
+  json network = take_json(text).at("config");
+  network.erase("labels");
+  network.erase("task");
+  return network.dump();
+}
+
 int run_train(const TrainOptions& o, const GlobalOptions& global) {
-  const ConfigFile config = read_config(o.config);
+  ConfigFile config = read_config(o.config);
+  if (!o.init.empty() && config.network_json.empty())
+    config.network_json = init_network(o.init, global);
   json train = config.train;
   train["data"] = o.data;
   if (!o.val.empty()) train["val"] = o.val;
+  if (!o.init.empty()) train["init"] = o.init;
   if (o.epochs > 0) train["epochs"] = o.epochs;
   if (global.threads > 0) train["threads"] = global.threads;
   const std::string checkpoint = o.out + ".ckpt";
@@ -311,7 +327,7 @@ Command add_train_command(CLI::App& parent, const GlobalOptions& global) {
                   "and training options)")
       ->type_name("CFG.json")
       ->check(CLI::ExistingFile);
-  add_data_option(*app, o->data, "Training maps (MixedWM38-layout npz)", "TRAIN.npz");
+  add_data_option(*app, o->data, "Training maps (npz: MixedWM38, named or ragged layout, docs/DATA.md)", "TRAIN.npz");
   app->add_option("--val", o->val,
                   "Validation maps; without it a stratified part of --data is held out")
       ->type_name("VAL.npz")
@@ -325,6 +341,10 @@ Command add_train_command(CLI::App& parent, const GlobalOptions& global) {
                   "config)")
       ->type_name("N")
       ->check(CLI::Range(1, 100000));
+  app->add_option("--init", o->init,
+                  "Start from this model's weights (a model file, or 'builtin'): fine-tuning; "
+                  "a new head when its labels differ from the data's")
+      ->type_name("MODEL");
   app->add_flag("--resume", o->resume, "Continue an interrupted run from its checkpoint OUT.ckpt");
   app->add_flag("--json", o->json, "Print the training report as JSON on stdout");
 

@@ -29,6 +29,8 @@
  *   float *probabilities, *cam, *thresholds
  *                                       float[] (pinned, written in place)
  *   const float *cam                    float[] (pinned, not copied; null -> NULL)
+ *   const int64_t *shapes               long[] (pinned, not copied; its own typemaps and a
+ *                                       written-out call, see "buffers" below)
  *   uint64_t seed                       ulong (stdint.i)
  *   int64_t *height, *width             out long
  *   (wdc_progress_fn, void *user)       ProgressFn delegate, called through a C trampoline that
@@ -148,6 +150,24 @@
 %apply float INPUT[] { const float *cam };
 %apply float OUTPUT[] { float *probabilities, float *cam, float *thresholds };
 %apply long long *OUTPUT { int64_t *height, int64_t *width };
+
+/* const int64_t *shapes (wdc_dataset_create_ragged): a long[] passed as the INPUT[] arrays above.
+   Not `%apply long long INPUT[]`: SWIG's stdint.i declares int64_t as `long long`, while LP64
+   Linux has it `long`, and SWIG casts a const pointer argument to its typedef-resolved type in
+   the call, `(long long const *)arg3`, which C rejects as an incompatible pointer type whatever
+   the typemaps say. So the typemaps name int64_t itself, and the call is written out below
+   with the arguments uncast (`int64_t *` converts to `const int64_t *` implicitly; a change to
+   the function's parameters fails to compile here rather than passing silently). */
+%typemap(ctype)  const int64_t *shapes "int64_t *"
+%typemap(imtype,
+         inattributes="[global::System.Runtime.InteropServices.In, global::System.Runtime.InteropServices.MarshalAs(global::System.Runtime.InteropServices.UnmanagedType.LPArray)]")
+  const int64_t *shapes "long[]"
+%typemap(cstype) const int64_t *shapes "long[]"
+%typemap(csin)   const int64_t *shapes "$csinput"
+%typemap(in)     const int64_t *shapes %{ $1 = ($1_ltype)$input; %}
+%feature("action") wdc_dataset_create_ragged %{
+  result = (wdc_status)wdc_dataset_create_ragged(arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8);
+%}
 
 /* ---- progress callback ------------------------------------------------------------------------ */
 /* The C# delegate gets the fields of wdc_progress as scalars. The trampoline below is the

@@ -111,7 +111,8 @@ typedef int32_t wdc_status;
    value of the wrong type or range. */
 #define WDC_E_CONFIG 4
 /* The request is valid but this build, machine or model cannot do it (for example
-   "device":"cuda" without a GPU, or training a network whose labels are not MixedWM38's 8). */
+   "device":"cuda" without a GPU, or evaluating labels in memory, which are MixedWM38's 8, with a
+   model of other labels). */
 #define WDC_E_UNSUPPORTED 5
 /* The progress callback asked wdc_train to stop. */
 #define WDC_E_CANCELLED 6
@@ -224,16 +225,20 @@ WDC_API wdc_status wdc_save(wdc_model *model, const char *path);
    Threading: no other call may be running, or start, on this model (undefined behaviour). */
 WDC_API void wdc_free(wdc_model *model);
 
-/* The number of labels the model predicts (8 for MixedWM38 models), or -1 if model is not a live
-   handle (the thread's last error message then says why). Thread-safe. */
+/* The number of labels the model predicts (8 for MixedWM38 models; the classes of a
+   single-label model), or -1 if model is not a live handle (the thread's last error message then
+   says why). A model whose config named no labels takes its first training data's, so the count
+   and names may change once, in wdc_train. Thread-safe. */
 WDC_API int32_t wdc_num_labels(const wdc_model *model);
 
 /* The name of label `index` (0 <= index < wdc_num_labels), e.g. "Center". NULL when index is out
    of range or model is not a live handle (the thread's last error message then says why). The
-   string belongs to the model and stays valid until wdc_free. Thread-safe. */
+   string belongs to the model and stays valid until wdc_free, even when training renames the
+   labels. Thread-safe. */
 WDC_API const char *wdc_label_name(const wdc_model *model, int32_t index);
 
-/* The map size the network was built for (52 x 52 for MixedWM38); other sizes are resized.
+/* The map size the network was built for (52 x 52 for MixedWM38); maps of other sizes become
+   input as the config's "fit" says (nearest-neighbour resizing by default, or padding).
    height, width: receive the size; both untouched on failure.
    Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT (height or width NULL). Thread-safe. */
 WDC_API wdc_status wdc_input_size(const wdc_model *model, int64_t *height, int64_t *width);
@@ -249,8 +254,11 @@ WDC_API wdc_status wdc_info(const wdc_model *model, char **info_json);
 
 /* ---- Inference ------------------------------------------------------------------------------- */
 
-/* Classifies `count` maps: writes, for map i and label j, the probability (sigmoid output, in
-   [0, 1]) that the map shows defect pattern j to probabilities[i * num_labels + j].
+/* Classifies `count` maps: writes, for map i and label j, the probability (in [0, 1]) that the
+   map shows defect pattern j to probabilities[i * num_labels + j]: a sigmoid per label for a
+   multi-label model; for a single-label model (config "task": "single_label") a softmax over the
+   classes, so each map's probabilities sum to 1. Maps of several sizes go through a data set
+   (wdc_dataset_create_ragged, wdc_classify_dataset).
    maps: count * height * width bytes, map after map (see Wafer maps).
    count in [1, max_batch]; height, width in [1, max_map_side] (see wdc_load's options;
      defaults 65536 and 4096); count * height * width must not overflow int64_t.
@@ -275,15 +283,18 @@ WDC_API wdc_status wdc_predict(wdc_model *model, const uint8_t *maps, int64_t co
 WDC_API wdc_status wdc_cam(wdc_model *model, const uint8_t *map, int64_t height, int64_t width,
                            int32_t label, float *cam, int64_t cam_len);
 
-/* Evaluates the model on a labelled dataset file (MixedWM38 npz layout: arr_0 maps (N, H, W),
-   arr_1 labels (N, 8)).
-   report_json: receives the metrics as JSON, the same text as `wdc eval --json` (exact-match
-     accuracy, per-label precision/recall/F1, ...); release with wdc_string_free. Untouched on
-     failure.
+/* Evaluates the model on a labelled dataset file, in any layout of docs/DATA.md (as
+   wdc_dataset_load reads it); its label names must be the model's.
+   report_json: receives the metrics as JSON, the same text as `wdc eval --json`; release with
+     wdc_string_free. Untouched on failure. A multi-label model's: {"task": "multi_label",
+     "samples", "exact_match", "hamming", "mean_f1", "min_f1", "labels": [{"name", "precision",
+     "recall", "f1", "support"}], "types": [{"id", "name", "count", "correct", "accuracy"}] (for
+     MixedWM38's labels)}. A single-label model's: {"task": "single_label", "samples",
+     "accuracy", "macro_f1", "min_f1", "labels": [as above, per class], "confusion": [[counts]]
+     (rows: true class, columns: predicted)}.
    Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT (data_path or report_json NULL, data_path "",
-     an empty dataset), WDC_E_IO (cannot open or read the file), WDC_E_FORMAT (not a valid
-     dataset), WDC_E_UNSUPPORTED (the model does not have MixedWM38's 8 labels), WDC_E_BUSY,
-     WDC_E_OUT_OF_MEMORY.
+     an empty dataset, labels that are not the model's), WDC_E_IO (cannot open or read the
+     file), WDC_E_FORMAT (not a valid dataset), WDC_E_BUSY, WDC_E_OUT_OF_MEMORY.
    Threading: as wdc_predict. */
 WDC_API wdc_status wdc_evaluate(wdc_model *model, const char *data_path, char **report_json);
 
@@ -314,7 +325,11 @@ typedef int32_t (*wdc_progress_fn)(const wdc_progress *progress, void *user);
      "data": an npz path, or "synthetic": the number of maps to generate; "val": an npz path, or
      "val_fraction": the share of data held out for validation; "epochs", "batch_size", "lr",
      "momentum", "weight_decay", "seed", "threads", "checkpoint" (a path), "resume" (bool),
-     "augment" (bool), ...
+     "augment" (bool), "init" (a model file or "builtin" whose weights training starts from:
+     fine-tuning), ...
+   A model whose config named no labels takes the training data's names (and, without a
+   "task", the data's: class indices make it single-label), with a new head; one whose config
+   named labels must get data of those labels.
    progress, user: an optional callback (NULL for none) and the pointer passed to it unchanged.
    report_json: receives the training report as JSON (per-epoch loss and validation metrics,
      the epoch kept, timings), released with wdc_string_free; may be NULL if it is not wanted.
@@ -329,8 +344,9 @@ typedef int32_t (*wdc_progress_fn)(const wdc_progress *progress, void *user);
    before it starts (options, data files, WDC_E_BUSY) leaves the model untouched.
    Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT (train_json NULL), WDC_E_CONFIG (train_json:
      malformed, unknown key, value out of range, not exactly one of "data" and "synthetic"),
-     WDC_E_IO, WDC_E_FORMAT (the data files), WDC_E_UNSUPPORTED (the model does not have
-     MixedWM38's 8 labels), WDC_E_CANCELLED, WDC_E_BUSY, WDC_E_OUT_OF_MEMORY.
+     WDC_E_IO, WDC_E_FORMAT (the data files, the "init" model file), WDC_E_INVALID_ARGUMENT
+     (data of other labels than the model's; an "init" model of another network),
+     WDC_E_CANCELLED, WDC_E_BUSY, WDC_E_OUT_OF_MEMORY.
    Threading: needs the model to itself (see Threading): fails at once with WDC_E_BUSY while
      another thread uses the model; while it runs, other calls on the model fail with
      WDC_E_BUSY. */
@@ -353,7 +369,8 @@ WDC_API wdc_status wdc_thresholds(const wdc_model *model, float *thresholds,
    last error message then lists the choices). Thread-safe. */
 WDC_API int32_t wdc_label_index(const wdc_model *model, const char *name);
 
-/* Classifies `count` maps (as wdc_predict) and applies the model's thresholds.
+/* Classifies `count` maps (as wdc_predict) and applies the model's thresholds (a single-label
+   model: "labels" holds the one most probable class).
    result_json: receives a JSON array with one object per map, in order:
      {"index": i, "probabilities": [num_labels floats], "labels": [names of the labels present],
       "type": {"id": "C12", "name": "C+L"}}; "type" is MixedWM38's pattern type of the labels
@@ -367,7 +384,9 @@ WDC_API wdc_status wdc_classify(wdc_model *model, const uint8_t *maps, int64_t c
    maps: count * height * width bytes (see Wafer maps); labels: count * wdc_num_labels(model)
      bytes, 0 (absent) or 1 (present), map after map; labels_len >= that.
    Errors: those of wdc_predict, and WDC_E_INVALID_ARGUMENT (a label value other than 0 or 1),
-     WDC_E_UNSUPPORTED (as wdc_evaluate). Threading: as wdc_predict. */
+     WDC_E_UNSUPPORTED (the labels in memory are MixedWM38's 8: a model of other labels is
+     evaluated through a data set, wdc_dataset_create_ragged and wdc_evaluate_dataset).
+   Threading: as wdc_predict. */
 WDC_API wdc_status wdc_evaluate_maps(wdc_model *model, const uint8_t *maps, int64_t count,
                                      int64_t height, int64_t width, const uint8_t *labels,
                                      int64_t labels_len, char **report_json);
@@ -376,16 +395,25 @@ WDC_API wdc_status wdc_evaluate_maps(wdc_model *model, const uint8_t *maps, int6
 
 /* Labelled wafer maps held by the library: read from an npz file, generated, made from caller
    buffers, or split from another data set. Opaque; released by wdc_dataset_free. A data set is
-   never changed after it is made, so any number of threads may use one at once. The labels are
-   MixedWM38's 8, in the order of wdc_dataset_label_name. */
+   never changed after it is made, so any number of threads may use one at once. Its maps share
+   one size or each has its own (wdc_dataset_map_size); its labels have names
+   (wdc_dataset_label_name: MixedWM38's 8 unless the file or the creator named others), and each
+   map has a 0/1 vector over them, with exactly one 1 in a single-label data set (one class per
+   map, as in WM-811K). */
 typedef struct wdc_dataset wdc_dataset;
 
-/* Reads an npz file in MixedWM38's layout: arr_0 the maps (N, H, W), any integer dtype, 0 off
-   the wafer, 1 pass, >= 2 fail; arr_1 the labels (N, 8), any integer dtype or bool, 0 or 1.
+/* Reads an npz file in any of the layouts of docs/DATA.md: MixedWM38's (arr_0 the maps (N, H, W),
+   arr_1 the labels (N, 8)); named (maps (N, H, W), labels (N,) class indices or (N, L) 0/1,
+   label_names (L,) strings, optional); ragged, for maps of several sizes (maps (P,) every map's
+   values one map after the other, shapes (N, 2) rows and columns, labels and label_names as
+   named). Map values 0 off the wafer, 1 pass, >= 2 fail. Any integer dtype, bool for labels, or
+   floats holding whole numbers. Class indices make a single-label data set.
    options_json: {"max_file_bytes": largest array read, default 2147483648}; NULL or "".
    out: receives the handle (release with wdc_dataset_free); untouched on failure.
    Errors: WDC_E_INVALID_ARGUMENT (path or out NULL, path ""), WDC_E_IO, WDC_E_FORMAT (not an npz,
-     arrays missing, of the wrong rank, dtype or values, or larger than max_file_bytes),
+     arrays missing, of the wrong rank, dtype or values (fractions, negative map values, classes
+     out of range), shapes that do not add up to the maps, a names count that disagrees, or an
+     array larger than max_file_bytes),
      WDC_E_CONFIG (options_json), WDC_E_OUT_OF_MEMORY. Thread-safe. */
 WDC_API wdc_status wdc_dataset_load(const char *path, const char *options_json,
                                     wdc_dataset **out);
@@ -400,14 +428,31 @@ WDC_API wdc_status wdc_dataset_create(const uint8_t *maps, int64_t count, int64_
                                       int64_t width, const uint8_t *labels, int64_t labels_len,
                                       wdc_dataset **out);
 
+/* A data set from caller buffers, copied, with maps of any sizes and labels of any names.
+   maps: every map's values one map after the other (values >= 2 are stored as 2), maps_len of
+     them in all; shapes: count pairs (rows, columns), each side >= 1, adding up to maps_len.
+   labels: count * L bytes, 0 or 1, L the number of names (8 without "labels"), labels_len >=
+     that; or NULL with labels_len 0 for maps without labels (all stored as 0).
+   options_json: {"labels": ["name", ...] (default MixedWM38's 8), "single_label": false (true:
+     each map has exactly one label, its class)}; NULL or "".
+   Errors: WDC_E_INVALID_ARGUMENT (NULL pointers, sizes < 1, shapes that do not add up to
+     maps_len, a buffer too short, a label value other than 0 or 1, a single-label map without
+     exactly one label), WDC_E_CONFIG (options_json), WDC_E_OUT_OF_MEMORY. Thread-safe. */
+WDC_API wdc_status wdc_dataset_create_ragged(const uint8_t *maps, int64_t maps_len,
+                                             const int64_t *shapes, int64_t count,
+                                             const uint8_t *labels, int64_t labels_len,
+                                             const char *options_json, wdc_dataset **out);
+
 /* `count` generated MixedWM38-like 52 x 52 maps, the 38 pattern types in the real data's
    proportions; the same seed gives the same maps on every platform (docs/CLI.md, `wdc synth`).
    count in [1, 10000000].
    Errors: WDC_E_INVALID_ARGUMENT, WDC_E_OUT_OF_MEMORY. Thread-safe. */
 WDC_API wdc_status wdc_dataset_synthesize(int64_t count, uint64_t seed, wdc_dataset **out);
 
-/* Writes the data set as an npz file in MixedWM38's layout (arr_0 int32 (N, H, W), arr_1 int32
-   (N, 8)), atomically (as wdc_save). options_json: {"compressed": true (default) or false};
+/* Writes the data set as an npz file that wdc_dataset_load reads back the same: MixedWM38's
+   layout (arr_0 int32 (N, H, W), arr_1 int32 (N, 8)) for multi-label maps of one size with
+   MixedWM38's labels; else the named layout (uint8 maps, ragged when the sizes differ; int32
+   labels, class indices (N,) for a single-label set; label_names), atomically (as wdc_save). options_json: {"compressed": true (default) or false};
    NULL or "".
    Errors: WDC_E_MISUSE (data not live), WDC_E_INVALID_ARGUMENT, WDC_E_CONFIG, WDC_E_IO,
      WDC_E_OUT_OF_MEMORY. Thread-safe. */
@@ -421,20 +466,21 @@ WDC_API void wdc_dataset_free(wdc_dataset *data);
 /* The number of maps, or -1 if data is not a live handle. Thread-safe. */
 WDC_API int64_t wdc_dataset_count(const wdc_dataset *data);
 
-/* The number of labels per map (8), or -1 if data is not a live handle. Thread-safe. */
+/* The number of labels per map, or -1 if data is not a live handle. Thread-safe. */
 WDC_API int32_t wdc_dataset_num_labels(const wdc_dataset *data);
 
 /* The name of label `index`, e.g. "Center"; NULL when out of range or data is not live. The
-   string is static. Thread-safe. */
+   string lives as long as the data set. Thread-safe. */
 WDC_API const char *wdc_dataset_label_name(const wdc_dataset *data, int32_t index);
 
-/* The size of map `index` (every map of a data set has the same size today).
+/* The size of map `index`.
    Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT (index out of range, NULL pointers). */
 WDC_API wdc_status wdc_dataset_map_size(const wdc_dataset *data, int64_t index, int64_t *height,
                                         int64_t *width);
 
 /* Copies maps [first, first + count) into `maps`, map after map (0, 1 or 2 per die).
-   maps_len >= count * height * width. Untouched on failure.
+   maps_len >= the sum of their rows * columns (count * height * width when they share a size).
+   Untouched on failure.
    Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT (range outside the data set, buffer short). */
 WDC_API wdc_status wdc_dataset_maps(const wdc_dataset *data, int64_t first, int64_t count,
                                     uint8_t *maps, int64_t maps_len);
@@ -444,14 +490,16 @@ WDC_API wdc_status wdc_dataset_maps(const wdc_dataset *data, int64_t first, int6
 WDC_API wdc_status wdc_dataset_labels(const wdc_dataset *data, int64_t first, int64_t count,
                                       uint8_t *labels, int64_t labels_len);
 
-/* The data set as JSON: {"count", "height", "width", "labels": [names], "types": {"C1": n, ...}
-   (MixedWM38 pattern types present, by their id), "untyped": maps whose labels form none of
-   them}. Release with wdc_string_free. Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT. */
+/* The data set as JSON: {"count", "height", "width" (0 when the sizes differ), "mixed_sizes",
+   "labels": [names], "single_label", "support": [maps per label], with mixed sizes "sizes"
+   (distinct), "min_side", "max_side"; for MixedWM38's labels "types": {"C1": n, ...} (pattern
+   types present, by their id) and "untyped": maps whose labels form none of them}. Release
+   with wdc_string_free. Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT. */
 WDC_API wdc_status wdc_dataset_info(const wdc_dataset *data, char **info_json);
 
-/* Splits a data set into train, validation and test parts, shuffled and stratified by pattern
-   type: each type's maps go round(n * val) to val, round(n * test) to test, the rest to train;
-   membership is fixed by the seed on every platform; each part keeps the file's order.
+/* Splits a data set into train, validation and test parts, shuffled and stratified by label
+   vector (MixedWM38's pattern types; a single-label set's classes): each group's maps go
+   round(n * val) to val, round(n * test) to test, the rest to train; membership is fixed by the seed on every platform; each part keeps the file's order.
    options_json: {"val": 0.1, "test": 0.1, "seed": 0}; NULL or "" for these defaults.
    train, val, test: each receives a new data set (possibly of 0 maps); all three untouched on
      failure. Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT (NULL pointers), WDC_E_CONFIG (an
@@ -501,14 +549,14 @@ WDC_API wdc_status wdc_write_map_png(const char *path, const uint8_t *map, int64
 
 /* Writes a self-contained HTML report of the model on a labelled data set to out_dir/index.html
    (out_dir is created if needed; the page is written atomically): training curves, metrics, the
-   label confusion view and class activation maps of a few maps per pattern type.
+   label confusion view (a class confusion matrix for a single-label model) and class activation
+   maps of a few maps per pattern type (per class; per label combination).
    options_json: {"per_type": 3 (CAM pictures per type, 0-100), "scale": 3 (pixels per die,
      1-16), "model_name", "data_name" (how the page names them; default "model", "data")}.
-   result_json: receives {"out", "bytes", "samples", "exact_match", "pictures", "types"}; may be
-     NULL. Release with wdc_string_free.
+   result_json: receives {"out", "bytes", "samples", "exact_match" (the accuracy of a
+     single-label model), "task", "pictures", "types" (gallery groups)}; may be NULL. Release with wdc_string_free.
    Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT (NULL pointers, an empty data set, out_dir a
-     file), WDC_E_CONFIG, WDC_E_UNSUPPORTED (a model whose labels are not MixedWM38's 8),
-     WDC_E_IO, WDC_E_BUSY, WDC_E_OUT_OF_MEMORY. Threading: as wdc_predict. */
+     file, a data set whose labels are not the model's), WDC_E_CONFIG, WDC_E_IO, WDC_E_BUSY, WDC_E_OUT_OF_MEMORY. Threading: as wdc_predict. */
 WDC_API wdc_status wdc_report(wdc_model *model, const wdc_dataset *data, const char *out_dir,
                               const char *options_json, char **result_json);
 

@@ -13,8 +13,12 @@
 #include <unordered_set>
 #include <vector>
 
+#include <atomic>
+#include <list>
+#include <mutex>
+
 #include "base/error.h"
-#include "data/mixedwm38.h"
+#include "data/wafer_set.h"
 #include "model/classifier.h"
 #include "wdc/wdc.h"
 
@@ -24,9 +28,18 @@ struct wdc_model {
 
   uint64_t magic = kLiveMagic;
   std::unique_ptr<wdc::Classifier> classifier;
-  // Copied once at creation so that wdc_label_name can hand out pointers that stay valid until
-  // wdc_free whatever the classifier does with its own copy.
-  std::vector<std::string> label_names;
+
+  // The current label names. A model whose config named no labels takes its first training
+  // data's, so the names can change once; every list the model has had is kept until wdc_free,
+  // so that a pointer from wdc_label_name stays valid whatever happens meanwhile.
+  const std::vector<std::string>& label_names() const { return *current_labels.load(); }
+  // Takes the classifier's names if they changed (after training).
+  void refresh_label_names() const;
+
+ private:
+  mutable std::mutex label_lists_mutex;
+  mutable std::list<std::vector<std::string>> label_lists;
+  mutable std::atomic<const std::vector<std::string>*> current_labels{nullptr};
 };
 
 struct wdc_dataset {

@@ -2,9 +2,12 @@
 // caller buffers, described, split and saved. A data set never changes after it is made.
 #include <algorithm>
 #include <cstring>
+#include <set>
 
 #include "capi_internal.h"
+#include "data/data_error.h"
 #include "data/split.h"
+#include "data/wafer_file.h"
 #include "data/synth.h"
 
 namespace wdc::capi {
@@ -115,6 +118,86 @@ WDC_API wdc_status wdc_dataset_create(const uint8_t* maps, int64_t count, int64_
   });
 }
 
+WDC_API wdc_status wdc_dataset_create_ragged(const uint8_t* maps, int64_t maps_len,
+                                             const int64_t* shapes, int64_t count,
+                                             const uint8_t* labels, int64_t labels_len,
+                                             const char* options_json, wdc_dataset** out) {
+  return guarded("wdc_dataset_create_ragged", [&] {
+    require(out != nullptr, "out is NULL");
+    require(maps != nullptr, "maps is NULL");
+    require(shapes != nullptr, "shapes is NULL");
+    require_positive(count, "count");
+    require(maps_len >= 0, "maps_len is negative");
+    data::WaferSet set;
+    const nlohmann::json options_given = options_object(options_json);
+    for (const auto& [key, value] : options_given.items()) {
+      if (key == "labels") {
+        if (!value.is_array() || value.empty() || value.size() > 65536)
+          fail(ErrorCode::kConfig, "options_json: \"labels\" must be an array of 1 to 65536 names");
+        for (const auto& name : value) {
+          if (!name.is_string() || name.get<std::string>().empty())
+            fail(ErrorCode::kConfig, "options_json: \"labels\" must hold non-empty strings");
+          set.label_names.push_back(name.get<std::string>());
+        }
+      } else if (key == "single_label") {
+        if (!value.is_boolean())
+          fail(ErrorCode::kConfig, "options_json: \"single_label\" must be true or false");
+        set.single_label = value.get<bool>();
+      } else {
+        unknown_option(key, "\"labels\", \"single_label\"");
+      }
+    }
+    // MixedWM38's names in arr_1's order are what an unnamed set means.
+    if (set.label_names.size() == static_cast<size_t>(data::kNumLabels) &&
+        std::equal(set.label_names.begin(), set.label_names.end(), data::kLabelNames.begin()))
+      set.label_names.clear();
+    const int64_t label_values = checked_mul(count, set.num_labels(), "count * labels");
+    if (labels == nullptr) {
+      require(labels_len == 0, "labels is NULL but labels_len is not 0");
+      require(!set.single_label, "a single-label data set needs labels");
+    } else if (labels_len < label_values) {
+      fail(ErrorCode::kInvalidArgument, "labels_len is " + std::to_string(labels_len) +
+                                            ", the labels need count * labels = " +
+                                            std::to_string(label_values));
+    }
+    std::vector<int64_t> sides(shapes, shapes + checked_mul(count, 2, "count * 2"));
+    int64_t values = 0;
+    for (int64_t i = 0; i < count; ++i) {
+      const int64_t r = sides[2 * i], c = sides[2 * i + 1];
+      if (r < 1 || c < 1 || r > INT32_MAX || c > INT32_MAX || r * c > maps_len - values)
+        fail(ErrorCode::kInvalidArgument,
+             "shapes[" + std::to_string(i) + "] = " + std::to_string(r) + " x " +
+                 std::to_string(c) + (r < 1 || c < 1 ? ": sides must be >= 1"
+                                                     : ": the maps need more than maps_len values"));
+      values += r * c;
+    }
+    require(values == maps_len, ("the shapes add up to " + std::to_string(values) +
+                                 " values, maps_len is " + std::to_string(maps_len))
+                                    .c_str());
+    set.count = count;
+    set.maps.resize(static_cast<size_t>(values));
+    for (int64_t i = 0; i < values; ++i) set.maps[i] = std::min<uint8_t>(maps[i], data::kFail);
+    set.labels.assign(static_cast<size_t>(label_values), 0);
+    if (labels != nullptr) std::copy(labels, labels + label_values, set.labels.begin());
+    set.set_shapes(std::move(sides), "wdc_dataset_create_ragged");
+    bool one_size = true;
+    for (int64_t i = 1; one_size && i < count; ++i)
+      one_size = set.rows(i) == set.rows(0) && set.cols(i) == set.cols(0);
+    if (one_size) {
+      set.height = set.rows(0);
+      set.width = set.cols(0);
+      set.shapes.clear();
+      set.offsets.clear();
+    }
+    try {
+      set.validate("labels");
+    } catch (const data::DataError& e) {
+      fail(ErrorCode::kInvalidArgument, e.what());
+    }
+    *out = register_dataset(std::move(set));
+  });
+}
+
 WDC_API wdc_status wdc_dataset_synthesize(int64_t count, uint64_t seed, wdc_dataset** out) {
   return guarded("wdc_dataset_synthesize", [&] {
     require(out != nullptr, "out is NULL");
@@ -163,21 +246,19 @@ WDC_API int64_t wdc_dataset_count(const wdc_dataset* handle) {
 
 WDC_API int32_t wdc_dataset_num_labels(const wdc_dataset* handle) {
   int32_t labels = -1;
-  guarded("wdc_dataset_num_labels", [&] {
-    live_dataset(handle);
-    labels = data::kNumLabels;
-  });
+  guarded("wdc_dataset_num_labels", [&] { labels = live_dataset(handle).num_labels(); });
   return labels;
 }
 
 WDC_API const char* wdc_dataset_label_name(const wdc_dataset* handle, int32_t index) {
   const char* name = nullptr;
   guarded("wdc_dataset_label_name", [&] {
-    live_dataset(handle);
-    if (index < 0 || index >= data::kNumLabels)
-      fail(ErrorCode::kInvalidArgument,
-           "index " + std::to_string(index) + " is out of range [0, 8)");
-    name = data::kLabelNames[static_cast<size_t>(index)];
+    const data::WaferSet& set = live_dataset(handle);
+    if (index < 0 || index >= set.num_labels())
+      fail(ErrorCode::kInvalidArgument, "index " + std::to_string(index) +
+                                            " is out of range [0, " +
+                                            std::to_string(set.num_labels()) + ")");
+    name = set.names()[static_cast<size_t>(index)].c_str();
   });
   return name;
 }
@@ -189,8 +270,8 @@ WDC_API wdc_status wdc_dataset_map_size(const wdc_dataset* handle, int64_t index
     require(height != nullptr, "height is NULL");
     require(width != nullptr, "width is NULL");
     require_range(index, 1, set.count);
-    *height = set.height;
-    *width = set.width;
+    *height = set.rows(index);
+    *width = set.cols(index);
   });
 }
 
@@ -199,7 +280,14 @@ WDC_API wdc_status wdc_dataset_maps(const wdc_dataset* handle, int64_t first, in
   return guarded("wdc_dataset_maps", [&] {
     const data::WaferSet& set = live_dataset(handle);
     require_range(first, count, set.count);
-    copy_rows(set.maps, first, count, set.map_size(), maps, maps_len, "maps");
+    require(maps != nullptr, "maps is NULL");
+    const int64_t begin = set.map(first) - set.maps.data();
+    const int64_t end = first + count < set.count ? set.map(first + count) - set.maps.data()
+                                                  : static_cast<int64_t>(set.maps.size());
+    if (maps_len < end - begin)
+      fail(ErrorCode::kInvalidArgument, "maps_len is " + std::to_string(maps_len) +
+                                            ", the copy needs " + std::to_string(end - begin));
+    std::memcpy(maps, set.maps.data() + begin, static_cast<size_t>(end - begin));
   });
 }
 
@@ -208,7 +296,7 @@ WDC_API wdc_status wdc_dataset_labels(const wdc_dataset* handle, int64_t first, 
   return guarded("wdc_dataset_labels", [&] {
     const data::WaferSet& set = live_dataset(handle);
     require_range(first, count, set.count);
-    copy_rows(set.labels, first, count, data::kNumLabels, labels, labels_len, "labels");
+    copy_rows(set.labels, first, count, set.num_labels(), labels, labels_len, "labels");
   });
 }
 
@@ -216,24 +304,46 @@ WDC_API wdc_status wdc_dataset_info(const wdc_dataset* handle, char** info_json)
   return guarded("wdc_dataset_info", [&] {
     const data::WaferSet& set = live_dataset(handle);
     require(info_json != nullptr, "info_json is NULL");
-    std::vector<int64_t> per_type(data::kNumPatternTypes, 0);
-    int64_t untyped = 0;
-    for (int64_t i = 0; i < set.count; ++i) {
-      const int t = set.pattern_type(i);
-      if (t < 0)
-        ++untyped;
-      else
-        ++per_type[t];
+    nlohmann::json info{{"count", set.count},
+                        {"height", set.height},
+                        {"width", set.width},
+                        {"mixed_sizes", set.mixed_sizes()},
+                        {"labels", set.names()},
+                        {"single_label", set.single_label}};
+    if (set.mixed_sizes()) {
+      int64_t min_side = INT64_MAX, max_side = 0;
+      std::set<std::pair<int64_t, int64_t>> sizes;
+      for (int64_t i = 0; i < set.count; ++i) {
+        sizes.emplace(set.rows(i), set.cols(i));
+        min_side = std::min({min_side, set.rows(i), set.cols(i)});
+        max_side = std::max({max_side, set.rows(i), set.cols(i)});
+      }
+      info["sizes"] = sizes.size();
+      info["min_side"] = min_side;
+      info["max_side"] = max_side;
     }
-    nlohmann::json types = nlohmann::json::object();
-    for (int t = 0; t < data::kNumPatternTypes; ++t)
-      if (per_type[t] > 0) types[data::kPatternTypes[t].id] = per_type[t];
-    const nlohmann::json info{{"count", set.count},
-                              {"height", set.height},
-                              {"width", set.width},
-                              {"labels", data::kLabelNames},
-                              {"types", std::move(types)},
-                              {"untyped", untyped}};
+    // Per label, the maps that carry it (per class, for a single-label set).
+    std::vector<int64_t> support(static_cast<size_t>(set.num_labels()), 0);
+    for (size_t i = 0; i < set.labels.size(); ++i) support[i % support.size()] += set.labels[i];
+    info["support"] = support;
+    const bool mixedwm38 = data::pattern_type_of_named(
+                               set.names(), std::vector<uint8_t>(set.num_labels(), 0).data()) >= 0;
+    if (mixedwm38) {
+      std::vector<int64_t> per_type(data::kNumPatternTypes, 0);
+      int64_t untyped = 0;
+      for (int64_t i = 0; i < set.count; ++i) {
+        const int t = set.pattern_type(i);
+        if (t < 0)
+          ++untyped;
+        else
+          ++per_type[t];
+      }
+      nlohmann::json types = nlohmann::json::object();
+      for (int t = 0; t < data::kNumPatternTypes; ++t)
+        if (per_type[t] > 0) types[data::kPatternTypes[t].id] = per_type[t];
+      info["types"] = std::move(types);
+      info["untyped"] = untyped;
+    }
     *info_json = copy_string(info.dump());
   });
 }

@@ -95,7 +95,7 @@ WDC_API wdc_status wdc_classify(wdc_model* model, const uint8_t* maps, int64_t c
     check_maps(maps, count, height, width);
     require(result_json != nullptr, "result_json is NULL");
     const wdc::Classification result = m.classifier->classify(maps, count, height, width);
-    *result_json = copy_string(classification_json(m.label_names, result, 0).dump());
+    *result_json = copy_string(classification_json(m.label_names(), result, 0).dump());
   });
 }
 
@@ -106,12 +106,13 @@ WDC_API wdc_status wdc_classify_dataset(wdc_model* model, const wdc_dataset* han
     const data::WaferSet& set = live_dataset(handle);
     require_range(first, count, set.count);
     require(result_json != nullptr, "result_json is NULL");
-    const wdc::Classification result =
-        m.classifier->classify(set.map(first), count, set.height, set.width);
-    json out = classification_json(m.label_names, result, first);
-    const std::vector<std::string> truth_names(data::kLabelNames.begin(), data::kLabelNames.end());
-    const bool same_labels = m.label_names == truth_names;
-    const size_t n = m.label_names.size();
+    std::vector<int64_t> range(static_cast<size_t>(count));
+    for (int64_t i = 0; i < count; ++i) range[static_cast<size_t>(i)] = first + i;
+    const wdc::Classification result = m.classifier->classify_set(data::subset(set, range));
+    json out = classification_json(m.label_names(), result, first);
+    const std::vector<std::string>& truth_names = set.names();
+    const bool same_labels = m.label_names() == truth_names;
+    const size_t n = m.label_names().size();
     for (int64_t i = 0; i < count; ++i) {
       const uint8_t* truth = set.label(first + i);
       json& item = out[static_cast<size_t>(i)];
@@ -133,9 +134,9 @@ WDC_API wdc_status wdc_evaluate_maps(wdc_model* model, const uint8_t* maps, int6
     require(report_json != nullptr, "report_json is NULL");
     // The labels in memory are MixedWM38's 8 (labelled_set); a model of other labels cannot be
     // evaluated on them.
-    if (m.label_names.size() != static_cast<size_t>(data::kNumLabels))
+    if (m.label_names().size() != static_cast<size_t>(data::kNumLabels))
       fail(ErrorCode::kUnsupported, "evaluate: MixedWM38 data has 8 labels, this network has " +
-                                        std::to_string(m.label_names.size()));
+                                        std::to_string(m.label_names().size()));
     const data::WaferSet set = labelled_set(maps, count, height, width, labels, labels_len);
     *report_json = copy_string(wdc::train::to_json(m.classifier->evaluate(set)).dump());
   });

@@ -3,15 +3,20 @@
 // magic value inside a handle is a second check (and is overwritten on free).
 #include "capi_internal.h"
 
+void wdc_model::refresh_label_names() const {
+  std::lock_guard<std::mutex> lock(label_lists_mutex);
+  const std::vector<std::string>& now = classifier->label_names();
+  if (current_labels.load() != nullptr && *current_labels.load() == now) return;
+  label_lists.push_back(now);
+  current_labels.store(&label_lists.back());
+}
+
 namespace wdc::capi {
 
 wdc_model* register_model(std::unique_ptr<Classifier> classifier) {
   auto model = std::make_unique<wdc_model>();
-  const int labels = classifier->num_labels();
-  model->label_names.assign(classifier->label_names().begin(), classifier->label_names().end());
-  if (labels != static_cast<int>(model->label_names.size()))
-    fail(ErrorCode::kInternal, "the classifier's label count and label names disagree");
   model->classifier = std::move(classifier);
+  model->refresh_label_names();
   live_table<wdc_model>().add(model.get());
   return model.release();
 }
@@ -52,14 +57,14 @@ WDC_API void wdc_free(wdc_model* model) {
 WDC_API int32_t wdc_num_labels(const wdc_model* model) {
   int32_t count = -1;
   guarded("wdc_num_labels",
-          [&] { count = static_cast<int32_t>(live_model(model).label_names.size()); });
+          [&] { count = static_cast<int32_t>(live_model(model).label_names().size()); });
   return count;
 }
 
 WDC_API const char* wdc_label_name(const wdc_model* model, int32_t index) {
   const char* name = nullptr;
   guarded("wdc_label_name", [&] {
-    const auto& names = live_model(model).label_names;
+    const auto& names = live_model(model).label_names();
     if (index < 0 || static_cast<size_t>(index) >= names.size())
       fail(wdc::ErrorCode::kInvalidArgument,
            "index " + std::to_string(index) + " is out of range [0, " +

@@ -20,7 +20,7 @@ WDC_API wdc_status wdc_predict(wdc_model* model, const uint8_t* maps, int64_t co
     require_positive(height, "height");
     require_positive(width, "width");
     checked_mul(count, checked_mul(height, width, "height * width"), "count * height * width");
-    const auto labels = static_cast<int64_t>(m.label_names.size());
+    const auto labels = static_cast<int64_t>(m.label_names().size());
     const int64_t needed = checked_mul(count, labels, "count * num_labels");
     if (probabilities_len < needed)
       fail(ErrorCode::kInvalidArgument,
@@ -43,7 +43,7 @@ WDC_API wdc_status wdc_cam(wdc_model* model, const uint8_t* map, int64_t height,
     require_positive(height, "height");
     require_positive(width, "width");
     const int64_t needed = checked_mul(height, width, "height * width");
-    const auto labels = static_cast<int64_t>(m.label_names.size());
+    const auto labels = static_cast<int64_t>(m.label_names().size());
     if (label < 0 || label >= labels)
       fail(ErrorCode::kInvalidArgument, "label " + std::to_string(label) +
                                             " is out of range [0, " + std::to_string(labels) +

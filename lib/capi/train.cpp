@@ -32,6 +32,18 @@ wdc::ProgressFn progress_relay(wdc_progress_fn progress, void* user) {
   };
 }
 
+// Training may give the model its data's label names, even when it then fails: the handle's
+// copy follows on every way out.
+struct LabelRefresh {
+  const wdc_model& model;
+  ~LabelRefresh() {
+    try {
+      model.refresh_label_names();
+    } catch (...) {  // out of memory: the old names stay, which only a later call corrects
+    }
+  }
+};
+
 }  // namespace
 
 extern "C" {
@@ -41,6 +53,7 @@ WDC_API wdc_status wdc_train(wdc_model* model, const char* train_json, wdc_progr
   return guarded("wdc_train", [&] {
     const wdc_model& m = live_model(model);
     require(train_json != nullptr, "train_json is NULL");
+    const LabelRefresh refresh{m};
     const std::string report = m.classifier->train(train_json, progress_relay(progress, user));
     if (report_json != nullptr) *report_json = copy_string(report);
   });
@@ -55,6 +68,7 @@ WDC_API wdc_status wdc_train_dataset(wdc_model* model, const char* train_json,
     wdc::TrainSets given;
     given.train = &live_dataset(data);
     if (val != nullptr) given.val = &live_dataset(val);
+    const LabelRefresh refresh{m};
     const std::string report =
         m.classifier->train(train_json, progress_relay(progress, user), given);
     if (report_json != nullptr) *report_json = copy_string(report);

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -23,7 +24,8 @@ const DTypeInfo& info(DType dtype) {
   static const DTypeInfo kInfo[] = {
       {1, "bool", "|b1"},  {1, "uint8", "|u1"},   {1, "int8", "|i1"},   {2, "uint16", "<u2"},
       {2, "int16", "<i2"}, {4, "uint32", "<u4"},  {4, "int32", "<i4"},  {8, "uint64", "<u8"},
-      {8, "int64", "<i8"}, {4, "float32", "<f4"}, {8, "float64", "<f8"}};
+      {8, "int64", "<i8"}, {4, "float32", "<f4"}, {8, "float64", "<f8"},
+      {4, "str", "<U"}};
   return kInfo[static_cast<size_t>(dtype)];
 }
 
@@ -68,7 +70,9 @@ size_t dtype_size(DType dtype) { return info(dtype).size; }
 const char* dtype_name(DType dtype) { return info(dtype).name; }
 const char* dtype_descr(DType dtype) { return info(dtype).descr; }
 
-bool dtype_is_integer(DType dtype) { return dtype != DType::Bool && !dtype_is_float(dtype); }
+bool dtype_is_integer(DType dtype) {
+  return dtype != DType::Bool && dtype != DType::Unicode && !dtype_is_float(dtype);
+}
 bool dtype_is_float(DType dtype) { return dtype == DType::Float32 || dtype == DType::Float64; }
 
 int64_t checked_numel(const std::vector<int64_t>& shape, const std::string& what) {
@@ -144,6 +148,78 @@ void NpyArray::conversion_error(size_t index, const std::string& value, const ch
   fail(origin_.empty() ? "NpyArray" : origin_, "value " + value + " at flat index " +
                                                    std::to_string(index) + " does not convert to " +
                                                    target + " exactly");
+}
+
+std::vector<std::string> unicode_strings(const NpyArray& array) {
+  const std::string what = array.origin().empty() ? "NpyArray" : array.origin();
+  if (array.dtype() != DType::Unicode || array.ndim() != 2)
+    fail(what, std::string("expected a 1-D array of strings, found ") + dtype_name(array.dtype()) +
+                   " of " + std::to_string(array.ndim() == 0 ? 0 : array.ndim() - (array.dtype() == DType::Unicode)) +
+                   " dimensions");
+  const int64_t count = array.shape()[0], width = array.shape()[1];
+  const auto* points = static_cast<const uint32_t*>(array.data());
+  std::vector<std::string> out;
+  for (int64_t i = 0; i < count; ++i) {
+    const uint32_t* s = points + i * width;
+    int64_t length = width;
+    while (length > 0 && s[length - 1] == 0) --length;
+    std::string utf8;
+    for (int64_t k = 0; k < length; ++k) {
+      const uint32_t c = s[k];
+      if (c == 0 || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        fail(what, "string " + std::to_string(i) + " holds code point " + std::to_string(c) +
+                       ", which is not a character");
+      if (c < 0x80) {
+        utf8 += static_cast<char>(c);
+      } else if (c < 0x800) {
+        utf8 += static_cast<char>(0xC0 | c >> 6);
+        utf8 += static_cast<char>(0x80 | (c & 0x3F));
+      } else if (c < 0x10000) {
+        utf8 += static_cast<char>(0xE0 | c >> 12);
+        utf8 += static_cast<char>(0x80 | (c >> 6 & 0x3F));
+        utf8 += static_cast<char>(0x80 | (c & 0x3F));
+      } else {
+        utf8 += static_cast<char>(0xF0 | c >> 18);
+        utf8 += static_cast<char>(0x80 | (c >> 12 & 0x3F));
+        utf8 += static_cast<char>(0x80 | (c >> 6 & 0x3F));
+        utf8 += static_cast<char>(0x80 | (c & 0x3F));
+      }
+    }
+    out.push_back(std::move(utf8));
+  }
+  return out;
+}
+
+NpyArray unicode_array(const std::vector<std::string>& strings) {
+  std::vector<std::vector<uint32_t>> decoded;
+  size_t width = 1;  // numpy's narrowest string dtype is '<U1'
+  for (const std::string& s : strings) {
+    std::vector<uint32_t> points;
+    for (size_t i = 0; i < s.size();) {
+      const auto b = static_cast<unsigned char>(s[i]);
+      const int extra = b < 0x80 ? 0 : (b >> 5) == 6 ? 1 : (b >> 4) == 14 ? 2 : (b >> 3) == 30 ? 3 : -1;
+      if (extra < 0 || i + static_cast<size_t>(extra) >= s.size() + (extra == 0))
+        fail("unicode_array", "string " + std::to_string(decoded.size()) + " is not valid UTF-8");
+      uint32_t c = extra == 0 ? b : b & (0x3F >> extra);
+      for (int k = 1; k <= extra; ++k) {
+        const auto t = static_cast<unsigned char>(s[i + static_cast<size_t>(k)]);
+        if ((t >> 6) != 2)
+          fail("unicode_array", "string " + std::to_string(decoded.size()) + " is not valid UTF-8");
+        c = c << 6 | (t & 0x3F);
+      }
+      if (c == 0 || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        fail("unicode_array", "string " + std::to_string(decoded.size()) + " is not valid UTF-8");
+      points.push_back(c);
+      i += static_cast<size_t>(extra) + 1;
+    }
+    width = std::max(width, points.size());
+    decoded.push_back(std::move(points));
+  }
+  NpyArray array(DType::Unicode, {static_cast<int64_t>(strings.size()), static_cast<int64_t>(width)});
+  auto* out = static_cast<uint32_t*>(array.data());
+  for (size_t i = 0; i < decoded.size(); ++i)
+    std::copy(decoded[i].begin(), decoded[i].end(), out + i * width);
+  return array;
 }
 
 NpyArray parse_npy(const uint8_t* data, size_t size, const std::string& what) {

@@ -27,8 +27,12 @@ namespace wdc::data {
 
 // clang-format off
 enum class DType : uint8_t { Bool, UInt8, Int8, UInt16, Int16, UInt32, Int32, UInt64, Int64,
-                             Float32, Float64 };
+                             Float32, Float64, Unicode };
 // clang-format on
+// DType::Unicode is numpy's fixed-width string '<Un' (e.g. label names, '<U9'). An NpyArray holds
+// it as one more, last axis of n UCS-4 code points (4 bytes each, zero-padded), so numpy's (L,)
+// '<U9' is shape (L, 9) here; visit() hands the code points over as uint32_t. Use
+// unicode_strings / unicode_array below rather than the raw code points.
 
 size_t dtype_size(DType dtype);
 // numpy's name: "bool", "uint8", ..., "float64".
@@ -143,6 +147,13 @@ class NpyArray {
   std::string origin_;
 };
 
+// The strings of a Unicode array of shape (L, n) as UTF-8 (trailing zero code points dropped,
+// like numpy); DataError for any other dtype or shape, or a code point that is not a character.
+std::vector<std::string> unicode_strings(const NpyArray& array);
+// A Unicode array of shape (strings.size(), longest) from UTF-8 strings (numpy's '<Un'); DataError
+// on invalid UTF-8.
+NpyArray unicode_array(const std::vector<std::string>& strings);
+
 // Parses a complete .npy image. `what` names the buffer in error messages. The buffer must hold
 // exactly the header and the payload the header announces: a short or over-long buffer is an error.
 NpyArray parse_npy(const uint8_t* data, size_t size, const std::string& what);
@@ -170,6 +181,7 @@ decltype(auto) NpyArray::visit(F&& f) const {
     case DType::UInt64: return f(reinterpret_cast<const uint64_t*>(p), n);
     case DType::Int64: return f(reinterpret_cast<const int64_t*>(p), n);
     case DType::Float32: return f(reinterpret_cast<const float*>(p), n);
+    case DType::Unicode: return f(reinterpret_cast<const uint32_t*>(p), n);
     case DType::Float64: break;
   }
   return f(reinterpret_cast<const double*>(p), n);
@@ -231,6 +243,9 @@ template <class T>
 std::vector<T> NpyArray::to() const {
   static_assert(std::is_arithmetic_v<T> && !std::is_same_v<T, bool>,
                 "NpyArray::to<T>: T must be an integer or floating type other than bool");
+  if (dtype_ == DType::Unicode)
+    fail(origin_.empty() ? "NpyArray" : origin_, std::string("holds strings, not numbers (") +
+                                                     dtype_name(dtype_of<T>) + " expected)");
   std::vector<T> out(static_cast<size_t>(numel_));
   visit([&](const auto* src, size_t n) {
     using S = std::remove_cv_t<std::remove_pointer_t<decltype(src)>>;

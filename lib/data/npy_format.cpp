@@ -55,6 +55,13 @@ class DictParser {
     if (!have_descr) bad("header dict has no 'descr'");
     if (!have_fortran) bad("header dict has no 'fortran_order'");
     if (!have_shape) bad("header dict has no 'shape'");
+    if (header.dtype == DType::Unicode) {
+      // Only 1-D string arrays (label names) are read: a Fortran-ordered block of strings would
+      // need its own transposition, and nothing in wdc writes one.
+      if (header.shape.size() > 1 && header.fortran_order)
+        bad("Fortran-ordered string arrays are not supported");
+      header.shape.push_back(header.string_length);
+    }
   }
 
  private:
@@ -153,6 +160,21 @@ class DictParser {
         {"b1", DType::Bool},  {"u1", DType::UInt8},   {"i1", DType::Int8},   {"u2", DType::UInt16},
         {"i2", DType::Int16}, {"u4", DType::UInt32},  {"i4", DType::Int32},  {"u8", DType::UInt64},
         {"i8", DType::Int64}, {"f4", DType::Float32}, {"f8", DType::Float64}};
+    if (code.size() > 1 && code[0] == 'U' && order != '>') {
+      // numpy's fixed-width UCS-4 string '<Un'; label names are a few characters long.
+      int64_t n = 0;
+      for (size_t i = 1; i < code.size(); ++i) {
+        if (code[i] < '0' || code[i] > '9' || n > 4096) {
+          n = -1;
+          break;
+        }
+        n = n * 10 + (code[i] - '0');
+      }
+      if (n < 1 || n > 4096) fail(what_, "unsupported string dtype '" + descr + "' (at most <U4096)");
+      header.dtype = DType::Unicode;
+      header.string_length = n;
+      return;
+    }
     for (const auto& [name, dtype] : kCodes) {
       if (code == name) {
         header.dtype = dtype;
@@ -284,9 +306,15 @@ NpyArray read_npy_stream(ByteSource& source, uint64_t size, const std::string& w
   return array;
 }
 
-std::vector<uint8_t> format_npy_header(DType dtype, const std::vector<int64_t>& shape) {
+std::vector<uint8_t> format_npy_header(DType dtype, const std::vector<int64_t>& array_shape) {
   // Byte-for-byte what numpy 1.24 writes (sorted keys, growth-axis spare, 64-byte alignment).
-  std::string dict = std::string("{'descr': '") + dtype_descr(dtype) +
+  std::string descr = dtype_descr(dtype);
+  std::vector<int64_t> shape = array_shape;
+  if (dtype == DType::Unicode) {  // the last axis is the string length, part of the dtype
+    descr += std::to_string(shape.empty() ? 1 : shape.back());
+    if (!shape.empty()) shape.pop_back();
+  }
+  std::string dict = "{'descr': '" + descr +
                      "', 'fortran_order': False, 'shape': " + shape_string(shape) + ", }";
   if (!shape.empty()) {
     const size_t digits = std::to_string(shape[0]).size();

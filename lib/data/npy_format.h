@@ -28,7 +28,8 @@ struct NpyHeader {
   DType dtype = DType::Float64;
   bool big_endian = false;
   bool fortran_order = false;
-  std::vector<int64_t> shape;
+  std::vector<int64_t> shape;  // for DType::Unicode with the string length as the last axis
+  int64_t string_length = 0;   // DType::Unicode: n of '<Un'
   size_t header_bytes = 0;   // magic, version, length field, dict and padding
   size_t payload_bytes = 0;  // numel(shape) * itemsize, overflow-checked
 };

@@ -1,5 +1,6 @@
 #include "data/resize.h"
 
+#include <algorithm>
 #include <string>
 
 #include "data/data_error.h"
@@ -41,6 +42,33 @@ std::vector<uint8_t> resize_nearest(const uint8_t* map, int64_t in_h, int64_t in
   return out;
 }
 
+Placement pad_placement(int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w) {
+  check_sizes(in_h, in_w, out_h, out_w);
+  int64_t h = in_h, w = in_w;
+  if (in_h > out_h || in_w > out_w) {
+    // The larger ratio decides; exact integer arithmetic picks the side that fits.
+    const bool by_height = in_h * out_w >= in_w * out_h;
+    h = by_height ? out_h : std::max<int64_t>(1, in_h * out_w / in_w);
+    w = by_height ? std::max<int64_t>(1, in_w * out_h / in_h) : out_w;
+  }
+  return {(out_h - h) / 2, (out_w - w) / 2, h, w};
+}
+
+std::vector<uint8_t> pad_centered(const uint8_t* map, int64_t in_h, int64_t in_w, int64_t out_h,
+                                  int64_t out_w) {
+  const Placement at = pad_placement(in_h, in_w, out_h, out_w);
+  std::vector<uint8_t> shrunk;
+  if (at.height != in_h || at.width != in_w) {
+    shrunk = resize_nearest(map, in_h, in_w, at.height, at.width);
+    map = shrunk.data();
+  }
+  std::vector<uint8_t> out(static_cast<size_t>(out_h * out_w), kOff);
+  for (int64_t r = 0; r < at.height; ++r)
+    std::copy(map + r * at.width, map + (r + 1) * at.width,
+              out.begin() + (at.top + r) * out_w + at.left);
+  return out;
+}
+
 WaferSet resize_nearest(const WaferSet& set, int64_t out_h, int64_t out_w) {
   set.validate("resize_nearest");
   WaferSet out;
@@ -48,14 +76,22 @@ WaferSet resize_nearest(const WaferSet& set, int64_t out_h, int64_t out_w) {
   out.height = out_h;
   out.width = out_w;
   out.labels = set.labels;
+  out.label_names = set.label_names;
+  out.single_label = set.single_label;
   // An empty set may have no meaningful input size, but the requested one must be valid.
-  check_sizes(set.count > 0 ? set.height : 1, set.count > 0 ? set.width : 1, out_h, out_w);
-  if (set.count == 0) return out;
-  const auto rows = source_indices(set.height, out_h);
-  const auto cols = source_indices(set.width, out_w);
+  check_sizes(1, 1, out_h, out_w);
   out.maps.resize(static_cast<size_t>(set.count * out_h * out_w));
-  for (int64_t i = 0; i < set.count; ++i)
-    resize_into(set.map(i), set.width, rows, cols, out.map(i));
+  std::vector<int64_t> rows, cols;
+  for (int64_t i = 0; i < set.count; ++i) {
+    // Consecutive maps mostly share a size: the index tables are rebuilt only when it changes.
+    const int64_t h = set.rows(i), w = set.cols(i);
+    check_sizes(h, w, out_h, out_w);
+    if (i == 0 || h != set.rows(i - 1) || w != set.cols(i - 1)) {
+      rows = source_indices(h, out_h);
+      cols = source_indices(w, out_w);
+    }
+    resize_into(set.map(i), w, rows, cols, out.map(i));
+  }
   return out;
 }
 

@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "data/mixedwm38.h"
+#include "data/wafer_set.h"
 
 namespace wdc::data {
 
@@ -21,7 +21,18 @@ namespace wdc::data {
 std::vector<uint8_t> resize_nearest(const uint8_t* map, int64_t in_h, int64_t in_w, int64_t out_h,
                                     int64_t out_w);
 
-// Every map of the set resized; labels are copied.
+// Where pad_centered puts an in_h x in_w map on an out_h x out_w canvas.
+struct Placement {
+  int64_t top, left, height, width;
+};
+Placement pad_placement(int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w);
+
+// One map centred on an out_h x out_w canvas of off-wafer cells; a map larger than the canvas is
+// first shrunk by nearest neighbour with its aspect kept, so that it fits.
+std::vector<uint8_t> pad_centered(const uint8_t* map, int64_t in_h, int64_t in_w, int64_t out_h,
+                                  int64_t out_w);
+
+// Every map of the set (of one size or several) resized; labels are copied.
 WaferSet resize_nearest(const WaferSet& set, int64_t out_h, int64_t out_w);
 
 }  // namespace wdc::data

@@ -16,16 +16,8 @@ Split stratified_split(const WaferSet& set, double val_fraction, double test_fra
   if (!fractions_ok)
     fail("stratified_split", "invalid fractions val=" + std::to_string(val_fraction) +
                                  " test=" + std::to_string(test_fraction));
-  if (set.labels.size() != static_cast<size_t>(set.count) * kNumLabels)
-    fail("stratified_split", "the set has " + std::to_string(set.labels.size()) +
-                                 " label values for " + std::to_string(set.count) + " maps");
-
-  // Stratum kNumPatternTypes collects label vectors outside the 38 types.
-  std::vector<std::vector<int64_t>> strata(kNumPatternTypes + 1);
-  for (int64_t i = 0; i < set.count; ++i) {
-    const int t = set.pattern_type(i);
-    strata[static_cast<size_t>(t < 0 ? kNumPatternTypes : t)].push_back(i);
-  }
+  set.validate("stratified_split");
+  std::vector<std::vector<int64_t>> strata = label_groups(set);
 
   Split split;
   Rng rng(seed);

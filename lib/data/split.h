@@ -1,4 +1,5 @@
-// Train/validation/test splits of a wafer set, stratified by pattern type.
+// Train/validation/test splits of a wafer set, stratified by label vector: by pattern type for
+// MixedWM38, by class for a single-label set (data::label_groups).
 //
 // The real file is stored in blocks by type, so a split must be shuffled; stratifying keeps every
 // type, including the 149-map Near_Full, in every part at its overall share.
@@ -7,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "data/mixedwm38.h"
+#include "data/wafer_set.h"
 
 namespace wdc::data {
 
@@ -15,8 +16,8 @@ struct Split {
   std::vector<int64_t> train, val, test;
 };
 
-// Each of the 38 pattern types (plus one stratum for label vectors that are none of them) is
-// shuffled and cut independently: round(n * val_fraction) maps to val, round(n * test_fraction)
+// Each group of data::label_groups (for MixedWM38 the 38 pattern types plus one stratum for
+// label vectors that are none of them; for single-label sets each class) is shuffled and cut independently: round(n * val_fraction) maps to val, round(n * test_fraction)
 // to test, the rest to train, so each part holds every type's share to within half a map.
 // Parts are disjoint and together cover [0, count). Membership is random and fixed by `seed` on
 // every platform (std::mt19937_64 and our own Fisher–Yates); each part is returned in ascending

@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "data/mixedwm38.h"
+#include "data/wafer_set.h"
 
 namespace wdc::data {
 

@@ -12,6 +12,7 @@
 #include "base/error.h"
 #include "data/resize.h"
 #include "data/split.h"
+#include "data/wafer_file.h"
 #include "data/synth.h"
 #include "io/model_file.h"
 #include "io/weights_section.h"
@@ -86,29 +87,86 @@ std::unique_lock<std::shared_mutex> write_lock(std::shared_mutex& m, const char*
   return lock;
 }
 
-// Maps as the network takes them: the model's input size, values clamped to 0..2.
-std::vector<uint8_t> prepare_maps(const uint8_t* maps, int64_t count, int64_t height,
-                                  int64_t width, int64_t in_h, int64_t in_w) {
-  std::vector<uint8_t> out;
-  out.reserve(static_cast<size_t>(count * in_h * in_w));
-  for (int64_t i = 0; i < count; ++i) {
-    const uint8_t* map = maps + i * height * width;
-    std::vector<uint8_t> resized = (height == in_h && width == in_w)
-                                       ? std::vector<uint8_t>(map, map + height * width)
-                                       : data::resize_nearest(map, height, width, in_h, in_w);
-    for (uint8_t& v : resized) v = std::min<uint8_t>(v, data::kFail);
+// One map as the network takes it: the model's input size (per the config's fit), values
+// clamped to 0..2, appended to `out`.
+void append_input(const uint8_t* map, int64_t height, int64_t width, const nn::NetworkConfig& c,
+                  std::vector<uint8_t>& out) {
+  const int64_t in_h = c.input_height, in_w = c.input_width;
+  const size_t start = out.size();
+  if (height == in_h && width == in_w)
+    out.insert(out.end(), map, map + height * width);
+  else if (c.fit == "pad") {
+    const std::vector<uint8_t> padded = data::pad_centered(map, height, width, in_h, in_w);
+    out.insert(out.end(), padded.begin(), padded.end());
+  } else {
+    const std::vector<uint8_t> resized = data::resize_nearest(map, height, width, in_h, in_w);
     out.insert(out.end(), resized.begin(), resized.end());
   }
+  for (size_t i = start; i < out.size(); ++i) out[i] = std::min<uint8_t>(out[i], data::kFail);
+}
+
+// Maps of one size as the network takes them.
+std::vector<uint8_t> prepare_maps(const uint8_t* maps, int64_t count, int64_t height,
+                                  int64_t width, const nn::NetworkConfig& c) {
+  std::vector<uint8_t> out;
+  out.reserve(static_cast<size_t>(count * c.input_height * c.input_width));
+  for (int64_t i = 0; i < count; ++i) append_input(maps + i * height * width, height, width, c, out);
   return out;
+}
+
+// Maps first .. first + count - 1 of a set (of any sizes) as the network takes them.
+std::vector<uint8_t> prepare_set(const data::WaferSet& set, int64_t first, int64_t count,
+                                 const nn::NetworkConfig& c) {
+  std::vector<uint8_t> out;
+  out.reserve(static_cast<size_t>(count * c.input_height * c.input_width));
+  for (int64_t i = first; i < first + count; ++i)
+    append_input(set.map(i), set.rows(i), set.cols(i), c, out);
+  return out;
+}
+
+// The set at the network's input size, for training.
+data::WaferSet fit_to_input(const data::WaferSet& set, const nn::NetworkConfig& c) {
+  if (!set.mixed_sizes() && set.height == c.input_height && set.width == c.input_width) return set;
+  data::WaferSet out;
+  out.count = set.count;
+  out.height = c.input_height;
+  out.width = c.input_width;
+  out.labels = set.labels;
+  out.label_names = set.label_names;
+  out.single_label = set.single_label;
+  out.maps = prepare_set(set, 0, set.count, c);
+  return out;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string s;
+  for (const std::string& n : names) s += (s.empty() ? "" : ", ") + n;
+  return s;
+}
+
+// Error(kInvalidArgument) unless the set's labels are the model's, by name and order.
+void require_labels(const data::WaferSet& set, const nn::NetworkConfig& c, const char* what) {
+  if (set.names() != c.labels)
+    fail(ErrorCode::kInvalidArgument, std::string(what) + ": the data's labels (" +
+                                          joined(set.names()) + ") are not the model's (" +
+                                          joined(c.labels) + ")");
+  if (!c.single_label()) return;
+  for (int64_t i = 0; i < set.count; ++i) {
+    const auto n = std::count(set.label(i), set.label(i) + set.num_labels(), 1);
+    if (n != 1)
+      fail(ErrorCode::kInvalidArgument, std::string(what) + ": map " + std::to_string(i) +
+                                            " has " + std::to_string(n) +
+                                            " labels; a single-label model needs exactly one");
+  }
 }
 
 void check_map_args(const void* maps, int64_t count, int64_t height, int64_t width,
                     const Limits& limits) {
-  if (maps == nullptr) fail(ErrorCode::kInvalidArgument, "maps is NULL");
   if (count < 1 || height < 1 || width < 1)
     fail(ErrorCode::kInvalidArgument, "count, height and width must be >= 1, got " +
                                           std::to_string(count) + ", " + std::to_string(height) +
                                           ", " + std::to_string(width));
+  if (maps == nullptr) fail(ErrorCode::kInvalidArgument, "maps is NULL");
   if (height > limits.max_map_side || width > limits.max_map_side)
     fail(ErrorCode::kInvalidArgument,
          "maps larger than max_map_side (" + std::to_string(limits.max_map_side) +
@@ -117,6 +175,15 @@ void check_map_args(const void* maps, int64_t count, int64_t height, int64_t wid
     fail(ErrorCode::kInvalidArgument, "more than max_batch (" +
                                           std::to_string(limits.max_batch) +
                                           ") maps in one call: " + std::to_string(count));
+}
+
+// check_map_args for every map of a set, which is predicted in bounded chunks.
+void check_set_maps(const data::WaferSet& set, const Limits& limits) {
+  Limits whole_set = limits;
+  whole_set.max_batch = INT64_MAX;
+  if (!set.mixed_sizes()) return check_map_args(set.maps.data(), set.count, set.height, set.width, whole_set);
+  for (int64_t i = 0; i < set.count; ++i)
+    check_map_args(set.map(i), 1, set.rows(i), set.cols(i), whole_set);
 }
 
 uint64_t file_limit(const Limits& limits) { return static_cast<uint64_t>(limits.max_file_bytes); }
@@ -141,8 +208,26 @@ data::WaferSet load_training_set(const train::TrainOptions& o, const Limits& lim
   return data::synthesize(o.synthetic, o.seed);
 }
 
-data::WaferSet fit_to_input(data::WaferSet set, int64_t h, int64_t w) {
-  return set.height == h && set.width == w ? set : data::resize_nearest(set, h, w);
+// Copies `from`'s parameters and buffers into `to`'s of the same name (the fully connected
+// head too when `head`). Every tensor is checked before any is copied, so that on
+// Error(kInvalidArgument), naming the first tensor that is missing or of another shape, `to` is
+// untouched: only networks of one architecture are mixed.
+void copy_weights(nn::WaferNet& from, nn::WaferNet& to, bool head, const std::string& what) {
+  const io::NamedTensors source = named_state(from);
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> pairs;  // (destination, source)
+  for (auto& [name, tensor] : named_state(to)) {
+    if (!head && name.rfind("fc.", 0) == 0) continue;
+    const auto it = std::find_if(source.begin(), source.end(),
+                                 [&](const auto& entry) { return entry.first == name; });
+    if (it == source.end() || !it->second.sizes().equals(tensor.sizes()))
+      fail(ErrorCode::kInvalidArgument,
+           what + ": its network differs from this one at \"" + name +
+               "\" (the networks must share blocks and input encoding)");
+    pairs.emplace_back(tensor, it->second);
+  }
+  torch::NoGradGuard no_grad;
+  for (auto& [destination, source_tensor] : pairs)
+    destination.copy_(source_tensor.to(destination.device()));
 }
 
 }  // namespace
@@ -180,7 +265,7 @@ std::unique_ptr<Classifier> Classifier::create(const std::string& config_json,
   if (runtime.buffer_cache) use_cpu_buffer_cache();
   auto state = std::make_unique<State>();
   state->config = nn::parse_network_config(config_json);
-  const int64_t parameters = nn::parameter_count(state->config);
+  const int64_t parameters = nn::parameter_count(state->config);  // of the config's labels
   if (parameters > runtime.limits.max_parameters)
     fail(ErrorCode::kConfig, "network config: the network would have " +
                                  std::to_string(parameters) + " parameters, more than "
@@ -260,8 +345,25 @@ std::vector<float> Classifier::predict_locked(const uint8_t* maps, int64_t count
                                               int64_t height, int64_t width) const {
   use_threads(state_->threads);
   const int64_t h = input_height(), w = input_width();
-  const std::vector<uint8_t> input = prepare_maps(maps, count, height, width, h, w);
+  const std::vector<uint8_t> input = prepare_maps(maps, count, height, width, state_->config);
   return nn::predict_probabilities(state_->net, input.data(), count, h, w, state_->device);
+}
+
+std::vector<float> Classifier::predict_set_locked(const data::WaferSet& set) const {
+  use_threads(state_->threads);
+  const int64_t h = input_height(), w = input_width();
+  // Chunks bound the prepared input's memory whatever the set's size.
+  constexpr int64_t kChunk = 4096;
+  std::vector<float> out;
+  out.reserve(static_cast<size_t>(set.count) * state_->config.labels.size());
+  for (int64_t first = 0; first < set.count; first += kChunk) {
+    const int64_t n = std::min(kChunk, set.count - first);
+    const std::vector<uint8_t> input = prepare_set(set, first, n, state_->config);
+    const std::vector<float> p =
+        nn::predict_probabilities(state_->net, input.data(), n, h, w, state_->device);
+    out.insert(out.end(), p.begin(), p.end());
+  }
+  return out;
 }
 
 std::vector<float> Classifier::cam(const uint8_t* map, int64_t height, int64_t width,
@@ -273,8 +375,7 @@ std::vector<float> Classifier::cam(const uint8_t* map, int64_t height, int64_t w
                                           std::to_string(num_labels()) + ")");
   auto lock = read_lock(state_->mutex, "cam");
   use_threads(state_->threads);
-  const std::vector<uint8_t> input =
-      prepare_maps(map, 1, height, width, input_height(), input_width());
+  const std::vector<uint8_t> input = prepare_maps(map, 1, height, width, state_->config);
   c10::InferenceMode inference;
   nn::WaferNet& net = state_->net;
   const torch::Tensor x =
@@ -282,6 +383,15 @@ std::vector<float> Classifier::cam(const uint8_t* map, int64_t height, int64_t w
   const torch::Tensor features = net->features(net->encode(x));  // [1, C, h, w]
   // Zhou et al. 2016: the label's fully connected weights over the last feature maps.
   torch::Tensor cam = torch::einsum("c,nchw->nhw", {net->classifier_weight()[label], features});
+  if (state_->config.fit == "pad" && (height != input_height() || width != input_width())) {
+    // Only the canvas part that holds the map: first at input resolution, then cropped.
+    const data::Placement at =
+        data::pad_placement(height, width, input_height(), input_width());
+    cam = torch::upsample_bilinear2d(cam.unsqueeze(1), {input_height(), input_width()}, false)
+              .squeeze(1)
+              .narrow(1, at.top, at.height)
+              .narrow(2, at.left, at.width);
+  }
   cam = torch::upsample_bilinear2d(cam.unsqueeze(1), {height, width}, false)
             .reshape({height, width})
             .to(torch::kCPU, torch::kFloat);
@@ -291,42 +401,92 @@ std::vector<float> Classifier::cam(const uint8_t* map, int64_t height, int64_t w
   return {cam.data_ptr<float>(), cam.data_ptr<float>() + cam.numel()};
 }
 
+void Classifier::prepare_network(const data::WaferSet& set, const std::string& init) {
+  nn::NetworkConfig config = state_->config;
+  const bool task_follows = !config.task_given && set.single_label != config.single_label();
+  const bool relabel = set.names() != config.labels || task_follows;
+  if (set.names() != config.labels && config.labels_given)
+    fail(ErrorCode::kInvalidArgument, "train: the data's labels (" + joined(set.names()) +
+                                          ") are not the model's (" + joined(config.labels) +
+                                          "); to train a model on other labels, start a new one "
+                                          "from it (training option \"init\")");
+  if (relabel) {
+    config.labels = set.names();
+    if (!config.task_given) config.task = set.single_label ? "single_label" : "multi_label";
+  }
+  // The network to train is built aside and replaces the model's only when every step worked,
+  // so that a failure (an init model that does not fit) leaves the model as it was.
+  nn::WaferNet net = state_->net;
+  if (relabel) {
+    {
+      std::lock_guard<std::mutex> lock(construction_mutex());
+      net = nn::WaferNet(config);
+    }
+    net->to(state_->device);
+    copy_weights(state_->net, net, false, "the network");  // new head, the rest kept
+  }
+  std::vector<float> thresholds(config.labels.size(), 0.5f);
+  if (!init.empty()) {
+    RuntimeOptions runtime;
+    runtime.device = state_->device.is_cuda() ? "cuda" : "cpu";
+    runtime.threads = state_->threads;
+    runtime.limits = state_->limits;
+    runtime.buffer_cache = false;
+    const std::unique_ptr<Classifier> source =
+        init == "builtin" ? load_builtin(runtime) : load(init, runtime);
+    const nn::NetworkConfig& from = source->state_->config;
+    // The head carries over only where it means the same: the same labels and task.
+    const bool same_head = from.labels == config.labels && from.task == config.task;
+    copy_weights(source->state_->net, net, same_head, "init model " + init);
+    if (same_head) thresholds = source->state_->thresholds;
+  }
+  net->eval();
+  state_->config = config;
+  state_->net = net;
+  if (relabel || !init.empty()) state_->thresholds = thresholds;
+}
+
 std::string Classifier::train(const std::string& train_json, const ProgressFn& progress,
                               const TrainSets& given) {
   const train::TrainOptions options =
       train::parse_train_options(train_json, given.train != nullptr, given.val != nullptr);
-  if (num_labels() != data::kNumLabels)
-    fail(ErrorCode::kUnsupported, "train: MixedWM38 data has 8 labels, this network has " +
-                                      std::to_string(num_labels()));
   for (const data::WaferSet* set : {given.train, given.val})
     if (set != nullptr && set->count == 0)
       fail(ErrorCode::kInvalidArgument, "train: a data set given for training holds no maps");
   auto lock = write_lock(state_->mutex, "train");
   use_threads(options.threads > 0 ? options.threads : state_->threads);
-  const int64_t h = input_height(), w = input_width();
-  data::WaferSet all = fit_to_input(
-      given.train != nullptr ? *given.train : load_training_set(options, state_->limits), h, w);
+  data::WaferSet loaded;
+  if (given.train == nullptr) loaded = load_training_set(options, state_->limits);
+  const data::WaferSet& all = given.train != nullptr ? *given.train : loaded;
+  prepare_network(all, options.init);
+  const nn::NetworkConfig& c = state_->config;
+  require_labels(all, c, "train");
   data::WaferSet train_set, val_set;
-  if (given.val != nullptr) {
-    train_set = std::move(all);
-    val_set = fit_to_input(*given.val, h, w);
-  } else if (!options.val.empty()) {
-    train_set = std::move(all);
-    val_set = fit_to_input(data::load_wafer_npz(options.val, file_limit(state_->limits)), h, w);
+  if (given.val != nullptr || !options.val.empty()) {
+    const data::WaferSet val_loaded =
+        given.val != nullptr ? data::WaferSet{}
+                             : data::load_wafer_npz(options.val, file_limit(state_->limits));
+    const data::WaferSet& val = given.val != nullptr ? *given.val : val_loaded;
+    require_labels(val, c, "train (validation data)");
+    train_set = fit_to_input(all, c);
+    val_set = fit_to_input(val, c);
   } else {
     const data::Split split = data::stratified_split(all, options.val_fraction, 0, options.seed);
-    train_set = data::subset(all, split.train);
-    val_set = data::subset(all, split.val);
+    train_set = fit_to_input(data::subset(all, split.train), c);
+    val_set = fit_to_input(data::subset(all, split.val), c);
   }
+  loaded = data::WaferSet{};  // the fitted copies are what training needs
   const train::TrainOutcome outcome =
       train::fit(state_->net, train_set, val_set, options, progress, state_->device);
-  // The old thresholds belonged to the old weights.
+  // The old thresholds belonged to the old weights; a single-label model decides by argmax.
   state_->thresholds.assign(num_labels(), 0.5f);
-  if (options.tune_thresholds && val_set.count > 0)
+  if (options.tune_thresholds && val_set.count > 0 && !c.single_label())
     state_->thresholds = train::tune_thresholds(
-        nn::predict_probabilities(state_->net, val_set.maps.data(), val_set.count, h, w,
-                                     state_->device),
+        nn::predict_probabilities(state_->net, val_set.maps.data(), val_set.count,
+                                  input_height(), input_width(), state_->device),
         val_set.labels, num_labels());
+  // The labels are the model's now, whatever named them.
+  state_->config.labels_given = state_->config.task_given = true;
   json report = train::to_json(outcome);
   report["thresholds"] = state_->thresholds;
   state_->training = {{"options", train::to_json(options)},
@@ -341,16 +501,13 @@ std::string Classifier::train(const std::string& train_json, const ProgressFn& p
 
 train::EvalReport Classifier::evaluate(const data::WaferSet& set) const {
   if (set.count == 0) fail(ErrorCode::kInvalidArgument, "evaluate: the data set is empty");
-  if (num_labels() != data::kNumLabels)
-    fail(ErrorCode::kUnsupported, "evaluate: MixedWM38 data has 8 labels, this network has " +
-                                      std::to_string(num_labels()));
-  Limits whole_set = state_->limits;  // a file's maps are predicted in bounded chunks
-  whole_set.max_batch = INT64_MAX;
-  check_map_args(set.maps.data(), set.count, set.height, set.width, whole_set);
+  require_labels(set, state_->config, "evaluate");
+  check_set_maps(set, state_->limits);
   // One lock over predictions and thresholds: a training run in between would mix models.
   auto lock = read_lock(state_->mutex, "evaluate");
-  const std::vector<float> p = predict_locked(set.maps.data(), set.count, set.height, set.width);
-  return train::evaluate_predictions(p, set.labels, state_->config.labels, state_->thresholds);
+  const std::vector<float> p = predict_set_locked(set);
+  return train::evaluate_predictions(p, set.labels, state_->config.labels, state_->thresholds,
+                                     state_->config.single_label());
 }
 
 train::EvalReport Classifier::evaluate_file(const std::string& npz_path) const {
@@ -363,9 +520,22 @@ Classification Classifier::classify(const uint8_t* maps, int64_t count, int64_t 
   auto lock = read_lock(state_->mutex, "classify");
   Classification result;
   result.probabilities = predict_locked(maps, count, height, width);
-  result.present = train::apply_thresholds(result.probabilities, state_->thresholds);
+  result.present =
+      train::decide(result.probabilities, state_->thresholds, state_->config.single_label());
   return result;
 }
+
+Classification Classifier::classify_set(const data::WaferSet& set) const {
+  check_set_maps(set, state_->limits);
+  auto lock = read_lock(state_->mutex, "classify");
+  Classification result;
+  result.probabilities = predict_set_locked(set);
+  result.present =
+      train::decide(result.probabilities, state_->thresholds, state_->config.single_label());
+  return result;
+}
+
+bool Classifier::single_label() const { return state_->config.single_label(); }
 
 std::vector<float> Classifier::thresholds() const {
   auto lock = read_lock(state_->mutex, "thresholds");

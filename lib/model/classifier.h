@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "data/mixedwm38.h"
+#include "data/wafer_set.h"
 #include "train/metrics.h"
 #include "train/progress.h"
 
@@ -81,19 +81,24 @@ class Classifier {
 
   int num_labels() const;
   const std::vector<std::string>& label_names() const;
+  // One class per map (softmax, argmax) rather than any set of labels (sigmoid, thresholds).
+  bool single_label() const;
   int64_t input_height() const;
   int64_t input_width() const;
 
-  // Sigmoid outputs, count x num_labels, for count row-major maps of height x width values
-  // (0 off-wafer, 1 pass, >= 2 fail). Maps of another size than the input are resized by
-  // nearest neighbour.
+  // Probabilities, count x num_labels (a sigmoid per label; for a single-label model a softmax,
+  // so each row sums to 1), for count row-major maps of height x width values (0 off-wafer,
+  // 1 pass, >= 2 fail). Maps of another size than the input become input per the config's
+  // "fit" (nearest-neighbour resizing or padding).
   std::vector<float> predict(const uint8_t* maps, int64_t count, int64_t height,
                              int64_t width) const;
   // predict, and the decisions of the model's thresholds, under one lock (so a training run in
   // between cannot pair one model's probabilities with another's thresholds).
   Classification classify(const uint8_t* maps, int64_t count, int64_t height,
                           int64_t width) const;
-  // Per label, the probability from which the label counts as present.
+  // classify for every map of a set, whatever their sizes.
+  Classification classify_set(const data::WaferSet& set) const;
+  // Per label, the probability from which the label counts as present (multi-label models).
   std::vector<float> thresholds() const;
   // The index of a label given as its name (case-insensitive), a MixedWM38 short name ("EL")
   // when the labels are MixedWM38's, or a decimal index; Error(kInvalidArgument) listing the
@@ -102,8 +107,11 @@ class Classifier {
   // Class activation map of `label` for one map, at the map's own size, scaled to [0, 1].
   std::vector<float> cam(const uint8_t* map, int64_t height, int64_t width, int label) const;
 
-  // Trains per `train_json` (see docs/TRAINING.md: data, val, epochs, batch_size, lr, ...),
-  // returns the report as JSON text. Keeps the best epoch by validation exact match.
+  // Trains per `train_json` (see docs/TRAINING.md: data, val, epochs, batch_size, lr, init, ...),
+  // returns the report as JSON text. Keeps the best epoch by validation exact match (accuracy,
+  // for a single-label model). A model whose config named no labels takes the training data's
+  // (and its task); otherwise the data's labels must be the model's. With "init" the network
+  // starts from another model's weights (its head too where the labels are the same).
   std::string train(const std::string& train_json, const ProgressFn& progress,
                     const TrainSets& given = {});
   // Metrics on a labelled set (the doors write them as `wdc eval --json`'s schema with
@@ -121,6 +129,11 @@ class Classifier {
                                                         const RuntimeOptions& runtime);
   std::vector<float> predict_locked(const uint8_t* maps, int64_t count, int64_t height,
                                     int64_t width) const;
+  std::vector<float> predict_set_locked(const data::WaferSet& set) const;
+  // Before training on `set`: the config takes the data's labels (and task) if it named none
+  // (Error when it named others), with a new head and every other weight kept; then `init`
+  // (a model file or "builtin", may be empty) lends its weights. All or nothing.
+  void prepare_network(const data::WaferSet& set, const std::string& init);
   explicit Classifier(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };

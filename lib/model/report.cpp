@@ -26,41 +26,50 @@ std::string utc_now() {
   return buf;
 }
 
-// The model over every map, in chunks that stay within its max_batch.
-Classification classify_all(const Classifier& model, const data::WaferSet& set) {
-  constexpr int64_t kChunk = 512;
-  Classification all;
-  for (int64_t begin = 0; begin < set.count; begin += kChunk) {
-    const int64_t count = std::min(kChunk, set.count - begin);
-    Classification part = model.classify(set.map(begin), count, set.height, set.width);
-    all.probabilities.insert(all.probabilities.end(), part.probabilities.begin(),
-                             part.probabilities.end());
-    all.present.insert(all.present.end(), part.present.begin(), part.present.end());
+// A gallery group: MixedWM38's pattern types by id and name; a single-label set's classes; or
+// the label combinations of any other set.
+struct Group {
+  std::string id, name;
+  std::vector<int64_t> members;
+};
+
+std::vector<Group> gallery_groups(const data::WaferSet& set) {
+  std::vector<Group> groups;
+  const bool typed = set.count > 0 && set.pattern_type(0) >= 0;
+  for (std::vector<int64_t>& members : data::label_groups(set)) {
+    if (members.empty()) continue;
+    Group g;
+    const int t = set.pattern_type(members[0]);
+    if (typed && t >= 0) {
+      g.id = data::kPatternTypes[t].id;
+      g.name = data::kPatternTypes[t].name;
+    } else if (typed) {
+      continue;  // label vectors outside the 38 types get no gallery row, as before
+    } else {
+      for (int k = 0; k < set.num_labels(); ++k)
+        if (set.label(members[0])[k]) g.name += (g.name.empty() ? "" : "+") + set.names()[k];
+      if (g.name.empty()) g.name = "(none)";
+      g.id = g.name;
+    }
+    g.members = std::move(members);
+    groups.push_back(std::move(g));
   }
-  return all;
+  return groups;
 }
 
-// Per pattern type present, the first misclassified map (if any) and the first maps in file
-// order, up to `per_type`, in file order.
-std::vector<std::vector<int64_t>> gallery_choice(const data::WaferSet& set,
-                                                 const std::vector<bool>& correct, int per_type) {
-  std::vector<std::vector<int64_t>> chosen(data::kNumPatternTypes);
+// Per group, the first misclassified map (if any) and the first maps in file order, up to
+// `per_type`, in file order.
+std::vector<int64_t> gallery_choice(const Group& group, const std::vector<bool>& correct,
+                                    int per_type) {
+  std::vector<int64_t> chosen;
   if (per_type <= 0) return chosen;
-  std::vector<int64_t> first_wrong(data::kNumPatternTypes, -1);
-  std::vector<std::vector<int64_t>> first(data::kNumPatternTypes);
-  for (int64_t i = 0; i < set.count; ++i) {
-    const int t = set.pattern_type(i);
-    if (t < 0) continue;
-    if (first_wrong[t] < 0 && !correct[i]) first_wrong[t] = i;
-    if (static_cast<int>(first[t].size()) < per_type) first[t].push_back(i);
-  }
-  for (int t = 0; t < data::kNumPatternTypes; ++t) {
-    std::vector<int64_t>& c = chosen[t];
-    if (first_wrong[t] >= 0) c.push_back(first_wrong[t]);
-    for (int64_t i : first[t])
-      if (static_cast<int>(c.size()) < per_type && i != first_wrong[t]) c.push_back(i);
-    std::sort(c.begin(), c.end());
-  }
+  const auto wrong = std::find_if(group.members.begin(), group.members.end(),
+                                  [&](int64_t i) { return !correct[i]; });
+  if (wrong != group.members.end()) chosen.push_back(*wrong);
+  for (int64_t i : group.members)
+    if (static_cast<int>(chosen.size()) < per_type && std::find(chosen.begin(), chosen.end(), i) == chosen.end())
+      chosen.push_back(i);
+  std::sort(chosen.begin(), chosen.end());
   return chosen;
 }
 
@@ -73,9 +82,9 @@ ReportSummary write_report(const Classifier& model, const data::WaferSet& set,
                                  std::to_string(o.per_type));
   if (o.scale < 1 || o.scale > 16)
     fail(ErrorCode::kConfig, "report: scale must be in [1, 16], got " + std::to_string(o.scale));
-  if (model.num_labels() != data::kNumLabels)
-    fail(ErrorCode::kUnsupported, "report: MixedWM38 data has 8 labels, this network has " +
-                                      std::to_string(model.num_labels()));
+  if (set.names() != model.label_names())
+    fail(ErrorCode::kInvalidArgument, "report: the labels of " + o.data_name +
+                                          " are not the model's");
   if (set.count == 0) fail(ErrorCode::kInvalidArgument, "report: " + o.data_name + " holds no maps");
   std::error_code ec;
   if (fs::exists(out_dir, ec) && !fs::is_directory(out_dir, ec))
@@ -86,18 +95,17 @@ ReportSummary write_report(const Classifier& model, const data::WaferSet& set,
   const std::vector<std::string>& names = model.label_names();
   const size_t n_labels = names.size();
   const std::vector<float> thresholds = model.thresholds();
-  const Classification result = classify_all(model, set);
+  const Classification result = model.classify_set(set);
   const std::vector<float>& probs = result.probabilities;
   // The metrics of Classifier::evaluate (the same function on the same probabilities and
   // thresholds), without running the network over the whole set a second time.
   const train::EvalReport eval =
-      train::evaluate_predictions(probs, set.labels, names, thresholds);
+      train::evaluate_predictions(probs, set.labels, names, thresholds, model.single_label());
 
   std::vector<bool> correct(static_cast<size_t>(set.count));
   for (int64_t i = 0; i < set.count; ++i)
     correct[i] = std::equal(set.label(i), set.label(i) + n_labels,
                             result.present.begin() + i * n_labels);
-  const std::vector<std::vector<int64_t>> chosen = gallery_choice(set, correct, o.per_type);
 
   io::ReportInputs in;
   in.model_path = o.model_name;
@@ -109,14 +117,15 @@ ReportSummary write_report(const Classifier& model, const data::WaferSet& set,
   in.probabilities = probs;
   in.truth = set.labels;
   ReportSummary summary;
-  for (int t = 0; t < data::kNumPatternTypes; ++t) {
-    summary.types += !chosen[t].empty();
-    for (int64_t i : chosen[t]) {
+  for (const Group& group : gallery_groups(set)) {
+    const std::vector<int64_t> chosen = gallery_choice(group, correct, o.per_type);
+    summary.types += !chosen.empty();
+    for (int64_t i : chosen) {
       const float* p = probs.data() + i * n_labels;
       io::ReportPicture pic;
       pic.index = i;
-      pic.type_id = data::kPatternTypes[t].id;
-      pic.type_name = data::kPatternTypes[t].name;
+      pic.type_id = group.id;
+      pic.type_name = group.name;
       const size_t best = static_cast<size_t>(std::max_element(p, p + n_labels) - p);
       for (size_t k = 0; k < n_labels; ++k) {
         if (set.label(i)[k]) pic.true_labels.push_back(names[k]);
@@ -125,12 +134,11 @@ ReportSummary write_report(const Classifier& model, const data::WaferSet& set,
       pic.cam_label = names[best];
       pic.cam_probability = p[best];
       pic.correct = correct[i];
-      const std::vector<float> cam =
-          model.cam(set.map(i), set.height, set.width, static_cast<int>(best));
-      const std::vector<uint8_t> rgb =
-          io::render_cam_rgb(set.map(i), set.height, set.width, cam.data(), o.scale);
-      pic.png = io::encode_png_rgb8(rgb.data(), static_cast<uint32_t>(set.width * o.scale),
-                                    static_cast<uint32_t>(set.height * o.scale),
+      const int64_t h = set.rows(i), w = set.cols(i);
+      const std::vector<float> cam = model.cam(set.map(i), h, w, static_cast<int>(best));
+      const std::vector<uint8_t> rgb = io::render_cam_rgb(set.map(i), h, w, cam.data(), o.scale);
+      pic.png = io::encode_png_rgb8(rgb.data(), static_cast<uint32_t>(w * o.scale),
+                                    static_cast<uint32_t>(h * o.scale),
                                     "map " + std::to_string(i));
       in.gallery.push_back(std::move(pic));
     }
@@ -143,6 +151,7 @@ ReportSummary write_report(const Classifier& model, const data::WaferSet& set,
   summary.samples = set.count;
   summary.pictures = static_cast<int64_t>(in.gallery.size());
   summary.exact_match = eval.exact_match;
+  summary.single_label = eval.single_label;
   return summary;
 }
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "data/mixedwm38.h"
+#include "data/wafer_set.h"
 #include "model/classifier.h"
 
 namespace wdc {
@@ -20,8 +20,10 @@ struct ReportOptions {
 
 struct ReportSummary {
   std::string path;  // out_dir/index.html
+  // types: gallery groups (pattern types, or classes of a single-label model)
   int64_t bytes = 0, samples = 0, pictures = 0, types = 0;
-  double exact_match = 0;
+  double exact_match = 0;  // the accuracy, for a single-label model
+  bool single_label = false;
 };
 
 // Writes out_dir/index.html (creating out_dir), atomically. Error(kInvalidArgument) for an empty

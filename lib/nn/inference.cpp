@@ -23,7 +23,7 @@ std::vector<float> predict_probabilities(WaferNet& net, const uint8_t* maps, int
   for (int64_t begin = 0; begin < count; begin += batch) {
     const int64_t n = std::min(batch, count - begin);
     torch::Tensor x = maps_to_tensor(maps + begin * height * width, n, height, width, device);
-    torch::Tensor p = torch::sigmoid(net->forward(x)).to(torch::kCPU).contiguous();
+    torch::Tensor p = net->probabilities(net->forward(x)).to(torch::kCPU).contiguous();
     out.insert(out.end(), p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
   }
   return out;

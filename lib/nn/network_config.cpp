@@ -66,12 +66,12 @@ NetworkConfig parse_network_config(const std::string& json_text) {
     fail(ErrorCode::kConfig, std::string("network config: invalid JSON: ") + e.what());
   }
   if (!j.is_object()) fail(ErrorCode::kConfig, "network config: must be a JSON object");
-  allow_only(j, "", {"input", "blocks", "dropout", "labels", "seed"});
+  allow_only(j, "", {"input", "blocks", "dropout", "labels", "task", "seed"});
 
   if (j.contains("input")) {
     const json& in = j.at("input");
     if (!in.is_object()) config_error("input", "must be an object");
-    allow_only(in, "input.", {"height", "width", "encoding"});
+    allow_only(in, "input.", {"height", "width", "encoding", "fit"});
     c.input_height = get_int(in, "height", "input.", c.input_height, 4, 4096);
     c.input_width = get_int(in, "width", "input.", c.input_width, 4, 4096);
     if (in.contains("encoding")) {
@@ -79,6 +79,12 @@ NetworkConfig parse_network_config(const std::string& json_text) {
       if (!e.is_string() || (e != "raw" && e != "onehot"))
         config_error("input.encoding", "must be \"raw\" or \"onehot\", got " + e.dump());
       c.encoding = e.get<std::string>();
+    }
+    if (in.contains("fit")) {
+      const json& f = in.at("fit");
+      if (!f.is_string() || (f != "resize" && f != "pad"))
+        config_error("input.fit", "must be \"resize\" or \"pad\", got " + f.dump());
+      c.fit = f.get<std::string>();
     }
   }
   if (j.contains("blocks")) {
@@ -112,15 +118,27 @@ NetworkConfig parse_network_config(const std::string& json_text) {
   }
   if (j.contains("labels")) {
     const json& l = j.at("labels");
-    if (!l.is_array() || l.empty() || l.size() > 64)
-      config_error("labels", "must be an array of 1 to 64 names");
+    if (!l.is_array() || l.empty() || l.size() > 1024)
+      config_error("labels", "must be an array of 1 to 1024 names");
     c.labels.clear();
     for (const json& name : l) {
       if (!name.is_string() || name.get<std::string>().empty())
         config_error("labels", "must hold non-empty strings, got " + name.dump());
+      for (const std::string& seen : c.labels)
+        if (seen == name.get<std::string>()) config_error("labels", "repeats " + name.dump());
       c.labels.push_back(name.get<std::string>());
     }
+    c.labels_given = true;
   }
+  if (j.contains("task")) {
+    const json& t = j.at("task");
+    if (!t.is_string() || (t != "multi_label" && t != "single_label"))
+      config_error("task", "must be \"multi_label\" or \"single_label\", got " + t.dump());
+    c.task = t.get<std::string>();
+    c.task_given = true;
+  }
+  if (c.single_label() && c.labels.size() < 2)
+    config_error("labels", "a single-label network needs at least 2 classes");
   c.seed = static_cast<uint64_t>(get_int(j, "seed", "", 0, 0, INT64_MAX));
   return c;
 }
@@ -151,10 +169,14 @@ nlohmann::json to_json(const NetworkConfig& c) {
                       {"modulated", b.modulated},
                       {"deformable", b.deformable}});
   return json{{"input",
-               {{"height", c.input_height}, {"width", c.input_width}, {"encoding", c.encoding}}},
+               {{"height", c.input_height},
+                {"width", c.input_width},
+                {"encoding", c.encoding},
+                {"fit", c.fit}}},
               {"blocks", blocks},
               {"dropout", c.dropout},
               {"labels", c.labels},
+              {"task", c.task},
               {"seed", c.seed}};
 }
 

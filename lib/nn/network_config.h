@@ -1,11 +1,19 @@
 // The network's description, read from and written to JSON. Every key is optional; missing keys
 // take the seed network's values (four deformable 3x3 blocks of 32, 64, 128, 128 channels with
-// strides 2, 1, 2, 2 over a raw 52x52 map, eight MixedWM38 labels).
+// strides 2, 1, 2, 2 over a raw 52x52 map, eight MixedWM38 labels, multi-label).
 //
-//   {"input": {"height": 52, "width": 52, "encoding": "raw" | "onehot"},
+//   {"input": {"height": 52, "width": 52, "encoding": "raw" | "onehot",
+//              "fit": "resize" | "pad"},
 //    "blocks": [{"channels": 32, "kernel": 3, "stride": 2, "modulated": false,
 //                "deformable": true}, ...],
-//    "dropout": 0.0, "labels": ["Center", ...], "seed": 0}
+//    "dropout": 0.0, "labels": ["Center", ...], "task": "multi_label" | "single_label",
+//    "seed": 0}
+//
+// task: "multi_label" (any set of labels per map: sigmoid per label, per-label thresholds) or
+// "single_label" (one class per map: softmax over the classes, the most probable one decides).
+// Without "labels" the names (and, without "task", the task) come from the first training data.
+// fit: how a map of another size becomes the input: "resize" (nearest neighbour, so 0/1/2 stay)
+// or "pad" (centred on an off-wafer canvas; a larger map is first shrunk, keeping its aspect).
 #pragma once
 
 #include <cstdint>
@@ -27,12 +35,17 @@ struct NetworkConfig {
   int64_t input_height = 52;
   int64_t input_width = 52;
   std::string encoding = "raw";  // "raw": one plane of 0/1/2; "onehot": three 0/1 planes
+  std::string fit = "resize";    // "resize" or "pad"
   std::vector<BlockConfig> blocks;
   double dropout = 0.0;
   std::vector<std::string> labels;
+  bool labels_given = false;  // "labels" was in the config (else the training data names them)
+  std::string task = "multi_label";
+  bool task_given = false;
   uint64_t seed = 0;  // initial weights
 
   int64_t input_channels() const { return encoding == "onehot" ? 3 : 1; }
+  bool single_label() const { return task == "single_label"; }
 };
 
 // Parses and validates; throws wdc::Error(kConfig) naming the key, the expected and the actual

@@ -53,6 +53,10 @@ void WaferNetImpl::seed_dropout(uint64_t seed) {
   dropout_generator_.set_current_seed(seed);
 }
 
+torch::Tensor WaferNetImpl::probabilities(const torch::Tensor& logits) const {
+  return config_.single_label() ? torch::softmax(logits, 1) : torch::sigmoid(logits);
+}
+
 torch::Tensor WaferNetImpl::forward(const torch::Tensor& maps) {
   return head(features(encode(maps)));
 }

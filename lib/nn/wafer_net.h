@@ -24,6 +24,11 @@ class WaferNetImpl : public torch::nn::Module {
   torch::Tensor head(const torch::Tensor& features);
   // Logits [N, labels] from uint8 maps.
   torch::Tensor forward(const torch::Tensor& maps);
+  // Probabilities from logits: a sigmoid per label (multi-label), or a softmax over the classes
+  // (single-label).
+  torch::Tensor probabilities(const torch::Tensor& logits) const;
+
+  const NetworkConfig& config() const { return config_; }
 
   // Weight row of the fully connected layer for each label: [labels, C_last].
   const torch::Tensor& classifier_weight() const { return fc_->weight; }

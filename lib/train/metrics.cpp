@@ -13,7 +13,7 @@ namespace wdc::train {
 EvalReport evaluate_predictions(const std::vector<float>& probabilities,
                                 const std::vector<uint8_t>& truth,
                                 const std::vector<std::string>& names,
-                                const std::vector<float>& thresholds) {
+                                const std::vector<float>& thresholds, bool single_label) {
   const size_t L = names.size();
   if (L == 0 || thresholds.size() != L || probabilities.size() != truth.size() ||
       probabilities.size() % L != 0)
@@ -21,13 +21,25 @@ EvalReport evaluate_predictions(const std::vector<float>& probabilities,
   EvalReport r;
   r.samples = static_cast<int64_t>(probabilities.size() / L);
   std::vector<int64_t> tp(L), fp(L), fn(L);
-  const bool typed = L == data::kNumLabels;
+  r.single_label = single_label;
+  // Pattern types belong to MixedWM38's labels, recognised by name (the order may differ).
+  const bool typed =
+      !single_label && data::pattern_type_of_named(names, std::vector<uint8_t>(L, 0).data()) >= 0;
   std::vector<TypeMetrics> types(data::kNumPatternTypes);
-  const std::vector<uint8_t> predicted = apply_thresholds(probabilities, thresholds);
+  const std::vector<uint8_t> predicted = decide(probabilities, thresholds, single_label);
+  if (single_label) r.confusion.assign(L, std::vector<int64_t>(L, 0));
   int64_t exact = 0, label_hits = 0;
   for (int64_t s = 0; s < r.samples; ++s) {
     bool all = true;
-    uint8_t actual[data::kNumLabels] = {};
+    if (single_label) {
+      const auto row = truth.begin() + static_cast<std::ptrdiff_t>(s * L);
+      const auto guess = predicted.begin() + static_cast<std::ptrdiff_t>(s * L);
+      const auto t = static_cast<size_t>(std::find(row, row + static_cast<std::ptrdiff_t>(L), 1) - row);
+      const auto p = static_cast<size_t>(std::find(guess, guess + static_cast<std::ptrdiff_t>(L), 1) - guess);
+      if (t == L) fail(ErrorCode::kInvalidArgument, "evaluate: map " + std::to_string(s) +
+                                                        " of a single-label set has no class");
+      r.confusion[t][p] += 1;
+    }
     for (size_t l = 0; l < L; ++l) {
       const bool p = predicted[s * L + l] != 0;
       const bool t = truth[s * L + l] != 0;
@@ -36,11 +48,10 @@ EvalReport evaluate_predictions(const std::vector<float>& probabilities,
       fn[l] += !p && t;
       all = all && p == t;
       label_hits += p == t;
-      if (typed) actual[l] = t;
     }
     exact += all;
     if (typed) {
-      const int type = data::pattern_type_of(actual);
+      const int type = data::pattern_type_of_named(names, truth.data() + s * L);
       if (type >= 0) {
         types[type].count += 1;
         types[type].correct += all;
@@ -85,13 +96,19 @@ nlohmann::json to_json(const EvalReport& r) {
                       {"recall", m.recall},
                       {"f1", m.f1},
                       {"support", m.support}});
+  if (r.single_label)
+    return nlohmann::json{{"task", "single_label"}, {"samples", r.samples},
+                          {"accuracy", r.exact_match}, {"macro_f1", r.mean_f1},
+                          {"min_f1", r.min_f1},       {"labels", labels},
+                          {"confusion", r.confusion}};
   for (const TypeMetrics& t : r.types)
     types.push_back({{"id", t.id},
                      {"name", t.name},
                      {"count", t.count},
                      {"correct", t.correct},
                      {"accuracy", t.accuracy()}});
-  return nlohmann::json{{"samples", r.samples},   {"exact_match", r.exact_match},
+  return nlohmann::json{{"task", "multi_label"}, {"samples", r.samples},
+                        {"exact_match", r.exact_match},
                         {"hamming", r.hamming},   {"mean_f1", r.mean_f1},
                         {"min_f1", r.min_f1},     {"labels", labels},
                         {"types", types}};

@@ -1,5 +1,7 @@
 #include "train/thresholds.h"
 
+#include <algorithm>
+
 #include <cmath>
 
 #include "base/error.h"
@@ -16,6 +18,20 @@ std::vector<uint8_t> apply_thresholds(const std::vector<float>& probabilities,
   std::vector<uint8_t> present(probabilities.size());
   for (size_t i = 0; i < probabilities.size(); ++i)
     present[i] = probabilities[i] >= thresholds[i % labels] ? 1 : 0;
+  return present;
+}
+
+std::vector<uint8_t> decide(const std::vector<float>& probabilities,
+                            const std::vector<float>& thresholds, bool single_label) {
+  std::vector<uint8_t> present = apply_thresholds(probabilities, thresholds);  // checks sizes
+  if (!single_label) return present;
+  const size_t labels = thresholds.size();
+  for (size_t row = 0; row < probabilities.size(); row += labels) {
+    const auto first = probabilities.begin() + static_cast<std::ptrdiff_t>(row);
+    const auto best = std::max_element(first, first + static_cast<std::ptrdiff_t>(labels));
+    std::fill_n(present.begin() + static_cast<std::ptrdiff_t>(row), labels, 0);
+    present[row + static_cast<size_t>(best - first)] = 1;
+  }
   return present;
 }
 

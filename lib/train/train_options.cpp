@@ -57,7 +57,8 @@ TrainOptions parse_train_options(const std::string& json_text, bool data_given, 
                                 "epochs",   "batch_size", "lr",          "momentum",
                                 "weight_decay", "nesterov", "schedule",  "warmup_epochs",
                                 "augment",  "seed",      "threads",      "checkpoint",
-                                "resume",   "pos_weight", "tune_thresholds", "min_type_samples"};
+                                "resume",   "pos_weight", "tune_thresholds", "min_type_samples",
+                                "init"};
   for (auto it = j.begin(); it != j.end(); ++it)
     if (std::find(std::begin(kKeys), std::end(kKeys), it.key()) == std::end(kKeys))
       option_error(it.key(), "is not a known key");
@@ -85,6 +86,7 @@ TrainOptions parse_train_options(const std::string& json_text, bool data_given, 
   read_number(j, "pos_weight", o.pos_weight, 0.01, 100);
   read_bool(j, "tune_thresholds", o.tune_thresholds);
   read_number(j, "min_type_samples", o.min_type_samples, 0, 1e7);
+  read_string(j, "init", o.init);
   if (data_given) {
     for (const char* key : {"data", "synthetic"})
       if (j.contains(key))
@@ -121,7 +123,8 @@ nlohmann::json to_json(const TrainOptions& o) {
               {"threads", o.threads},
               {"pos_weight", o.pos_weight},
               {"tune_thresholds", o.tune_thresholds},
-              {"min_type_samples", o.min_type_samples}};
+              {"min_type_samples", o.min_type_samples},
+              {"init", o.init}};
 }
 
 }  // namespace wdc::train

@@ -11,8 +11,11 @@
 //   seed 0, threads 0 (= all cores), checkpoint "" (path written after every epoch),
 //   resume false (continue from the checkpoint), pos_weight 1 (BCE weight of positive labels),
 //   tune_thresholds false (choose per-label decision thresholds on the validation maps),
-//   min_type_samples 0 (each epoch repeats the maps of any pattern type with fewer training
-//   maps than this until it has this many, so rare types such as Near_Full weigh more)
+//   min_type_samples 0 (each epoch repeats the maps of any pattern type, or of any class of a
+//   single-label set, with fewer training maps than this until it has this many, so rare types
+//   such as Near_Full weigh more),
+//   init "" (a model file, or "builtin", whose weights the network starts from: fine-tuning;
+//   its head too when it has the same labels and task)
 #pragma once
 
 #include <cstdint>
@@ -42,6 +45,7 @@ struct TrainOptions {
   double pos_weight = 1.0;
   bool tune_thresholds = false;
   int64_t min_type_samples = 0;
+  std::string init;
 };
 
 // Throws wdc::Error(kConfig) naming the bad key; unknown keys are errors. `data_given`: the

@@ -42,15 +42,18 @@ void apply_symmetry(const uint8_t* src, uint8_t* dst, int64_t n, int symmetry) {
 }
 
 struct Batch {
-  torch::Tensor maps, labels;
+  torch::Tensor maps;
+  torch::Tensor labels;  // multi-label: [N, L] float 0/1; single-label: [N] class indices
 };
 
 Batch make_batch(const data::WaferSet& set, const std::vector<int64_t>& order, int64_t begin,
-                 int64_t count, bool augment, data::Rng& rng, const torch::Device& device) {
+                 int64_t count, bool augment, bool single_label, data::Rng& rng,
+                 const torch::Device& device) {
   const int64_t size = set.map_size();
+  const int64_t L = set.num_labels();
   std::vector<uint8_t> maps(static_cast<size_t>(count * size));
-  torch::Tensor labels = torch::empty({count, data::kNumLabels}, torch::kFloat);
-  float* l = labels.data_ptr<float>();
+  torch::Tensor labels = single_label ? torch::empty({count}, torch::kLong)
+                                      : torch::empty({count, L}, torch::kFloat);
   const bool square = set.height == set.width;
   for (int64_t i = 0; i < count; ++i) {
     const int64_t index = order[begin + i];
@@ -59,7 +62,10 @@ Batch make_batch(const data::WaferSet& set, const std::vector<int64_t>& order, i
       apply_symmetry(set.map(index), maps.data() + i * size, set.height, symmetry);
     else
       std::copy(set.map(index), set.map(index) + size, maps.data() + i * size);
-    for (int k = 0; k < data::kNumLabels; ++k) l[i * data::kNumLabels + k] = set.label(index)[k];
+    if (single_label)
+      labels.data_ptr<int64_t>()[i] = set.class_of(index);
+    else
+      for (int64_t k = 0; k < L; ++k) labels.data_ptr<float>()[i * L + k] = set.label(index)[k];
   }
   return {nn::maps_to_tensor(maps.data(), count, set.height, set.width, device), labels.to(device)};
 }
@@ -71,25 +77,23 @@ double exact_match(nn::WaferNet& net, const data::WaferSet& set, const torch::De
       nn::predict_probabilities(net, set.maps.data(), set.count, set.height, set.width, device);
   net->train();
   // Model selection decides at 0.5: the thresholds are tuned after training, on these maps.
-  const int64_t L = data::kNumLabels;
-  const std::vector<uint8_t> predicted = apply_thresholds(p, std::vector<float>(L, 0.5f));
+  // For a single-label network this is the accuracy (the most probable class decides).
+  const int64_t L = set.num_labels();
+  const std::vector<uint8_t> predicted =
+      decide(p, std::vector<float>(static_cast<size_t>(L), 0.5f), net->config().single_label());
   int64_t hits = 0;
   for (int64_t i = 0; i < set.count; ++i)
     hits += std::equal(set.label(i), set.label(i) + L, predicted.begin() + i * L);
   return static_cast<double>(hits) / set.count;
 }
 
-// Maps of each pattern type with fewer than `min_type_samples` training maps (label
-// combinations outside the 38 types count as one more type); other types are left out.
+// The maps of each label group (data::label_groups: MixedWM38's pattern types, or a
+// single-label set's classes) with fewer than `min_type_samples` training maps; other groups are
+// left out.
 std::vector<std::vector<int64_t>> rare_types(const data::WaferSet& set, int64_t min_type_samples) {
   if (min_type_samples <= 0) return {};
-  std::vector<std::vector<int64_t>> by_type(data::kNumPatternTypes + 1);
-  for (int64_t i = 0; i < set.count; ++i) {
-    const int t = set.pattern_type(i);
-    by_type[t < 0 ? data::kNumPatternTypes : t].push_back(i);
-  }
   std::vector<std::vector<int64_t>> rare;
-  for (auto& members : by_type)
+  for (auto& members : data::label_groups(set))
     if (!members.empty() && static_cast<int64_t>(members.size()) < min_type_samples)
       rare.push_back(std::move(members));
   return rare;
@@ -234,8 +238,14 @@ TrainOutcome fit(nn::WaferNet& net, const data::WaferSet& train_set,
   int64_t epoch_maps = train_set.count;
   for (const auto& members : rare) epoch_maps += o.min_type_samples - static_cast<int64_t>(members.size());
   const int64_t steps = (epoch_maps + o.batch_size - 1) / o.batch_size;
+  const bool single_label = net->config().single_label();
+  const int64_t labels = static_cast<int64_t>(net->config().labels.size());
+  for (const data::WaferSet* set : {&train_set, &val_set})
+    if (set->count > 0 && set->num_labels() != labels)
+      fail(ErrorCode::kInvalidArgument, "train: the data has " + std::to_string(set->num_labels()) +
+                                            " labels, the network " + std::to_string(labels));
   const torch::Tensor pos_weight =
-      torch::full({data::kNumLabels}, o.pos_weight, torch::TensorOptions().device(device));
+      torch::full({labels}, o.pos_weight, torch::TensorOptions().device(device));
   net->train();
   try {
     for (int32_t epoch = static_cast<int32_t>(outcome.history.size()) + 1; epoch <= o.epochs;
@@ -250,13 +260,17 @@ TrainOutcome fit(nn::WaferNet& net, const data::WaferSet& train_set,
       for (int64_t step = 0; step < steps; ++step) {
         const int64_t begin = step * o.batch_size;
         const int64_t count = std::min(o.batch_size, epoch_maps - begin);
-        const Batch batch = make_batch(train_set, order, begin, count, o.augment, rng, device);
+        const Batch batch =
+            make_batch(train_set, order, begin, count, o.augment, single_label, rng, device);
         for (auto& group : optimizer.param_groups())
           static_cast<torch::optim::SGDOptions&>(group.options())
               .lr(learning_rate(o, (epoch - 1) * steps + step, steps));
         optimizer.zero_grad();
-        const torch::Tensor loss = torch::binary_cross_entropy_with_logits(
-            net->forward(batch.maps), batch.labels, {}, pos_weight);
+        const torch::Tensor logits = net->forward(batch.maps);
+        const torch::Tensor loss =
+            single_label
+                ? torch::nn::functional::cross_entropy(logits, batch.labels)
+                : torch::binary_cross_entropy_with_logits(logits, batch.labels, {}, pos_weight);
         loss.backward();
         optimizer.step();
         loss_sum += loss.item<double>();

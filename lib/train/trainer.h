@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "data/mixedwm38.h"
+#include "data/wafer_set.h"
 #include "train/progress.h"
 #include "nn/wafer_net.h"
 #include "train/train_options.h"

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <vector>
 
-#include "data/mixedwm38.h"
+#include "data/wafer_file.h"
 #include "data/npz.h"
 #include "data/synth.h"
 

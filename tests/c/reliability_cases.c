@@ -170,7 +170,7 @@ static void file_cases(void) {
         {"not_a_zip.npz", "wdc_evaluate of an npz that is not a zip archive"},
         {"bad_missing_arr1.npz", "wdc_evaluate of an npz without labels (arr_1)"},
         {"bad_negative_map.npz", "wdc_evaluate of maps with negative values"},
-        {"bad_map_float.npz", "wdc_evaluate of float maps"},
+        {"bad_map_fraction.npz", "wdc_evaluate of float maps holding 1.5"},
         {"bad_map_rank.npz", "wdc_evaluate of maps of the wrong rank"},
         {"bad_n_mismatch.npz", "wdc_evaluate of 3 maps with 2 label vectors"},
         {"bad_label_value.npz", "wdc_evaluate of a label value 2"},
@@ -184,6 +184,33 @@ static void file_cases(void) {
     for (i = 0; i < sizeof bad_npz / sizeof bad_npz[0]; ++i)
       status_case("files", bad_npz[i].what, WDC_E_FORMAT,
                   wdc_evaluate(m, path_in(g_npz, bad_npz[i].file), &report));
+    {
+      /* The named and ragged layouts of docs/DATA.md, read by wdc_dataset_load. */
+      static const struct {
+        const char *file, *what;
+      } bad_ragged[] = {
+          {"bad_ragged_sum.npz", "wdc_dataset_load of map shapes that need more values than present"},
+          {"bad_ragged_zero_side.npz", "wdc_dataset_load of a map with a side of 0"},
+          {"bad_ragged_negative_side.npz", "wdc_dataset_load of a map of -6 x -3"},
+          {"bad_ragged_overflow.npz", "wdc_dataset_load of map sides of 2^40 and 2^62"},
+          {"bad_ragged_shapes_rank.npz", "wdc_dataset_load of shapes that are not (N, 2)"},
+          {"bad_ragged_count.npz", "wdc_dataset_load of 2 shapes for 3 maps"},
+          {"bad_ragged_map_rank.npz", "wdc_dataset_load of ragged maps that are not 1-D"},
+          {"bad_class_range.npz", "wdc_dataset_load of class 3 with 3 label names"},
+          {"bad_class_negative.npz", "wdc_dataset_load of class -1"},
+          {"bad_names_count.npz", "wdc_dataset_load of 2 label columns and 3 names"},
+          {"bad_names_dtype.npz", "wdc_dataset_load of label names that are integers"},
+          {"bad_names_repeat.npz", "wdc_dataset_load of a repeated label name"},
+          {"bad_label_fraction.npz", "wdc_dataset_load of a class index 0.5"},
+      };
+      wdc_dataset *set = NULL;
+      for (i = 0; i < sizeof bad_ragged / sizeof bad_ragged[0]; ++i)
+        status_case("files", bad_ragged[i].what, WDC_E_FORMAT,
+                    wdc_dataset_load(path_in(g_npz, bad_ragged[i].file), NULL, &set));
+      status_case("files", "wdc_evaluate of WM-811K-like classes with a MixedWM38 model",
+                  WDC_E_INVALID_ARGUMENT,
+                  wdc_evaluate(m, path_in(g_npz, "wafer_ragged.npz"), &report));
+    }
     {
       wdc_model *small = NULL;
       if (wdc_load(model, "{\"max_file_bytes\": 65536}", &small) == WDC_OK) {
@@ -380,6 +407,34 @@ static void dataset_cases(wdc_model *m) {
               WDC_E_INVALID_ARGUMENT, wdc_dataset_create(maps, 2, H, W, labels, 15, &d));
   status_case("data sets", "wdc_dataset_create of 2^62 maps", WDC_E_INVALID_ARGUMENT,
               wdc_dataset_create(maps, (int64_t)1 << 62, H, W, NULL, 0, &d));
+  {
+    /* Two maps of 2 x 3 and 3 x 2 in caller buffers (wdc_dataset_create_ragged). */
+    int64_t shapes[4] = {2, 3, 3, 2};
+    const uint8_t classes[4] = {1, 0, 0, 1};
+    status_case("data sets", "wdc_dataset_create_ragged with shapes adding up to more than maps_len",
+                WDC_E_INVALID_ARGUMENT,
+                wdc_dataset_create_ragged(maps, 11, shapes, 2, NULL, 0, NULL, &d));
+    shapes[2] = 0;
+    status_case("data sets", "wdc_dataset_create_ragged with a side of 0", WDC_E_INVALID_ARGUMENT,
+                wdc_dataset_create_ragged(maps, 12, shapes, 2, NULL, 0, NULL, &d));
+    shapes[2] = (int64_t)1 << 40;
+    status_case("data sets", "wdc_dataset_create_ragged with a side of 2^40",
+                WDC_E_INVALID_ARGUMENT,
+                wdc_dataset_create_ragged(maps, 12, shapes, 2, NULL, 0, NULL, &d));
+    shapes[2] = 3;
+    status_case("data sets", "wdc_dataset_create_ragged with a repeated label name",
+                WDC_E_INVALID_ARGUMENT,
+                wdc_dataset_create_ragged(maps, 12, shapes, 2, classes, 4,
+                                          "{\"labels\": [\"a\", \"a\"]}", &d));
+    status_case("data sets", "wdc_dataset_create_ragged of a single-label map with two classes",
+                WDC_E_INVALID_ARGUMENT,
+                wdc_dataset_create_ragged(maps, 12, shapes, 2, (const uint8_t *)"\1\1\0\1", 4,
+                                          "{\"labels\": [\"a\", \"b\"], \"single_label\": true}",
+                                          &d));
+    status_case("data sets", "wdc_dataset_create_ragged with an unknown option",
+                WDC_E_CONFIG,
+                wdc_dataset_create_ragged(maps, 12, shapes, 2, NULL, 0, "{\"classes\": 2}", &d));
+  }
   status_case("data sets", "wdc_dataset_synthesize of 10000001 maps", WDC_E_INVALID_ARGUMENT,
               wdc_dataset_synthesize(10000001, 0, &d));
   status_case("data sets", "wdc_dataset_maps of a NULL data set", WDC_E_MISUSE,

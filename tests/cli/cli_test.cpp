@@ -19,7 +19,7 @@
 #include <thread>
 #include <vector>
 
-#include "data/mixedwm38.h"
+#include "data/wafer_file.h"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -463,6 +463,89 @@ TEST_F(CliTest, SplitWritesThreeFilesThatTogetherHoldEveryMap) {
   EXPECT_EQ(total, all.count);
   EXPECT_GT(parts["val"]["count"].get<int64_t>(), 0);
   expect_error({"split", "--data", file("to-split.npz"), "--out", file("no-such-dir")}, 2, "");
+}
+
+// A fab's own data: one class per map, maps of three sizes in a ragged file, class names from
+// the file. Every command takes it; the model takes the file's names and is single-label.
+TEST_F(CliTest, RaggedSingleLabelFileFlowsThroughEveryCommand) {
+  wdc::data::WaferSet set;
+  set.label_names = {"Clean", "Full"};
+  set.single_label = true;
+  std::vector<int64_t> shapes;
+  const int64_t sides[3][2] = {{20, 24}, {31, 31}, {40, 26}};
+  for (int i = 0; i < 60; ++i) {
+    const int64_t h = sides[i % 3][0], w = sides[i % 3][1];
+    // "Full": every other die failed; "Clean": every die passed.
+    for (int64_t k = 0; k < h * w; ++k) set.maps.push_back(i % 2 && k % 2 ? 2 : 1);
+    shapes.insert(shapes.end(), {h, w});
+    set.labels.insert(set.labels.end(), {static_cast<uint8_t>(i % 2 == 0), static_cast<uint8_t>(i % 2)});
+  }
+  set.count = 60;
+  set.set_shapes(shapes, "test set");
+  wdc::data::save_wafer_npz(file("fab.npz"), set);
+
+  const Result fit = run_wdc({"train", "--data", file("fab.npz"), "--out", file("fab.wdcm"),
+                              "--config", file("tiny.json"), "--epochs", "3", "--json"});
+  ASSERT_EQ(fit.status, 0) << describe(fit);
+  const json info = parse_stdout(run_wdc({"info", "--model", file("fab.wdcm"), "--json"}));
+  EXPECT_EQ(info["labels"], json({"Clean", "Full"}));
+  EXPECT_EQ(info["config"]["task"], "single_label");
+
+  const Result eval = run_wdc({"eval", "--model", file("fab.wdcm"), "--data", file("fab.npz"), "--json"});
+  ASSERT_EQ(eval.status, 0) << describe(eval);
+  const json metrics = parse_stdout(eval);
+  for (const char* key : {"samples", "accuracy", "macro_f1", "labels", "confusion"})
+    EXPECT_TRUE(metrics.contains(key)) << key;
+  EXPECT_EQ(metrics["samples"], 60);
+  int64_t counted = 0;
+  for (const auto& row : metrics["confusion"])
+    for (const auto& n : row) counted += n.get<int64_t>();
+  EXPECT_EQ(counted, 60);
+  const Result table = run_wdc({"eval", "--model", file("fab.wdcm"), "--data", file("fab.npz")});
+  EXPECT_NE(table.out.find("macro F1"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("confusion"), std::string::npos) << table.out;
+
+  const Result predict =
+      run_wdc({"predict", "--model", file("fab.wdcm"), "--data", file("fab.npz"), "--json"});
+  ASSERT_EQ(predict.status, 0) << describe(predict);
+  const json decided = parse_stdout(predict);
+  ASSERT_EQ(decided.size(), 60u);
+  for (const json& d : decided) {
+    const double sum = d["probabilities"][0].get<double>() + d["probabilities"][1].get<double>();
+    EXPECT_NEAR(sum, 1.0, 1e-4);
+    EXPECT_EQ(d["labels"].size(), 1u);  // one class per map
+  }
+
+  // Map 2 is 40 x 26: its CAM picture is at its own size.
+  const Result cam = run_wdc({"cam", "--model", file("fab.wdcm"), "--data", file("fab.npz"),
+                              "--index", "2", "--label", "Full", "--out", file("fab.png"),
+                              "--scale", "2"});
+  ASSERT_EQ(cam.status, 0) << describe(cam);
+  EXPECT_EQ(png_size(file("fab.png")), (std::pair<uint32_t, uint32_t>{26 * 2, 40 * 2}));
+
+  fs::create_directories(file("fab-split"));
+  ASSERT_EQ(run_wdc({"split", "--data", file("fab.npz"), "--out", file("fab-split"), "--val",
+                     "0.2", "--test", "0.2"}).status, 0);
+  const auto val = wdc::data::load_wafer_npz(file("fab-split/val.npz"));
+  EXPECT_EQ(val.count, 12);  // 6 of each class
+  EXPECT_EQ(val.names(), set.names());
+  int64_t full = 0;
+  for (int64_t i = 0; i < val.count; ++i) full += val.class_of(i);
+  EXPECT_EQ(full, 6);
+
+  const Result report = run_wdc({"report", "--model", file("fab.wdcm"), "--data", file("fab.npz"),
+                                 "--out", file("fab-report")});
+  ASSERT_EQ(report.status, 0) << describe(report);
+  EXPECT_NE(report.out.find("accuracy"), std::string::npos) << report.out;
+
+  // Fine-tuning from the model just trained, its network taken from the init model.
+  const Result tuned = run_wdc({"train", "--data", file("fab.npz"), "--init", file("fab.wdcm"),
+                                "--out", file("fab-tuned.wdcm"), "--epochs", "1"});
+  ASSERT_EQ(tuned.status, 0) << describe(tuned);
+  // A MixedWM38 model refuses WM-811K-like classes with a message that names both.
+  const Result other = run_wdc({"eval", "--model", file("model.wdcm"), "--data", file("fab.npz")});
+  EXPECT_NE(other.status, 0);
+  EXPECT_NE(other.err.find("Clean, Full"), std::string::npos) << other.err;
 }
 
 TEST_F(CliTest, HelpAndVersionGoToStdout) {

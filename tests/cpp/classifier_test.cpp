@@ -10,7 +10,7 @@
 #include <iterator>
 #include <map>
 
-#include "data/mixedwm38.h"
+#include "data/wafer_file.h"
 #include "data/synth.h"
 #include "model/classifier.h"
 #include "model/describe_exception.h"

@@ -86,3 +86,42 @@ TEST(Metrics, MismatchedSizesAreAnError) {
 }
 
 }  // namespace
+
+TEST(SingleLabelMetrics, HandComputedExample) {
+  // Four maps of classes a, a, b, c; predicted (argmax) a, b, b, a.
+  const std::vector<std::string> names = {"a", "b", "c"};
+  const std::vector<uint8_t> truth = {1, 0, 0, /**/ 1, 0, 0, /**/ 0, 1, 0, /**/ 0, 0, 1};
+  const std::vector<float> p = {.7f, .2f, .1f, /**/ .3f, .6f, .1f,
+                                .1f, .8f, .1f, /**/ .5f, .1f, .4f};
+  const auto r = wdc::train::evaluate_predictions(p, truth, names, {.5f, .5f, .5f}, true);
+  ASSERT_TRUE(r.single_label);
+  EXPECT_DOUBLE_EQ(r.exact_match, 0.5);
+  const std::vector<std::vector<int64_t>> confusion = {{1, 1, 0}, {0, 1, 0}, {1, 0, 0}};
+  EXPECT_EQ(r.confusion, confusion);
+  // a: P 1/2, R 1/2, F1 1/2. b: P 1/2, R 1, F1 2/3. c: nothing predicted, R 0, F1 0.
+  EXPECT_DOUBLE_EQ(r.labels[0].f1, 0.5);
+  EXPECT_DOUBLE_EQ(r.labels[1].precision, 0.5);
+  EXPECT_DOUBLE_EQ(r.labels[1].recall, 1.0);
+  EXPECT_NEAR(r.labels[1].f1, 2.0 / 3.0, 1e-12);
+  EXPECT_DOUBLE_EQ(r.labels[2].f1, 0.0);
+  EXPECT_EQ(r.labels[2].support, 1);
+  EXPECT_NEAR(r.mean_f1, (0.5 + 2.0 / 3.0) / 3.0, 1e-12);
+  EXPECT_TRUE(r.types.empty());
+  const nlohmann::json j = wdc::train::to_json(r);
+  EXPECT_EQ(j["task"], "single_label");
+  EXPECT_DOUBLE_EQ(j["accuracy"].get<double>(), 0.5);
+  EXPECT_NEAR(j["macro_f1"].get<double>(), (0.5 + 2.0 / 3.0) / 3.0, 1e-12);
+  EXPECT_EQ(j["confusion"], nlohmann::json(confusion));
+}
+
+TEST(SingleLabelMetrics, PatternTypesFollowMixedWM38NamesInAnyOrder) {
+  // MixedWM38's labels, reordered: Random first. Truth Center only -> C2.
+  const std::vector<std::string> names = {"Random", "Center", "Donut",   "Edge_Loc",
+                                          "Edge_Ring", "Loc", "Near_Full", "Scratch"};
+  const std::vector<uint8_t> truth = {0, 1, 0, 0, 0, 0, 0, 0};
+  const std::vector<float> p = {.1f, .9f, .1f, .1f, .1f, .1f, .1f, .1f};
+  const auto r = wdc::train::evaluate_predictions(p, truth, names, kHalf);
+  ASSERT_EQ(r.types.size(), 1u);
+  EXPECT_EQ(r.types[0].id, "C2");
+  EXPECT_EQ(r.types[0].correct, 1);
+}
