@@ -94,6 +94,34 @@ std::string cell_style(double share) {
          ");color:" + (t > 0.55 ? "#fff" : "#1a1a1a");
 }
 
+// One cell of a confusion table: `count` of the row's `row_total` maps, shaded by that share,
+// with the share on hover (a title: the page has no script).
+std::string matrix_cell(int64_t count, int64_t row_total, const std::string& true_name,
+                        const std::string& predicted_name, bool diagonal) {
+  const double share = row_total ? static_cast<double>(count) / row_total : 0.0;
+  return "<td class=\"" + std::string(diagonal ? "diag" : "cell") + "\" style=\"" +
+         cell_style(share) + "\" title=\"" +
+         html_escape("true " + true_name + ", predicted " + predicted_name + ": " +
+                     std::to_string(count) + " of " + std::to_string(row_total) + " maps (" +
+                     percent(share, 1) + ")") +
+         "\">" + std::to_string(count) + "</td>";
+}
+
+// Whether the page is about a single-label model. The model's own config decides; the
+// evaluation's task stands in only when the description names none (an older model file, or
+// no description at all).
+bool is_single_label(const json& info, const json& eval) {
+  const std::string task = text(info.value("config", json::object()), "task");
+  if (!task.empty()) return task == "single_label";
+  return text(eval, "task") == "single_label";
+}
+
+// A gallery group's heading text: "C12 C+L", but a single-label class (id and name both the
+// class name) only once.
+std::string group_title(const std::string& id, const std::string& name) {
+  return name.empty() || name == id ? id : id + " " + name;
+}
+
 // ---- charts ---------------------------------------------------------------------------------
 
 struct Axis {
@@ -287,16 +315,29 @@ std::pair<uint32_t, uint32_t> png_size(const std::vector<uint8_t>& png) {
   return {be32(16), be32(20)};
 }
 
-std::string model_section(const json& info, const json& eval) {
-  std::string out = "<section id=\"summary\">\n<h2>Summary</h2>\n";
-  if (!eval.empty()) {
-    out += "<div class=\"cards\">\n";
-    out += card("maps", integer(number(eval, "samples")));
+// The headline numbers. A single-label model is judged by accuracy and macro F1: exact match
+// would equal its accuracy and Hamming accuracy mostly counts the classes a map is not.
+std::string summary_cards(const json& eval, bool single_label) {
+  std::string out = "<div class=\"cards\">\n";
+  out += card("maps", integer(number(eval, "samples")));
+  if (single_label) {
+    out += card("accuracy", percent(number(eval, "accuracy")));
+    out += card("macro F1", fixed(number(eval, "macro_f1"), 4));
+  } else {
     out += card("exact match", percent(number(eval, "exact_match")));
     out += card("Hamming accuracy", percent(number(eval, "hamming")));
     out += card("mean F1", fixed(number(eval, "mean_f1"), 4));
-    out += card("min F1", fixed(number(eval, "min_f1"), 4));
-    out += "</div>\n";
+  }
+  out += card("min F1", fixed(number(eval, "min_f1"), 4));
+  out += "</div>\n";
+  return out;
+}
+
+std::string model_section(const json& info, const json& eval, bool single_label,
+                          size_t classes) {
+  std::string out = "<section id=\"summary\">\n<h2>Summary</h2>\n";
+  if (!eval.empty()) {
+    out += summary_cards(eval, single_label);
   } else {
     out += "<p class=\"note\">No evaluation was given.</p>\n";
   }
@@ -304,6 +345,10 @@ std::string model_section(const json& info, const json& eval) {
   out += "<h3>Model</h3>\n<table class=\"kv\">\n";
   const std::string version = text(info, "library_version");
   if (!version.empty()) out += kv_row("library", "wdc " + version);
+  // Said only for single-label models, so the multi-label page stays as it was.
+  if (single_label)
+    out += kv_row("task", "single-label, " + std::to_string(classes) +
+                              " classes (the most probable class is the prediction)");
   const json config = info.value("config", json::object());
   if (config.is_object()) {
     const json input = config.value("input", json::object());
@@ -329,9 +374,10 @@ std::string model_section(const json& info, const json& eval) {
   const json training = info.value("training", json::object());
   if (!array(training, "history").empty()) {
     out += kv_row("epochs run", std::to_string(array(training, "history").size()));
-    out +=
-        kv_row("best epoch", integer(number(training, "best_epoch")) + " (validation exact match " +
-                                 percent(number(training, "best_val_exact_match")) + ")");
+    // best_val_exact_match is the validation accuracy of a single-label model.
+    out += kv_row("best epoch", integer(number(training, "best_epoch")) + " (validation " +
+                                    (single_label ? "accuracy " : "exact match ") +
+                                    percent(number(training, "best_val_exact_match")) + ")");
     out += kv_row("training maps", integer(number(training, "train_samples")));
     out += kv_row("validation maps", integer(number(training, "val_samples")));
     out += kv_row("training time", duration(number(training, "seconds")));
@@ -342,7 +388,7 @@ std::string model_section(const json& info, const json& eval) {
   return out;
 }
 
-std::string training_section(const json& info) {
+std::string training_section(const json& info, bool single_label) {
   std::string out = "<section id=\"training\">\n<h2>Training</h2>\n";
   const json training = info.value("training", json::object());
   const json history = array(training, "history");
@@ -353,7 +399,9 @@ std::string training_section(const json& info) {
     return out;
   }
   Series loss{"Training loss", "", {}, false, true};
-  Series val{"Validation exact match", "", {}, true, false};
+  // A single-label model's val_exact_match is its validation accuracy (the most probable class
+  // decides), and is named so.
+  Series val{single_label ? "Validation accuracy" : "Validation exact match", "", {}, true, false};
   Series secs{"Seconds per epoch", " s", {}, false, true};
   // History entries carry their epoch; place them by it (1-based), in case of gaps.
   size_t epochs = history.size();
@@ -417,6 +465,29 @@ std::string labels_section(const json& eval, const std::vector<float>& threshold
   return out;
 }
 
+// The single-label counterpart of labels_section: no threshold column, since the most probable
+// class decides and the stored thresholds (all 0.5) take no part.
+std::string classes_section(const json& eval) {
+  const json labels = array(eval, "labels");
+  if (labels.empty()) return "";
+  std::string out =
+      "<section id=\"labels\">\n<h2>Classes</h2>\n<table "
+      "class=\"metrics\">\n<thead><tr><th>class</th><th class=\"n\">precision</th>"
+      "<th class=\"n\">recall</th><th class=\"n\">F1</th><th class=\"n\">support</th></tr>"
+      "</thead>\n<tbody>\n";
+  for (const json& l : labels)
+    out += "<tr><td>" + html_escape(text(l, "name")) + "</td><td class=\"n\">" +
+           fixed(number(l, "precision"), 4) + "</td><td class=\"n\">" +
+           fixed(number(l, "recall"), 4) + "</td><td class=\"n\">" + fixed(number(l, "f1"), 4) +
+           "</td><td class=\"n\">" + integer(number(l, "support")) + "</td></tr>\n";
+  out +=
+      "</tbody>\n</table>\n<p class=\"note\">Each map is predicted as its most probable "
+      "class. Precision: the share of the maps predicted as the class that belong to it; "
+      "recall: the share of the class's maps predicted as it. Support: maps of the class. "
+      "Macro F1 is the mean of the F1 column.</p>\n</section>\n";
+  return out;
+}
+
 std::string confusion_section(const Confusion& c, const std::vector<std::string>& names,
                               const std::vector<float>& thresholds, int64_t samples) {
   const size_t n = names.size();
@@ -450,15 +521,8 @@ std::string confusion_section(const Confusion& c, const std::vector<std::string>
   for (size_t i = 0; i < n; ++i) {
     const int64_t row = c.labels[i].tp + c.labels[i].fn;  // maps where label i is present
     out += "<tr><th scope=\"row\">" + html_escape(names[i]) + "</th>";
-    for (size_t j = 0; j < n; ++j) {
-      const int64_t v = c.cooccurrence[i * n + j];
-      const double share = row ? static_cast<double>(v) / row : 0.0;
-      out += "<td class=\"" + std::string(i == j ? "diag" : "cell") + "\" style=\"" +
-             cell_style(share) + "\" title=\"" +
-             html_escape("true " + names[i] + ", predicted " + names[j] + ": " + std::to_string(v) +
-                         " of " + std::to_string(row) + " maps (" + percent(share, 1) + ")") +
-             "\">" + std::to_string(v) + "</td>";
-    }
+    for (size_t j = 0; j < n; ++j)
+      out += matrix_cell(c.cooccurrence[i * n + j], row, names[i], names[j], i == j);
     out += "<td class=\"n\">" + std::to_string(row) + "</td></tr>\n";
   }
   out +=
@@ -467,6 +531,45 @@ std::string confusion_section(const Confusion& c, const std::vector<std::string>
       "diagonal (outlined) holds the true positives; off the diagonal, labels that occur "
       "together in mixed patterns (such as Center with Edge_Ring) show up as well as "
       "confusions. Hover a cell for the share.</p>\n</section>\n";
+  return out;
+}
+
+// The single-label confusion view: one classes x classes matrix (see class_confusion), with the
+// maps of each true class at the end of its row and the maps predicted as each class below.
+std::string class_confusion_section(const std::vector<int64_t>& m,
+                                    const std::vector<std::string>& names, int64_t samples) {
+  const size_t n = names.size();
+  std::string out = "<section id=\"confusion\">\n<h2>Confusion</h2>\n";
+  if (samples == 0) return out + "<p class=\"note\">No maps.</p>\n</section>\n";
+
+  out +=
+      "<h3>True class × predicted class</h3>\n<table class=\"matrix\">\n<thead><tr>"
+      "<th>true \\ predicted</th>";
+  for (size_t j = 0; j < n; ++j) out += "<th class=\"n\">" + html_escape(names[j]) + "</th>";
+  out += "<th class=\"n\">maps</th></tr></thead>\n<tbody>\n";
+  std::vector<int64_t> predicted(n, 0);
+  int64_t right = 0;
+  for (size_t i = 0; i < n; ++i) {
+    int64_t row = 0;
+    for (size_t j = 0; j < n; ++j) row += m[i * n + j];
+    out += "<tr><th scope=\"row\">" + html_escape(names[i]) + "</th>";
+    for (size_t j = 0; j < n; ++j) {
+      out += matrix_cell(m[i * n + j], row, names[i], names[j], i == j);
+      predicted[j] += m[i * n + j];
+    }
+    right += m[i * n + i];
+    out += "<td class=\"n\">" + std::to_string(row) + "</td></tr>\n";
+  }
+  out += "</tbody>\n<tfoot><tr><th scope=\"row\">predicted</th>";
+  for (size_t j = 0; j < n; ++j) out += "<td class=\"n\">" + std::to_string(predicted[j]) + "</td>";
+  out += "<td class=\"n\">" + std::to_string(samples) + "</td></tr></tfoot>\n</table>\n";
+  out +=
+      "<p class=\"note\">Row i, column j: maps of true class i whose most probable class is "
+      "j. The shade is the share of the row's maps, so the diagonal (outlined, " +
+      std::to_string(right) + " of " + std::to_string(samples) +
+      " maps classified right) holds each class's recall and a dark cell off it is a frequent "
+      "confusion. The last row counts the maps predicted as each class. Hover a cell for the "
+      "share.</p>\n</section>\n";
   return out;
 }
 
@@ -502,16 +605,46 @@ std::string labels_text(const std::vector<std::string>& labels) {
   return labels.empty() ? "none" : join(labels, ", ");
 }
 
+// " (3 of 40 maps, accuracy 92.50%)": how the pictures' group fared overall. Multi-label
+// groups are the evaluation's pattern types; single-label groups are classes, whose share of
+// maps predicted right is the class's recall.
+std::string group_note(const json& eval, bool single_label, const std::string& id, size_t shown) {
+  if (single_label) {
+    for (const json& l : array(eval, "labels"))
+      if (text(l, "name") == id)
+        return " (" + std::to_string(shown) + " of " + integer(number(l, "support")) +
+               " maps, recall " + percent(number(l, "recall")) + ")";
+    return "";
+  }
+  for (const json& t : array(eval, "types"))
+    if (text(t, "id") == id)
+      return " (" + std::to_string(shown) + " of " + integer(number(t, "count")) +
+             " maps, accuracy " + percent(number(t, "accuracy")) + ")";
+  return "";
+}
+
 std::string gallery_section(const std::vector<ReportPicture>& gallery, const json& eval,
-                            std::vector<std::string>& type_order) {
+                            bool single_label, std::vector<std::string>& type_order) {
   std::string out = "<section id=\"gallery\">\n<h2>Class activation maps</h2>\n";
   if (gallery.empty()) return out + "<p class=\"note\">No pictures.</p>\n</section>\n";
-  out +=
-      "<p class=\"note\">For a few maps of each pattern type: the map (white off the wafer, "
-      "grey passed dies, dark failed dies) with the class activation map of its most probable "
-      "label blended over the dies in the inferno colormap, dark purple where the evidence "
-      "for that label is weakest to pale yellow where it is strongest. Maps whose labels "
-      "were not all predicted right have a red frame.</p>\n";
+  // The colours, said of what the CAM is of: "that label" or "that class".
+  auto colours = [](const char* of) {
+    return std::string(" blended over the dies in the inferno colormap, dark purple where the "
+                       "evidence for that ") +
+           of + " is weakest to pale yellow where it is strongest. ";
+  };
+  if (single_label)
+    out +=
+        "<p class=\"note\">For a few maps of each class: the map (white off the wafer, grey "
+        "passed dies, dark failed dies) with the class activation map of its predicted (most "
+        "probable) class" +
+        colours("class") + "Maps predicted as another class have a red frame.</p>\n";
+  else
+    out +=
+        "<p class=\"note\">For a few maps of each pattern type: the map (white off the wafer, "
+        "grey passed dies, dark failed dies) with the class activation map of its most probable "
+        "label" +
+        colours("label") + "Maps whose labels were not all predicted right have a red frame.</p>\n";
   for (const ReportPicture& p : gallery)
     if (std::find(type_order.begin(), type_order.end(), p.type_id) == type_order.end())
       type_order.push_back(p.type_id);
@@ -520,20 +653,16 @@ std::string gallery_section(const std::vector<ReportPicture>& gallery, const jso
     std::vector<const ReportPicture*> pics;
     for (const ReportPicture& p : gallery)
       if (p.type_id == id) pics.push_back(&p);
-    std::string count_note;
-    for (const json& t : array(eval, "types"))
-      if (text(t, "id") == id)
-        count_note = " (" + std::to_string(pics.size()) + " of " + integer(number(t, "count")) +
-                     " maps, accuracy " + percent(number(t, "accuracy")) + ")";
-    out += "<div class=\"type\" id=\"gallery-" + html_escape(id) + "\">\n<h3>" + html_escape(id) +
-           " " + html_escape(pics.front()->type_name) + "<span class=\"note\">" +
+    const std::string count_note = group_note(eval, single_label, id, pics.size());
+    out += "<div class=\"type\" id=\"gallery-" + html_escape(id) + "\">\n<h3>" +
+           html_escape(group_title(id, pics.front()->type_name)) + "<span class=\"note\">" +
            html_escape(count_note) + "</span></h3>\n<div class=\"pics\">\n";
     for (const ReportPicture* p : pics) {
       auto [w, h] = png_size(p->png);
       // Shown at a whole multiple of its size of at least 200 pixels, drawn pixelated.
       const uint32_t factor = w == 0 ? 1 : std::max<uint32_t>(1, (200 + w - 1) / w);
-      const std::string alt = "map " + std::to_string(p->index) + ", " + p->type_id + " " +
-                              p->type_name + ", CAM of " + p->cam_label;
+      const std::string alt = "map " + std::to_string(p->index) + ", " +
+                              group_title(p->type_id, p->type_name) + ", CAM of " + p->cam_label;
       out += "<figure class=\"" + std::string(p->correct ? "pic-ok" : "pic-bad") + "\">";
       out +=
           "<img src=\"data:image/png;base64," + base64_encode(p->png.data(), p->png.size()) + "\"";
@@ -542,7 +671,7 @@ std::string gallery_section(const std::vector<ReportPicture>& gallery, const jso
                std::to_string(h * factor) + "\"";
       out += " alt=\"" + html_escape(alt) + "\">";
       out += "<figcaption><div><b>map " + std::to_string(p->index) + "</b> " +
-             html_escape(p->type_id + " " + p->type_name) + "</div>";
+             html_escape(group_title(p->type_id, p->type_name)) + "</div>";
       out += "<div>true: " + html_escape(labels_text(p->true_labels)) + "</div>";
       out += "<div>predicted: " + html_escape(labels_text(p->predicted_labels)) + "</div>";
       out += "<div>CAM of " + html_escape(p->cam_label) + " (p " + fixed(p->cam_probability, 3) +
@@ -609,16 +738,25 @@ std::string base64_encode(const uint8_t* bytes, size_t size) {
   return out;
 }
 
-Confusion confusion_counts(const std::vector<float>& probabilities,
-                           const std::vector<uint8_t>& truth, int64_t samples,
-                           const std::vector<float>& thresholds) {
-  const size_t n = thresholds.size();
+namespace {
+
+void check_sizes(const std::vector<float>& probabilities, const std::vector<uint8_t>& truth,
+                 int64_t samples, size_t n) {
   if (samples < 0 || probabilities.size() != static_cast<size_t>(samples) * n ||
       truth.size() != static_cast<size_t>(samples) * n)
     fail(ErrorCode::kInvalidArgument, "report: expected " + std::to_string(samples) + " x " +
                                           std::to_string(n) + " probabilities and labels, got " +
                                           std::to_string(probabilities.size()) + " and " +
                                           std::to_string(truth.size()));
+}
+
+}  // namespace
+
+Confusion confusion_counts(const std::vector<float>& probabilities,
+                           const std::vector<uint8_t>& truth, int64_t samples,
+                           const std::vector<float>& thresholds) {
+  const size_t n = thresholds.size();
+  check_sizes(probabilities, truth, samples, n);
   Confusion c;
   c.labels.assign(n, {});
   c.cooccurrence.assign(n * n, 0);
@@ -638,6 +776,26 @@ Confusion confusion_counts(const std::vector<float>& probabilities,
     }
   }
   return c;
+}
+
+std::vector<int64_t> class_confusion(const std::vector<float>& probabilities,
+                                     const std::vector<uint8_t>& truth, int64_t samples,
+                                     size_t classes) {
+  check_sizes(probabilities, truth, samples, classes);
+  std::vector<int64_t> m(classes * classes, 0);
+  for (int64_t s = 0; s < samples; ++s) {
+    const float* p = probabilities.data() + s * classes;
+    const uint8_t* t = truth.data() + s * classes;
+    const size_t true_class = static_cast<size_t>(
+        std::find_if(t, t + classes, [](uint8_t v) { return v != 0; }) - t);
+    if (true_class == classes)
+      fail(ErrorCode::kInvalidArgument,
+           "report: map " + std::to_string(s) + " of a single-label set has no class");
+    // std::max_element keeps the first of equal maxima, as train::decide does.
+    const size_t predicted = static_cast<size_t>(std::max_element(p, p + classes) - p);
+    ++m[true_class * classes + predicted];
+  }
+  return m;
 }
 
 namespace {
@@ -681,20 +839,34 @@ std::string render_report_html(const ReportInputs& in) {
   const json info = parse_json(in.info_json, "the model description");
   const json eval = parse_json(in.eval_json, "the evaluation");
   const std::vector<std::string> names = label_names(info, eval);
-  const std::vector<float> thresholds = thresholds_of(info, names);
-  const Confusion confusion = confusion_counts(in.probabilities, in.truth, in.samples, thresholds);
+  const bool single_label = is_single_label(info, eval);
 
   std::string title = "wdc report";
   if (!in.model_path.empty()) title += ": " + in.model_path;
   if (!in.data_path.empty()) title += " on " + in.data_path;
 
   std::string body;
-  body += model_section(info, eval);
-  body += training_section(info);
-  body += labels_section(eval, thresholds, names);
-  body += confusion_section(confusion, names, thresholds, in.samples);
+  body += model_section(info, eval, single_label, names.size());
+  body += training_section(info, single_label);
+  if (single_label) {
+    // Counted here from the probabilities and truth rather than taken from eval_json's
+    // "confusion": like the multi-label views the matrix is then checked against the inputs'
+    // sizes and is drawn even when no evaluation is given. train::evaluate_predictions counts
+    // the same cells from the same probabilities (first maximum), so the two agree. The
+    // model's thresholds take no part in a single-label decision: not read, not shown.
+    const std::vector<int64_t> matrix =
+        class_confusion(in.probabilities, in.truth, in.samples, names.size());
+    body += classes_section(eval);
+    body += class_confusion_section(matrix, names, in.samples);
+  } else {
+    const std::vector<float> thresholds = thresholds_of(info, names);
+    const Confusion confusion =
+        confusion_counts(in.probabilities, in.truth, in.samples, thresholds);
+    body += labels_section(eval, thresholds, names);
+    body += confusion_section(confusion, names, thresholds, in.samples);
+  }
   std::vector<std::string> gallery_types;
-  const std::string gallery = gallery_section(in.gallery, eval, gallery_types);
+  const std::string gallery = gallery_section(in.gallery, eval, single_label, gallery_types);
   body += types_section(eval, gallery_types);
   body += gallery;
 
@@ -714,7 +886,8 @@ std::string render_report_html(const ReportInputs& in) {
   out += "<span>" + std::to_string(in.samples) + " maps</span>";
   if (!in.generated.empty()) out += "<span>generated " + html_escape(in.generated) + "</span>";
   out += "</p>\n</header>\n<nav><a href=\"#summary\">Summary</a><a href=\"#training\">Training</a>";
-  if (!array(eval, "labels").empty()) out += "<a href=\"#labels\">Labels</a>";
+  if (!array(eval, "labels").empty())
+    out += single_label ? "<a href=\"#labels\">Classes</a>" : "<a href=\"#labels\">Labels</a>";
   out += "<a href=\"#confusion\">Confusion</a>";
   if (!array(eval, "types").empty()) out += "<a href=\"#types\">Pattern types</a>";
   out += "<a href=\"#gallery\">Class activation maps</a></nav>\n";
