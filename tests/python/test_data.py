@@ -79,9 +79,9 @@ def test_load_fixture_written_by_numpy():
     "maps, labels, fragment",
     [
         (np.zeros((2, 4, 4), np.int32) - 1, np.zeros((2, 8), np.int32), "negative"),
-        (np.zeros((2, 4, 4), np.float32), np.zeros((2, 8), np.int32), "integer dtype"),
+        (np.full((2, 4, 4), 0.5, np.float32), np.zeros((2, 8), np.int32), "not a whole number"),
         (np.zeros((4, 4), np.int32), np.zeros((1, 8), np.int32), "(N, H, W)"),
-        (np.zeros((2, 4, 4), np.int32), np.zeros((2, 7), np.int32), "(2, 8)"),
+        (np.zeros((2, 4, 4), np.int32), np.zeros((3, 8), np.int32), "(2,) or (2, L)"),
         (np.zeros((2, 4, 4), np.int32), np.full((2, 8), 2), "0 and 1"),
     ],
 )
@@ -128,7 +128,7 @@ def test_split_is_stratified_and_covers_every_map():
     with pytest.raises(wdc.ConfigError):
         wdc.split(labels, val=0.7, test=0.4)
     with pytest.raises(wdc.InvalidArgument):
-        wdc.split(labels[:, :7])
+        wdc.split(labels[:, :, np.newaxis])
 
 
 def test_write_map_png(tmp_path):

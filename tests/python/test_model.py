@@ -198,7 +198,7 @@ def test_predict_resizes_other_map_sizes(model):
     "maps, fragment",
     [
         (np.full((2, 52, 52), -1, np.int32), "negative"),
-        (np.zeros((2, 52, 52), np.float32), "integer dtype"),
+        (np.full((2, 52, 52), 1.5, np.float32), "not a whole number"),
         (np.zeros((1, 2, 52, 52), np.uint8), "(N, H, W)"),
         (np.zeros(52, np.uint8), "(H, W)"),
         (np.zeros((1, 0, 52), np.uint8), ">= 1"),

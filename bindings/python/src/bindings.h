@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "data/mixedwm38.h"
+#include "data/wafer_set.h"
 
 namespace wdc::python {
 
@@ -38,8 +38,17 @@ py::array_t<T> to_numpy(std::vector<T>&& values, std::vector<py::ssize_t> shape)
 py::array_t<uint8_t, py::array::c_style> require_uint8(const py::array& a, int ndim,
                                                       const char* what);
 
-// A labelled set from (N, H, W) maps and (N, 8) labels, both C-contiguous uint8, checked
-// (wdc.InvalidArgument naming `what` otherwise).
-data::WaferSet wafer_set(const py::array& maps, const py::array& labels, const char* what);
+// Maps without labels: a C-contiguous uint8 (N, H, W) array, or a list of C-contiguous uint8
+// (H, W) arrays of any sizes; wdc.InvalidArgument naming `what` otherwise.
+data::WaferSet map_set(const py::object& maps, const char* what);
+
+// A labelled set: maps as map_set takes them, labels uint8 (N, L) 0/1 (one-hot rows for a
+// single-label set), the label names (None: MixedWM38's 8), checked (wdc.InvalidArgument naming
+// `what` otherwise).
+data::WaferSet wafer_set(const py::object& maps, const py::array& labels, const py::object& names,
+                         bool single_label, const char* what);
+
+// The same from the Python layer's (maps, labels, names, single_label) tuple.
+data::WaferSet wafer_set(const py::tuple& data, const char* what);
 
 }  // namespace wdc::python

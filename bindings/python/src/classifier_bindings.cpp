@@ -47,13 +47,14 @@ std::unique_ptr<Classifier> load_builtin(const std::string& device, int threads,
   return Classifier::load_builtin(options);
 }
 
-py::array_t<float> predict(const Classifier& c, const py::array& maps_) {
-  const auto maps = require_uint8(maps_, 3, "maps");
-  const int64_t n = maps.shape(0), h = maps.shape(1), w = maps.shape(2);
+py::array_t<float> predict(const Classifier& c, const py::object& maps) {
+  const data::WaferSet set = map_set(maps, "predict");
+  const int64_t n = set.count;
   std::vector<float> p;
   {
     py::gil_scoped_release release;
-    p = c.predict(maps.data(), n, h, w);
+    p = set.mixed_sizes() ? c.classify_set(set).probabilities
+                          : c.predict(set.maps.data(), n, set.height, set.width);
   }
   return to_numpy(std::move(p), {n, c.num_labels()});
 }
@@ -80,11 +81,11 @@ py::dict progress_dict(const TrainProgress& p) {
   return d;
 }
 
-// A (maps, labels) pair of arrays as a labelled set, or nothing for None.
-std::optional<data::WaferSet> optional_set(const py::object& pair, const char* what) {
-  if (pair.is_none()) return std::nullopt;
-  const py::tuple t = pair.cast<py::tuple>();
-  return wafer_set(t[0].cast<py::array>(), t[1].cast<py::array>(), what);
+// The Python layer's (maps, labels, names, single_label) tuple as a labelled set, or nothing
+// for None.
+std::optional<data::WaferSet> optional_set(const py::object& data, const char* what) {
+  if (data.is_none()) return std::nullopt;
+  return wafer_set(data.cast<py::tuple>(), what);
 }
 
 // Trains with the GIL released, on the (maps, labels) pairs `data` and `val` when given (else
@@ -128,13 +129,14 @@ std::string train(Classifier& c, const std::string& train_json, const py::object
 
 // (probabilities (N, L) float32, decisions (N, L) uint8, per map its MixedWM38 pattern type
 // (id, name) or None): Classifier::classify, the decisions wdc_classify reports.
-py::tuple classify(const Classifier& c, const py::array& maps_) {
-  const auto maps = require_uint8(maps_, 3, "maps");
-  const int64_t n = maps.shape(0), h = maps.shape(1), w = maps.shape(2);
+py::tuple classify(const Classifier& c, const py::object& maps) {
+  const data::WaferSet set = map_set(maps, "classify");
+  const int64_t n = set.count;
   Classification result;
   {
     py::gil_scoped_release release;
-    result = c.classify(maps.data(), n, h, w);
+    result = set.mixed_sizes() ? c.classify_set(set)
+                               : c.classify(set.maps.data(), n, set.height, set.width);
   }
   const auto& names = c.label_names();
   const int64_t labels = c.num_labels();
@@ -154,16 +156,16 @@ std::vector<float> thresholds(const Classifier& c) {
   return c.thresholds();
 }
 
-std::string evaluate_arrays(const Classifier& c, const py::array& maps, const py::array& labels) {
-  const data::WaferSet set = wafer_set(maps, labels, "evaluate");
+std::string evaluate_arrays(const Classifier& c, const py::tuple& data) {
+  const data::WaferSet set = wafer_set(data, "evaluate");
   py::gil_scoped_release release;
   return train::to_json(c.evaluate(set)).dump();
 }
 
-py::dict report(const Classifier& c, const py::array& maps, const py::array& labels,
-                const std::string& out_dir, int per_type, int scale,
-                const std::string& model_name, const std::string& data_name) {
-  const data::WaferSet set = wafer_set(maps, labels, "report");
+py::dict report(const Classifier& c, const py::tuple& data, const std::string& out_dir,
+                int per_type, int scale, const std::string& model_name,
+                const std::string& data_name) {
+  const data::WaferSet set = wafer_set(data, "report");
   const ReportOptions options{per_type, scale, model_name, data_name};
   ReportSummary s;
   {
@@ -175,6 +177,7 @@ py::dict report(const Classifier& c, const py::array& maps, const py::array& lab
   d["bytes"] = s.bytes;
   d["samples"] = s.samples;
   d["exact_match"] = s.exact_match;
+  d["task"] = s.single_label ? "single_label" : "multi_label";
   d["pictures"] = s.pictures;
   d["types"] = s.types;
   return d;
@@ -213,12 +216,13 @@ void register_classifier(py::module_& m) {
       .def("cam", &cam, py::arg("map"), py::arg("label"))
       .def("classify", &classify, py::arg("maps"))
       .def("thresholds", &thresholds)
+      .def_property_readonly("single_label", &Classifier::single_label)
       .def("label_index", &Classifier::label_index, py::arg("text"))
-      .def("report", &report, py::arg("maps"), py::arg("labels"), py::arg("out_dir"),
+      .def("report", &report, py::arg("data"), py::arg("out_dir"),
            py::arg("per_type"), py::arg("scale"), py::arg("model_name"), py::arg("data_name"))
       .def("train", &train, py::arg("train_json"), py::arg("callback"),
            py::arg("data") = py::none(), py::arg("val") = py::none())
-      .def("evaluate", &evaluate_arrays, py::arg("maps"), py::arg("labels"))
+      .def("evaluate", &evaluate_arrays, py::arg("data"))
       .def("evaluate_file", &evaluate_file, py::arg("path"))
       .def("info", &info)
       .def_property_readonly("num_labels", &Classifier::num_labels)

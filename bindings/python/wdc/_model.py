@@ -10,7 +10,17 @@ import numpy as np
 
 from . import _wdc
 from ._errors import ConfigError, InvalidArgument
-from ._util import PathLike, as_int, as_labels, as_maps, as_path, is_path, json_default
+from ._util import (
+    PathLike,
+    as_int,
+    as_labelled,
+    as_map_input,
+    as_maps,
+    as_path,
+    is_path,
+    json_default,
+    map_count,
+)
 
 __all__ = ["Model", "Progress", "DataArg"]
 
@@ -19,7 +29,7 @@ __all__ = ["Model", "Progress", "DataArg"]
 #: loss so far in the epoch), ``val_exact_match`` (after an epoch's validation, else None).
 Progress = Dict[str, Any]
 #: A labelled data set: an npz path, or a ``(maps, labels)`` pair of arrays.
-DataArg = Union[PathLike, Tuple[Any, Any]]
+DataArg = Union[PathLike, Tuple[Any, ...]]
 
 def _split_config(config: Any) -> Tuple[str, Dict[str, Any]]:
     """(network JSON, training defaults) from Model.create's ``config`` argument."""
@@ -182,24 +192,29 @@ class Model:
     # ---- inference ----------------------------------------------------------------------------
 
     def predict(self, maps: Any) -> np.ndarray:
-        """Label probabilities (sigmoid outputs) of wafer maps.
+        """Label probabilities of wafer maps: a sigmoid per label, or for a
+        :attr:`single_label` model a softmax over the classes (each row sums to 1).
 
-        ``maps``: (N, H, W) or a single (H, W) map of any integer dtype, 0 off-wafer, 1 pass,
-        >= 2 fail (negative values raise InvalidArgument). Maps of another size than
-        :attr:`input_shape` are resized by nearest neighbour.
+        ``maps``: (N, H, W), a list of (H, W) maps of any sizes, or a single (H, W) map; any
+        integer dtype or whole-number floats, 0 off-wafer, 1 pass, >= 2 fail (negative values
+        raise InvalidArgument). Maps of another size than :attr:`input_shape` become input as
+        the config's ``fit`` says (nearest-neighbour resizing by default).
 
-        Returns float32 (N, num_labels) for (N, H, W) input, (num_labels,) for one (H, W) map.
-        A label is present at probability >= its threshold (0.5 unless calibrated; see
-        ``info["thresholds"]``).
+        Returns float32 (N, num_labels), or (num_labels,) for one (H, W) map. A multi-label
+        model's label is present at probability >= its threshold (0.5 unless calibrated; see
+        :attr:`thresholds`); a single-label model's class is the most probable one.
         """
-        m = as_maps(maps, (2, 3))
-        single = m.ndim == 2
-        if single:
-            m = m[np.newaxis]
-        if m.shape[0] == 0:
+        m, one = as_map_input(maps)
+        if map_count(m) == 0:
             return np.zeros((0, self.num_labels), dtype=np.float32)
         p = self._impl.predict(m)
-        return p[0] if single else p
+        return p[0] if one else p
+
+    @property
+    def single_label(self) -> bool:
+        """True for a model of one class per map (softmax, argmax), False for a multi-label one
+        (sigmoid per label, thresholds)."""
+        return bool(self._impl.single_label)
 
     def cam(self, map: Any, label: Union[int, str]) -> np.ndarray:
         """Class activation map (Zhou et al. 2016) of ``label`` for one map.
@@ -230,12 +245,11 @@ class Model:
         per map, ``{"index", "probabilities" (list), "labels" (names of the labels at or above
         their thresholds), "type": {"id", "name"}}`` — MixedWM38's pattern type of those labels
         (id None, name "unknown" when they form none of the 38 or the labels are not
-        MixedWM38's). ``maps`` as for :meth:`predict`; one (H, W) map gives a list of one.
+        MixedWM38's); a single-label model's "labels" holds its one most probable class.
+        ``maps`` as for :meth:`predict`; one (H, W) map gives a list of one.
         """
-        m = as_maps(maps, (2, 3))
-        if m.ndim == 2:
-            m = m[np.newaxis]
-        if m.shape[0] == 0:
+        m, _ = as_map_input(maps)
+        if map_count(m) == 0:
             return []
         probabilities, present, types = self._impl.classify(m)
         names = self.labels
@@ -265,7 +279,7 @@ class Model:
         data_name: str = "data",
     ) -> Dict[str, Any]:
         """Write the self-contained HTML report of ``wdc report`` (``wdc_report``) about this
-        model on a labelled set (an npz path or a ``(maps, labels)`` pair) to
+        model on a labelled set (an npz path or a ``(maps, labels[, names])`` tuple) to
         ``out_dir/index.html``: training curves, metrics, the label confusion view and the CAMs
         of ``per_type`` maps per pattern type at ``scale`` pixels per die. Returns ``{"out",
         "bytes", "samples", "exact_match", "pictures", "types"}``.
@@ -275,25 +289,27 @@ class Model:
                 data_name = os.fspath(data)
             from ._data import load_npz
 
-            data = load_npz(data)
-        maps, labels = _as_pair(data, "data")
+            data = load_npz(data, with_names=True)
         return self._impl.report(
-            maps, labels, as_path(out_dir, "out_dir"), as_int(per_type, "per_type"),
+            as_labelled(data, "data", self.labels), as_path(out_dir, "out_dir"),
+            as_int(per_type, "per_type"),
             as_int(scale, "scale"), str(model_name), str(data_name),
         )
 
     def evaluate(self, data: DataArg) -> Dict[str, Any]:
-        """Metrics on a labelled data set: an npz path or a ``(maps, labels)`` pair.
+        """Metrics on a labelled data set: an npz path or a ``(maps, labels[, names])`` tuple
+        (labels: class indices (N,) or 0/1 (N, L); without names, the model's when they fit).
 
-        Returns the dict of ``wdc eval --json``: exact match, per-label precision/recall/F1 and
-        more (see docs/PYTHON.md).
+        Returns the dict of ``wdc eval --json``: for a multi-label model exact match, per-label
+        precision/recall/F1 and per-type accuracy; for a single-label one accuracy, macro F1,
+        per-class metrics and the confusion matrix (see docs/PYTHON.md).
         """
         if is_path(data):
             return json.loads(self._impl.evaluate_file(as_path(data, "data")))
-        maps, labels = _as_pair(data, "data")
-        if maps.shape[0] == 0:
+        labelled = as_labelled(data, "data", self.labels)
+        if map_count(labelled[0]) == 0:
             raise InvalidArgument("evaluate: the data set is empty")
-        return json.loads(self._impl.evaluate(maps, labels))
+        return json.loads(self._impl.evaluate(labelled))
 
     # ---- training -----------------------------------------------------------------------------
 
@@ -308,7 +324,9 @@ class Model:
         """Train the model; returns the training report as a dict (history per epoch, best
         epoch, ...). The model keeps the weights of the best epoch by validation exact match.
 
-        ``data``: an npz path or a ``(maps, labels)`` pair; or leave it out and pass
+        ``data``: an npz path or a ``(maps, labels[, names])`` tuple (as for :meth:`evaluate`;
+        a model created without labels takes the data's names, and its task: class indices
+        make it single-label); or leave it out and pass
         ``synthetic=N`` to train on N generated maps. ``val``: the same forms; without it a
         stratified ``val_fraction`` (default 0.1) of ``data`` is held out. ``epochs``: default
         20 (or the config file's).
@@ -321,7 +339,9 @@ class Model:
         ``options``: the other training options — batch_size 32, lr 0.01, momentum 0.9,
         weight_decay 0, nesterov False, schedule "constant"|"cosine", warmup_epochs 0,
         augment False, seed 0, threads 0, checkpoint "", resume False, pos_weight 1,
-        val_fraction 0.1, synthetic 0. Unknown or bad options raise ConfigError.
+        val_fraction 0.1, synthetic 0, min_type_samples 0, tune_thresholds False, init ""
+        (a model file or "builtin" to start from: fine-tuning). Unknown or bad options raise
+        ConfigError.
         """
         if callback is not None and not callable(callback):
             raise InvalidArgument("callback must be callable or None")
@@ -330,14 +350,14 @@ class Model:
         if epochs is not None:
             opts["epochs"] = epochs
         # Paths go into the options; arrays go to the library as they are (no temporary files).
-        in_memory: Dict[str, Optional[Tuple[np.ndarray, np.ndarray]]] = {"data": None, "val": None}
+        in_memory: Dict[str, Optional[tuple]] = {"data": None, "val": None}
         for key, value in (("data", data), ("val", val)):
             if value is None:
                 continue
             if is_path(value):
                 opts[key] = as_path(value, key)
             else:
-                in_memory[key] = _as_pair(value, key)
+                in_memory[key] = as_labelled(value, key, self.labels)
                 if key == "val":
                     opts.pop("val_fraction", None)
         try:
@@ -345,13 +365,3 @@ class Model:
         except (TypeError, ValueError) as e:
             raise ConfigError(f"training options: {e}") from None
         return json.loads(self._impl.train(text, callback, in_memory["data"], in_memory["val"]))
-
-
-def _as_pair(data: Any, what: str) -> Tuple[np.ndarray, np.ndarray]:
-    if not (isinstance(data, (tuple, list)) and len(data) == 2):
-        raise InvalidArgument(f"{what} must be an npz path or a (maps, labels) pair")
-    maps = as_maps(data[0], (3,), f"{what} maps")
-    labels = as_labels(data[1], maps.shape[0], f"{what} labels")
-    return maps, labels
-
-
