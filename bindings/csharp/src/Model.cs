@@ -9,6 +9,13 @@ namespace Wdc
     /// history (a <c>wdc_model</c> of the C ABI).
     /// </summary>
     /// <remarks>
+    /// <para>Tasks: a multi-label model (MixedWM38's, the default) gives each label its own
+    /// probability (sigmoid) and decides each by its threshold; a single-label model (network
+    /// config <c>"task": "single_label"</c>, or trained first on a single-label
+    /// <see cref="Dataset"/>) gives one probability per class, summing to 1 (softmax), and the
+    /// most probable class decides (<see cref="SingleLabel"/>). A model whose config names no
+    /// <c>"labels"</c> takes the label names (and, without <c>"task"</c>, the task) of the data
+    /// it is first trained on; until then it has MixedWM38's 8.</para>
     /// <para>Wafer maps are bytes, row-major: 0 off the wafer, 1 a die that passed, 2 (or more) a
     /// die that failed, as in MixedWM38; height and width are each in [1, 4096]. Maps of another
     /// size than <see cref="InputHeight"/> x <see cref="InputWidth"/> are resized.</para>
@@ -31,7 +38,8 @@ namespace Wdc
     public sealed class Model : IDisposable
     {
         private readonly ModelHandle _handle;
-        private readonly string[] _labels;
+        // Replaced (never changed) when training gives the model its data's label names.
+        private volatile string[] _labels;
         private readonly int _inputHeight;
         private readonly int _inputWidth;
 
@@ -42,16 +50,7 @@ namespace Wdc
             // only until wdc_free, and the handle is not yet reachable by another thread's Dispose.
             try
             {
-                int count = WdcCapi.wdc_num_labels(handle);
-                if (count < 0)
-                    throw WdcException.FromStatus(WdcCapi.WDC_E_MISUSE);
-                _labels = new string[count];
-                for (int i = 0; i < count; ++i)
-                {
-                    _labels[i] = WdcCapi.wdc_label_name(handle, i);
-                    if (_labels[i] == null)
-                        throw WdcException.FromStatus(WdcCapi.WDC_E_MISUSE);
-                }
+                _labels = ReadLabels(handle);
                 long height, width;
                 WdcException.Check(WdcCapi.wdc_input_size(handle, out height, out width));
                 _inputHeight = (int)height;
@@ -61,6 +60,48 @@ namespace Wdc
             {
                 handle.Dispose();
                 throw;
+            }
+        }
+
+        private static string[] ReadLabels(ModelHandle handle)
+        {
+            int count = WdcCapi.wdc_num_labels(handle);
+            if (count < 0)
+                throw WdcException.FromStatus(WdcCapi.WDC_E_MISUSE);
+            var labels = new string[count];
+            for (int i = 0; i < count; ++i)
+            {
+                labels[i] = WdcCapi.wdc_label_name(handle, i);
+                if (labels[i] == null)
+                    throw WdcException.FromStatus(WdcCapi.WDC_E_MISUSE);
+            }
+            return labels;
+        }
+
+        // After training: the model may have taken its data's label names (even when training
+        // then failed). The library keeps every list of names a model has had until wdc_free; the
+        // reference held here keeps a Dispose on another thread from freeing the model between
+        // wdc_label_name and the copy of its string.
+        private void RefreshLabels()
+        {
+            bool added = false;
+            try
+            {
+                _handle.DangerousAddRef(ref added);
+                _labels = ReadLabels(_handle);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Disposed during training (from the callback or another thread): nothing to read.
+            }
+            catch (WdcException)
+            {
+                // Not live any more, or out of memory: the old names stay.
+            }
+            finally
+            {
+                if (added)
+                    _handle.DangerousRelease();
             }
         }
 
@@ -102,7 +143,10 @@ namespace Wdc
         /// <summary>Creates an untrained model (random weights) from a network config.</summary>
         /// <param name="configJson">The network as a JSON object, e.g.
         /// <c>{"input":{"encoding":"onehot"},"blocks":[{"channels":8,"stride":2}]}</c>; every key
-        /// is optional; null gives the default MixedWM38 network.</param>
+        /// is optional; null gives the default MixedWM38 network. <c>"labels"</c> (names) and
+        /// <c>"task"</c> (<c>"multi_label"</c> or <c>"single_label"</c>, which needs 2 or more
+        /// labels) fix what the model predicts; without <c>"labels"</c> the first training data
+        /// names them (and, without <c>"task"</c>, sets the task).</param>
         /// <exception cref="WdcException">Config (malformed JSON, unknown key, invalid
         /// value).</exception>
         public static Model Create(string configJson = null)
@@ -150,10 +194,10 @@ namespace Wdc
             WdcException.Check(WdcCapi.wdc_save(_handle, path));
         }
 
-        /// <summary>The label names, in the order of the columns of <see
-        /// cref="Predict(byte[,,])"/>, e.g. <c>"Center"</c>, <c>"Donut"</c>, ... for MixedWM38
-        /// models (a new copy on each
-        /// call).</summary>
+        /// <summary>The label names (class names, for a single-label model), in the order of the
+        /// columns of <see cref="Predict(byte[,,])"/>, e.g. <c>"Center"</c>, <c>"Donut"</c>, ...
+        /// for MixedWM38 models (a new copy on each call). A model whose config named no labels
+        /// has MixedWM38's until its first training, then its training data's.</summary>
         public string[] Labels
         {
             get
@@ -180,7 +224,8 @@ namespace Wdc
         /// <summary>The decision thresholds, one per label in the order of <see cref="Labels"/>:
         /// a label counts as present when its probability is at least its threshold (chosen on
         /// validation maps by <see cref="Train(string, System.Func{Progress, bool})"/>; 0.5 for an
-        /// untrained model). A new copy on each call.</summary>
+        /// untrained model). A single-label model decides by the most probable class instead; its
+        /// thresholds are 0.5 and unused. A new copy on each call.</summary>
         /// <exception cref="WdcException">Busy (training or saving on another thread).</exception>
         public float[] Thresholds
         {
@@ -191,6 +236,20 @@ namespace Wdc
                 WdcException.Check(WdcCapi.wdc_thresholds(_handle, thresholds,
                                                           thresholds.LongLength));
                 return thresholds;
+            }
+        }
+
+        /// <summary>Whether the model is single-label (<c>"task": "single_label"</c> in the config
+        /// of <see cref="Info"/>): one probability per class, summing to 1, and the most probable
+        /// class decides. May change with the first training of a model whose config named no
+        /// labels and no task.</summary>
+        /// <exception cref="WdcException">Busy (training or saving on another thread).</exception>
+        public bool SingleLabel
+        {
+            get
+            {
+                string config = JsonText.Member(Info, "config");
+                return config != null && JsonText.Member(config, "task") == "\"single_label\"";
             }
         }
 
@@ -225,8 +284,8 @@ namespace Wdc
         /// <summary>Classifies wafer maps.</summary>
         /// <param name="maps">The maps, indexed [map, row, column].</param>
         /// <returns>[map, label]: the probability in [0, 1] that the map shows the label's defect
-        /// pattern; the labels are <see cref="Labels"/>. An empty input gives an empty
-        /// result.</returns>
+        /// pattern (for a single-label model, that the map is of that class: each row sums to 1);
+        /// the labels are <see cref="Labels"/>. An empty input gives an empty result.</returns>
         /// <exception cref="WdcException">InvalidArgument (height or width 0 or over 4096), Busy
         /// (training or saving on another thread).</exception>
         public float[,] Predict(byte[,,] maps)
@@ -279,8 +338,9 @@ namespace Wdc
         /// <c>{"index": i, "probabilities": [one per label, as Predict], "labels": [names of the
         /// labels present], "type": {"id": "C12", "name": "C+L"}}</c>; <c>"type"</c> is the
         /// MixedWM38 pattern type of the labels present (id null and name <c>"unknown"</c> when
-        /// they form none of the 38, or the model's labels are not MixedWM38's). An empty input
-        /// gives <c>"[]"</c>.</returns>
+        /// they form none of the 38, or the model's labels are not MixedWM38's). For a
+        /// single-label model <c>"labels"</c> holds exactly one name, the most probable class. An
+        /// empty input gives <c>"[]"</c>.</returns>
         /// <exception cref="WdcException">As <see cref="Predict(byte[,,])"/>.</exception>
         public string Classify(byte[,,] maps)
         {
@@ -370,13 +430,19 @@ namespace Wdc
             return cam;
         }
 
-        /// <summary>Evaluates the model on a labelled dataset (MixedWM38 npz layout: arr_0 maps
-        /// (N, H, W), arr_1 labels (N, 8)).</summary>
+        /// <summary>Evaluates the model on a labelled data set file, in any layout that
+        /// <see cref="Dataset.Load"/> reads, whose labels are the model's.</summary>
         /// <param name="path">The npz file.</param>
-        /// <returns>The metrics as JSON (the text of <c>wdc eval --json</c>: exact-match accuracy,
-        /// per-label precision, recall and F1, ...).</returns>
-        /// <exception cref="WdcException">IO, Format, InvalidArgument (empty dataset),
-        /// Unsupported (not MixedWM38's 8 labels), Busy.</exception>
+        /// <returns>The metrics as JSON (the text of <c>wdc eval --json</c>). A multi-label
+        /// model's: <c>{"task": "multi_label", "samples", "exact_match", "hamming", "mean_f1",
+        /// "min_f1", "labels": [{"name", "precision", "recall", "f1", "support"}], "types"}</c>.
+        /// A single-label model's: <c>{"task": "single_label", "samples", "accuracy",
+        /// "macro_f1", "min_f1", "labels": [{"name", "precision", "recall", "f1", "support"}],
+        /// "confusion"}</c>, where <c>confusion[t][p]</c> counts the maps of true class t
+        /// predicted as class p (classes in the order of <see cref="Labels"/>).</returns>
+        /// <exception cref="WdcException">IO, Format, InvalidArgument (empty data set, labels that
+        /// are not the model's, for a single-label model a map without exactly one label),
+        /// Busy.</exception>
         public string Evaluate(string path)
         {
             if (path == null)
@@ -387,8 +453,9 @@ namespace Wdc
             return report;
         }
 
-        /// <summary>Evaluates the model on maps and labels in memory: the report of
-        /// <see cref="Evaluate(string)"/>.</summary>
+        /// <summary>Evaluates a model of MixedWM38's 8 labels on maps and labels in memory: the
+        /// report of <see cref="Evaluate(string)"/>. For other labels, classes or maps of several
+        /// sizes, make a <see cref="Dataset"/> and use <see cref="Evaluate(Dataset)"/>.</summary>
         /// <param name="maps">The maps, indexed [map, row, column].</param>
         /// <param name="labels">[map, label], 0 (absent) or 1 (present): one row per map, one
         /// column per label of <see cref="Labels"/>.</param>
@@ -419,14 +486,16 @@ namespace Wdc
             return report;
         }
 
-        /// <summary>Evaluates the model on a data set: the report of
-        /// <see cref="Evaluate(string)"/>.</summary>
+        /// <summary>Evaluates the model on a data set whose labels are the model's (maps of any
+        /// sizes): the report of <see cref="Evaluate(string)"/>, e.g. for a single-label model
+        /// <c>"accuracy"</c>, <c>"macro_f1"</c> and <c>"confusion"</c>.</summary>
         /// <param name="data">The data set.</param>
         /// <returns>The metrics as JSON.</returns>
         /// <exception cref="ObjectDisposedException">The model or the data set was
         /// disposed.</exception>
-        /// <exception cref="WdcException">InvalidArgument (an empty data set), Unsupported (not
-        /// MixedWM38's 8 labels), Busy.</exception>
+        /// <exception cref="WdcException">InvalidArgument (an empty data set, labels that are not
+        /// the model's, for a single-label model a map without exactly one label),
+        /// Busy.</exception>
         public string Evaluate(Dataset data)
         {
             if (data == null)
@@ -440,7 +509,8 @@ namespace Wdc
         /// <summary>Writes a self-contained HTML report of the model on a labelled data set to
         /// <c>outDir/index.html</c> (the directory is created if needed; the page is written
         /// atomically): training curves, metrics, the label confusion view and class activation
-        /// maps of a few maps per pattern type.</summary>
+        /// maps of a few maps per pattern type (per class for a single-label data set, per label
+        /// combination for other labels).</summary>
         /// <param name="data">The data set.</param>
         /// <param name="outDir">The directory of the report.</param>
         /// <param name="optionsJson">Null for the defaults, or a JSON object of
@@ -451,8 +521,8 @@ namespace Wdc
         /// "types"}</c>.</returns>
         /// <exception cref="ObjectDisposedException">The model or the data set was
         /// disposed.</exception>
-        /// <exception cref="WdcException">InvalidArgument (an empty data set, outDir a file),
-        /// Config (optionsJson), Unsupported (not MixedWM38's 8 labels), IO, Busy.</exception>
+        /// <exception cref="WdcException">InvalidArgument (an empty data set, labels that are not
+        /// the model's, outDir a file), Config (optionsJson), IO, Busy.</exception>
         public string Report(Dataset data, string outDir, string optionsJson = null)
         {
             if (data == null)
@@ -467,10 +537,16 @@ namespace Wdc
         }
 
         /// <summary>Trains the model in place; it ends with the weights of its best epoch by
-        /// validation exact match (without validation data, of its last epoch).</summary>
+        /// validation exact match (accuracy, for a single-label model; without validation data,
+        /// of its last epoch). A model whose config named no labels first takes the data's label
+        /// names and task (<see cref="Labels"/> then returns them, even if training fails
+        /// afterwards); otherwise the data's labels must be the model's.</summary>
         /// <param name="trainJson">Training options as a JSON object (docs/TRAINING.md), e.g.
         /// <c>{"data":"train.npz","val_fraction":0.1,"epochs":4}</c> or
-        /// <c>{"synthetic":200,"epochs":1}</c>.</param>
+        /// <c>{"synthetic":200,"epochs":1}</c>. <c>"init"</c>: a model file, or
+        /// <c>"builtin"</c> for <see cref="LoadBuiltin"/>'s model, to fine-tune: training starts
+        /// from its weights, its classifier head included only when its labels and task are this
+        /// model's (the networks must share blocks and input encoding).</param>
         /// <param name="onProgress">Called on this thread after every batch and after every
         /// epoch's validation, while training is paused; return true to cancel. It should return
         /// quickly and not use this model (calls on it fail with Busy while it trains). If it
@@ -482,8 +558,11 @@ namespace Wdc
         /// true. The model keeps the weights of the best epoch completed before (or is unchanged
         /// if none was). Its InnerException is the library's <see
         /// cref="WdcException"/>.</exception>
-        /// <exception cref="WdcException">Config (trainJson), IO, Format (data files), Unsupported
-        /// (not MixedWM38's 8 labels), Busy. The model is unchanged.</exception>
+        /// <exception cref="WdcException">Config (trainJson), IO, Format (data files, the
+        /// <c>"init"</c> model file), InvalidArgument (the data's labels are not the model's; an
+        /// <c>"init"</c> model whose network differs from this one), Busy. The model is
+        /// unchanged, except that one whose config named no labels may already have taken the
+        /// data's names and task, with a new, untrained classifier head.</exception>
         public string Train(string trainJson, Func<Progress, bool> onProgress = null)
         {
             if (trainJson == null)
@@ -506,8 +585,9 @@ namespace Wdc
         /// <returns>The training report as JSON.</returns>
         /// <exception cref="OperationCanceledException">As for the other overload.</exception>
         /// <exception cref="WdcException">Config (trainJson, or a data source named in it),
-        /// InvalidArgument (a data set of 0 maps), Unsupported, Busy. The model is
-        /// unchanged.</exception>
+        /// InvalidArgument (a data set of 0 maps, labels that are not the model's, an
+        /// <c>"init"</c> model whose network differs), IO and Format (the <c>"init"</c> model
+        /// file), Busy. The model is unchanged, except as for the other overload.</exception>
         public string Train(Dataset data, Dataset val, string trainJson,
                             Func<Progress, bool> onProgress = null)
         {
@@ -528,9 +608,10 @@ namespace Wdc
 
         private delegate int TrainingCall(WdcCapi.ProgressFn callback, out string report);
 
-        // Runs one training call with the progress relay, and turns its status into the result
-        // or the exception (the callback's own exception first).
-        private static string RunTraining(Func<Progress, bool> onProgress, TrainingCall call)
+        // Runs one training call with the progress relay, takes the label names the model may
+        // have now, and turns the status into the result or the exception (the callback's own
+        // exception first).
+        private string RunTraining(Func<Progress, bool> onProgress, TrainingCall call)
         {
             ProgressRelay relay = onProgress == null ? null : new ProgressRelay(onProgress);
             // The delegate's native thunk must stay valid until the call returns: `callback` is
@@ -541,6 +622,7 @@ namespace Wdc
             // Read this thread's message before anything else can call into the library.
             WdcException error = status == WdcCapi.WDC_OK ? null : WdcException.FromStatus(status);
             GC.KeepAlive(callback);
+            RefreshLabels();
             if (relay != null)
                 relay.RethrowIfFailed();
             if (status == WdcCapi.WDC_E_CANCELLED)
