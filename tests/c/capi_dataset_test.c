@@ -248,6 +248,29 @@ static void test_ragged_single_label(void) {
   CHECK(strstr(report, "\"confusion\":[[6,0],[0,6]]") != NULL);
   wdc_string_free(report);
 
+  /* Fine-tuning: a new model started from this one's weights with lr 0 is as right as it. */
+  {
+    wdc_model *tuned = NULL;
+    char model_path[1024], options[1200];
+    path_join(model_path, sizeof model_path, g_tmp, "ragged.wdcm");
+    CHECK_OK(wdc_save(model, model_path));
+    snprintf(options, sizeof options,
+             "{\"epochs\": 1, \"lr\": 0, \"momentum\": 0, \"init\": \"%s\"}", model_path);
+    REQUIRE_OK(wdc_create("{\"input\":{\"height\":16,\"width\":16,\"encoding\":\"onehot\"},"
+                          "\"blocks\":[{\"channels\":8,\"stride\":2}]}",
+                          &tuned));
+    CHECK_OK(wdc_train_dataset(tuned, options, loaded, loaded, NULL, NULL, NULL));
+    REQUIRE_OK(wdc_classify_dataset(tuned, loaded, 0, COUNT, &result));
+    CHECK(occurrences(result, "\"correct\":true") == COUNT);
+    wdc_string_free(result);
+    /* Another network cannot lend its weights; the model stays as it was. */
+    CHECK_FAILS(wdc_train_dataset(tuned, "{\"epochs\": 1, \"init\": \"builtin\"}", loaded, NULL,
+                                  NULL, NULL, NULL),
+                WDC_E_INVALID_ARGUMENT, "wdc_train_dataset");
+    CHECK(wdc_num_labels(tuned) == 2);
+    wdc_free(tuned);
+  }
+
   /* Shapes that do not add up, a zero side, a class row of two ones. */
   shapes[1] = 25;
   CHECK_FAILS(wdc_dataset_create_ragged(maps, total, shapes, COUNT, labels, sizeof labels, NULL,
