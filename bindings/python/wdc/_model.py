@@ -357,7 +357,9 @@ class Model:
             if is_path(value):
                 opts[key] = as_path(value, key)
             else:
-                in_memory[key] = as_labelled(value, key, self.labels)
+                # No default names from the model here: a model without configured labels
+                # takes the data's, so unnamed labels must not borrow its defaults.
+                in_memory[key] = as_labelled(value, key)
                 if key == "val":
                     opts.pop("val_fraction", None)
         try:
