@@ -1,4 +1,5 @@
-// wdc info: what a model file holds (network, labels, thresholds, training history).
+// wdc info: what a model file holds (network, task, labels or classes, thresholds, training
+// history).
 #include <iostream>
 
 #include "commands.h"
@@ -38,6 +39,10 @@ void print_info(const json& info, const std::string& path) {
     rows.push_back({"blocks", std::to_string(config["blocks"].size()) + " deformable: " + blocks});
   }
   if (config.contains("dropout")) rows.push_back({"dropout", scalar_text(config["dropout"])});
+  const bool single = config.value("task", std::string()) == "single_label";
+  rows.push_back({"task", single ? "single-label: one class per map (softmax, the most probable "
+                                   "class decides)"
+                                 : "multi-label: any set of labels per map (sigmoid, thresholds)"});
   if (info.contains("parameters")) rows.push_back({"parameters", scalar_text(info["parameters"])});
   if (info.contains("device")) rows.push_back({"device", scalar_text(info["device"])});
 
@@ -46,7 +51,7 @@ void print_info(const json& info, const std::string& path) {
     std::string text = std::to_string(training["history"].size()) + " epochs, best epoch " +
                        scalar_text(training.value("best_epoch", json(0)));
     const double best = training.value("best_val_exact_match", -1.0);
-    if (best >= 0) text += " (val exact match " + percent(best) + ")";
+    if (best >= 0) text += (single ? " (val accuracy " : " (val exact match ") + percent(best) + ")";
     if (training.contains("train_samples"))
       text += ", " + scalar_text(training["train_samples"]) + " training maps";
     if (training.contains("seconds")) text += ", " + duration(training.value("seconds", 0.0));
@@ -58,6 +63,14 @@ void print_info(const json& info, const std::string& path) {
 
   if (info.contains("labels") && info["labels"].is_array()) {
     std::cout << '\n';
+    if (single) {  // a single-label model's thresholds take no part in its decisions
+      Table classes({"index", "class"});
+      classes.align_right(0);
+      for (size_t i = 0; i < info["labels"].size(); ++i)
+        classes.add_row({std::to_string(i), scalar_text(info["labels"][i])});
+      classes.print();
+      return;
+    }
     Table labels({"index", "label", "threshold"});
     labels.align_right(0).align_right(2);
     const json thresholds = info.value("thresholds", json::array());
