@@ -97,10 +97,12 @@ int run_eval(const EvalOptions& o, const GlobalOptions& global) {
 Command add_eval_command(CLI::App& parent, const GlobalOptions& global) {
   auto o = std::make_shared<EvalOptions>();
   CLI::App* app = parent.add_subcommand(
-      "eval", "Evaluate a model on a labelled npz: exact match, per-label F1, per-type accuracy "
+      "eval",
+      "Evaluate a model on a labelled npz: exact match, per-label F1, per-type accuracy "
       "(single-label models: accuracy, macro F1, per-class metrics, confusion matrix)");
   add_model_option(*app, o->model);
-  add_data_option(*app, o->data, "Labelled maps (npz: MixedWM38, named or ragged layout, docs/DATA.md)");
+  add_data_option(*app, o->data,
+                  "Labelled maps (npz: MixedWM38, named or ragged layout, docs/DATA.md)");
   app->add_flag("--json", o->json, "Print the metrics as JSON on stdout");
 
   return {app, [o, &global]() { return run_eval(*o, global); }};

@@ -51,7 +51,8 @@ void print_info(const json& info, const std::string& path) {
     std::string text = std::to_string(training["history"].size()) + " epochs, best epoch " +
                        scalar_text(training.value("best_epoch", json(0)));
     const double best = training.value("best_val_exact_match", -1.0);
-    if (best >= 0) text += (single ? " (val accuracy " : " (val exact match ") + percent(best) + ")";
+    if (best >= 0)
+      text += (single ? " (val accuracy " : " (val exact match ") + percent(best) + ")";
     if (training.contains("train_samples"))
       text += ", " + scalar_text(training["train_samples"]) + " training maps";
     if (training.contains("seconds")) text += ", " + duration(training.value("seconds", 0.0));

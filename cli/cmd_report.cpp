@@ -41,9 +41,9 @@ int run_report(const ReportOptions& o, const GlobalOptions& global) {
     const bool single = r.value("task", std::string()) == "single_label";
     std::cout << "wrote " << r["out"].get<std::string>() << ": " << r["samples"].get<int64_t>()
               << " maps (" << (single ? "accuracy " : "exact match ")
-              << percent(r["exact_match"].get<double>()) << "), "
-              << r["pictures"].get<int64_t>() << " CAM pictures of "
-              << r["types"].get<int64_t>() << (single ? " classes, " : " pattern types, ")
+              << percent(r["exact_match"].get<double>()) << "), " << r["pictures"].get<int64_t>()
+              << " CAM pictures of " << r["types"].get<int64_t>()
+              << (single ? " classes, " : " pattern types, ")
               << byte_size(r["bytes"].get<int64_t>()) << '\n';
   }
   return 0;
@@ -58,7 +58,8 @@ Command add_report_command(CLI::App& parent, const GlobalOptions& global) {
       "Write a self-contained HTML report of a model on a labelled npz: training curves, "
       "metrics, label confusion and class activation maps");
   add_model_option(*app, o->model);
-  add_data_option(*app, o->data, "Labelled maps (npz: MixedWM38, named or ragged layout, docs/DATA.md)");
+  add_data_option(*app, o->data,
+                  "Labelled maps (npz: MixedWM38, named or ragged layout, docs/DATA.md)");
   app->add_option("--out", o->out, "Folder to write index.html into (created if needed)")
       ->required()
       ->type_name("DIR");
@@ -70,8 +71,9 @@ Command add_report_command(CLI::App& parent, const GlobalOptions& global) {
       ->capture_default_str()
       ->check(CLI::Range(1, 16))
       ->type_name("S");
-  app->add_flag("--json", o->json,
-                "Print {out, bytes, samples, exact_match, task, pictures, types} as JSON on stdout");
+  app->add_flag(
+      "--json", o->json,
+      "Print {out, bytes, samples, exact_match, task, pictures, types} as JSON on stdout");
 
   return {app, [o, &global]() { return run_report(*o, global); }};
 }

@@ -327,7 +327,9 @@ Command add_train_command(CLI::App& parent, const GlobalOptions& global) {
                   "and training options)")
       ->type_name("CFG.json")
       ->check(CLI::ExistingFile);
-  add_data_option(*app, o->data, "Training maps (npz: MixedWM38, named or ragged layout, docs/DATA.md)", "TRAIN.npz");
+  add_data_option(*app, o->data,
+                  "Training maps (npz: MixedWM38, named or ragged layout, docs/DATA.md)",
+                  "TRAIN.npz");
   app->add_option("--val", o->val,
                   "Validation maps; without it a stratified part of --data is held out")
       ->type_name("VAL.npz")

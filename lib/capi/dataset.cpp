@@ -156,9 +156,9 @@ WDC_API wdc_status wdc_dataset_create_ragged(const uint8_t* maps, int64_t maps_l
       require(labels_len == 0, "labels is NULL but labels_len is not 0");
       require(!set.single_label, "a single-label data set needs labels");
     } else if (labels_len < label_values) {
-      fail(ErrorCode::kInvalidArgument, "labels_len is " + std::to_string(labels_len) +
-                                            ", the labels need count * labels = " +
-                                            std::to_string(label_values));
+      fail(ErrorCode::kInvalidArgument,
+           "labels_len is " + std::to_string(labels_len) +
+               ", the labels need count * labels = " + std::to_string(label_values));
     }
     std::vector<int64_t> sides(shapes, shapes + checked_mul(count, 2, "count * 2"));
     int64_t values = 0;
@@ -167,8 +167,9 @@ WDC_API wdc_status wdc_dataset_create_ragged(const uint8_t* maps, int64_t maps_l
       if (r < 1 || c < 1 || r > INT32_MAX || c > INT32_MAX || r * c > maps_len - values)
         fail(ErrorCode::kInvalidArgument,
              "shapes[" + std::to_string(i) + "] = " + std::to_string(r) + " x " +
-                 std::to_string(c) + (r < 1 || c < 1 ? ": sides must be >= 1"
-                                                     : ": the maps need more than maps_len values"));
+                 std::to_string(c) +
+                 (r < 1 || c < 1 ? ": sides must be >= 1"
+                                 : ": the maps need more than maps_len values"));
       values += r * c;
     }
     require(values == maps_len, ("the shapes add up to " + std::to_string(values) +
@@ -255,8 +256,7 @@ WDC_API const char* wdc_dataset_label_name(const wdc_dataset* handle, int32_t in
   guarded("wdc_dataset_label_name", [&] {
     const data::WaferSet& set = live_dataset(handle);
     if (index < 0 || index >= set.num_labels())
-      fail(ErrorCode::kInvalidArgument, "index " + std::to_string(index) +
-                                            " is out of range [0, " +
+      fail(ErrorCode::kInvalidArgument, "index " + std::to_string(index) + " is out of range [0, " +
                                             std::to_string(set.num_labels()) + ")");
     name = set.names()[static_cast<size_t>(index)].c_str();
   });
@@ -304,12 +304,9 @@ WDC_API wdc_status wdc_dataset_info(const wdc_dataset* handle, char** info_json)
   return guarded("wdc_dataset_info", [&] {
     const data::WaferSet& set = live_dataset(handle);
     require(info_json != nullptr, "info_json is NULL");
-    nlohmann::json info{{"count", set.count},
-                        {"height", set.height},
-                        {"width", set.width},
-                        {"mixed_sizes", set.mixed_sizes()},
-                        {"labels", set.names()},
-                        {"single_label", set.single_label}};
+    nlohmann::json info{{"count", set.count},    {"height", set.height},
+                        {"width", set.width},    {"mixed_sizes", set.mixed_sizes()},
+                        {"labels", set.names()}, {"single_label", set.single_label}};
     if (set.mixed_sizes()) {
       int64_t min_side = INT64_MAX, max_side = 0;
       std::set<std::pair<int64_t, int64_t>> sizes;

@@ -72,14 +72,14 @@ WDC_API wdc_status wdc_report(wdc_model* model, const wdc_dataset* data, const c
     }
     const wdc::ReportSummary s = wdc::write_report(*m.classifier, set, out_dir, options);
     if (result_json != nullptr)
-      *result_json = copy_string(json{{"out", s.path},
-                                      {"bytes", s.bytes},
-                                      {"samples", s.samples},
-                                      {"exact_match", s.exact_match},
-                                      {"task", s.single_label ? "single_label" : "multi_label"},
-                                      {"pictures", s.pictures},
-                                      {"types", s.types}}
-                                     .dump());
+      *result_json = copy_string(json{
+          {"out", s.path},
+          {"bytes", s.bytes},
+          {"samples", s.samples},
+          {"exact_match", s.exact_match},
+          {"task", s.single_label ? "single_label" : "multi_label"},
+          {"pictures", s.pictures},
+          {"types", s.types}}.dump());
   });
 }
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-
 namespace wdc::data {
 namespace {
 

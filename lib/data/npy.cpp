@@ -22,10 +22,9 @@ struct DTypeInfo {
 
 const DTypeInfo& info(DType dtype) {
   static const DTypeInfo kInfo[] = {
-      {1, "bool", "|b1"},  {1, "uint8", "|u1"},   {1, "int8", "|i1"},   {2, "uint16", "<u2"},
-      {2, "int16", "<i2"}, {4, "uint32", "<u4"},  {4, "int32", "<i4"},  {8, "uint64", "<u8"},
-      {8, "int64", "<i8"}, {4, "float32", "<f4"}, {8, "float64", "<f8"},
-      {4, "str", "<U"}};
+      {1, "bool", "|b1"},  {1, "uint8", "|u1"},   {1, "int8", "|i1"},    {2, "uint16", "<u2"},
+      {2, "int16", "<i2"}, {4, "uint32", "<u4"},  {4, "int32", "<i4"},   {8, "uint64", "<u8"},
+      {8, "int64", "<i8"}, {4, "float32", "<f4"}, {8, "float64", "<f8"}, {4, "str", "<U"}};
   return kInfo[static_cast<size_t>(dtype)];
 }
 
@@ -154,7 +153,9 @@ std::vector<std::string> unicode_strings(const NpyArray& array) {
   const std::string what = array.origin().empty() ? "NpyArray" : array.origin();
   if (array.dtype() != DType::Unicode || array.ndim() != 2)
     fail(what, std::string("expected a 1-D array of strings, found ") + dtype_name(array.dtype()) +
-                   " of " + std::to_string(array.ndim() == 0 ? 0 : array.ndim() - (array.dtype() == DType::Unicode)) +
+                   " of " +
+                   std::to_string(
+                       array.ndim() == 0 ? 0 : array.ndim() - (array.dtype() == DType::Unicode)) +
                    " dimensions");
   const int64_t count = array.shape()[0], width = array.shape()[1];
   const auto* points = static_cast<const uint32_t*>(array.data());
@@ -197,7 +198,11 @@ NpyArray unicode_array(const std::vector<std::string>& strings) {
     std::vector<uint32_t> points;
     for (size_t i = 0; i < s.size();) {
       const auto b = static_cast<unsigned char>(s[i]);
-      const int extra = b < 0x80 ? 0 : (b >> 5) == 6 ? 1 : (b >> 4) == 14 ? 2 : (b >> 3) == 30 ? 3 : -1;
+      const int extra = b < 0x80         ? 0
+                        : (b >> 5) == 6  ? 1
+                        : (b >> 4) == 14 ? 2
+                        : (b >> 3) == 30 ? 3
+                                         : -1;
       if (extra < 0 || i + static_cast<size_t>(extra) >= s.size() + (extra == 0))
         fail("unicode_array", "string " + std::to_string(decoded.size()) + " is not valid UTF-8");
       uint32_t c = extra == 0 ? b : b & (0x3F >> extra);
@@ -215,7 +220,8 @@ NpyArray unicode_array(const std::vector<std::string>& strings) {
     width = std::max(width, points.size());
     decoded.push_back(std::move(points));
   }
-  NpyArray array(DType::Unicode, {static_cast<int64_t>(strings.size()), static_cast<int64_t>(width)});
+  NpyArray array(DType::Unicode,
+                 {static_cast<int64_t>(strings.size()), static_cast<int64_t>(width)});
   auto* out = static_cast<uint32_t*>(array.data());
   for (size_t i = 0; i < decoded.size(); ++i)
     std::copy(decoded[i].begin(), decoded[i].end(), out + i * width);

@@ -181,7 +181,8 @@ decltype(auto) NpyArray::visit(F&& f) const {
     case DType::UInt64: return f(reinterpret_cast<const uint64_t*>(p), n);
     case DType::Int64: return f(reinterpret_cast<const int64_t*>(p), n);
     case DType::Float32: return f(reinterpret_cast<const float*>(p), n);
-    case DType::Unicode: return f(reinterpret_cast<const uint32_t*>(p), n);
+    case DType::Unicode:
+      return f(reinterpret_cast<const uint32_t*>(p), n);
     case DType::Float64: break;
   }
   return f(reinterpret_cast<const double*>(p), n);
@@ -244,8 +245,8 @@ std::vector<T> NpyArray::to() const {
   static_assert(std::is_arithmetic_v<T> && !std::is_same_v<T, bool>,
                 "NpyArray::to<T>: T must be an integer or floating type other than bool");
   if (dtype_ == DType::Unicode)
-    fail(origin_.empty() ? "NpyArray" : origin_, std::string("holds strings, not numbers (") +
-                                                     dtype_name(dtype_of<T>) + " expected)");
+    fail(origin_.empty() ? "NpyArray" : origin_,
+         std::string("holds strings, not numbers (") + dtype_name(dtype_of<T>) + " expected)");
   std::vector<T> out(static_cast<size_t>(numel_));
   visit([&](const auto* src, size_t n) {
     using S = std::remove_cv_t<std::remove_pointer_t<decltype(src)>>;

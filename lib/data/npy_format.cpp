@@ -170,7 +170,8 @@ class DictParser {
         }
         n = n * 10 + (code[i] - '0');
       }
-      if (n < 1 || n > 4096) fail(what_, "unsupported string dtype '" + descr + "' (at most <U4096)");
+      if (n < 1 || n > 4096)
+        fail(what_, "unsupported string dtype '" + descr + "' (at most <U4096)");
       header.dtype = DType::Unicode;
       header.string_length = n;
       return;
@@ -314,8 +315,8 @@ std::vector<uint8_t> format_npy_header(DType dtype, const std::vector<int64_t>& 
     descr += std::to_string(shape.empty() ? 1 : shape.back());
     if (!shape.empty()) shape.pop_back();
   }
-  std::string dict = "{'descr': '" + descr +
-                     "', 'fortran_order': False, 'shape': " + shape_string(shape) + ", }";
+  std::string dict =
+      "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape_string(shape) + ", }";
   if (!shape.empty()) {
     const size_t digits = std::to_string(shape[0]).size();
     if (digits < kGrowthAxisMaxDigits) dict.append(kGrowthAxisMaxDigits - digits, ' ');

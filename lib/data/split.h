@@ -17,12 +17,13 @@ struct Split {
 };
 
 // Each group of data::label_groups (for MixedWM38 the 38 pattern types plus one stratum for
-// label vectors that are none of them; for single-label sets each class) is shuffled and cut independently: round(n * val_fraction) maps to val, round(n * test_fraction)
-// to test, the rest to train, so each part holds every type's share to within half a map.
-// Parts are disjoint and together cover [0, count). Membership is random and fixed by `seed` on
-// every platform (std::mt19937_64 and our own Fisher–Yates); each part is returned in ascending
-// index order, so a subset keeps the file's order and the trainer shuffles per epoch.
-// DataError when a fraction is outside [0, 1] or val_fraction + test_fraction > 1.
+// label vectors that are none of them; for single-label sets each class) is shuffled and cut
+// independently: round(n * val_fraction) maps to val, round(n * test_fraction) to test, the rest to
+// train, so each part holds every type's share to within half a map. Parts are disjoint and
+// together cover [0, count). Membership is random and fixed by `seed` on every platform
+// (std::mt19937_64 and our own Fisher–Yates); each part is returned in ascending index order, so a
+// subset keeps the file's order and the trainer shuffles per epoch. DataError when a fraction is
+// outside [0, 1] or val_fraction + test_fraction > 1.
 Split stratified_split(const WaferSet& set, double val_fraction = 0.1, double test_fraction = 0.1,
                        uint64_t seed = 0);
 

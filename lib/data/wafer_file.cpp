@@ -31,18 +31,18 @@ std::vector<uint8_t> map_values(const NpyArray& maps, const std::string& what) {
   maps.visit([&](const auto* v, size_t n) {
     using T = std::remove_cv_t<std::remove_pointer_t<decltype(v)>>;
     if constexpr (!std::is_same_v<T, bool>) {  // bool was refused above
-    for (size_t i = 0; i < n; ++i) {
-      bool bad = false;
-      if constexpr (std::is_floating_point_v<T>)
-        bad = !std::isfinite(v[i]) || v[i] < 0 || std::trunc(v[i]) != v[i];
-      else if constexpr (std::is_signed_v<T>)
-        bad = v[i] < 0;
-      if (bad)
-        fail(what, "value " + number_text(v[i]) + " at index " + std::to_string(i) +
-                       " is not a die value (0 off-wafer, 1 pass, >= 2 fail)");
-      // The real MixedWM38 file marks some failed dies with 3: every value >= 2 is a failed die.
-      out[i] = v[i] >= 2 ? kFail : static_cast<uint8_t>(v[i]);
-    }
+      for (size_t i = 0; i < n; ++i) {
+        bool bad = false;
+        if constexpr (std::is_floating_point_v<T>)
+          bad = !std::isfinite(v[i]) || v[i] < 0 || std::trunc(v[i]) != v[i];
+        else if constexpr (std::is_signed_v<T>)
+          bad = v[i] < 0;
+        if (bad)
+          fail(what, "value " + number_text(v[i]) + " at index " + std::to_string(i) +
+                         " is not a die value (0 off-wafer, 1 pass, >= 2 fail)");
+        // The real MixedWM38 file marks some failed dies with 3: every value >= 2 is a failed die.
+        out[i] = v[i] >= 2 ? kFail : static_cast<uint8_t>(v[i]);
+      }
     }
   });
   return out;
@@ -68,7 +68,8 @@ void read_labels(const NpyArray& labels, const NpyArray* names_array, const std:
     if (names.empty()) fail(names_array->origin(), "label_names is empty");
     for (size_t i = 0; i < names.size(); ++i)
       for (size_t k = 0; k < i; ++k)
-        if (names[i] == names[k]) fail(names_array->origin(), "label name '" + names[i] + "' repeats");
+        if (names[i] == names[k])
+          fail(names_array->origin(), "label name '" + names[i] + "' repeats");
   }
   const int64_t count = labels.shape()[0];
   if (labels.ndim() == 1) {
@@ -84,7 +85,8 @@ void read_labels(const NpyArray& labels, const NpyArray* names_array, const std:
     set.single_label = true;
     set.label_names = names.empty() ? default_names(classes, false) : names;
     set.labels.assign(static_cast<size_t>(count * classes), 0);
-    for (int64_t i = 0; i < count; ++i) set.labels[static_cast<size_t>(i * classes + values[i])] = 1;
+    for (int64_t i = 0; i < count; ++i)
+      set.labels[static_cast<size_t>(i * classes + values[i])] = 1;
     return;
   }
   const int64_t L = labels.shape()[1];
@@ -118,8 +120,9 @@ WaferSet read_wafer_set(const NpzFile& npz, uint64_t max_array_bytes) {
   const char* maps_key = named ? "maps" : "arr_0";
   const char* labels_key = named ? "labels" : "arr_1";
   if (!npz.contains(maps_key) || !npz.contains(labels_key))
-    fail(path, "no wafer maps found: expected arrays 'maps' and 'labels' (with 'shapes' for maps "
-               "of several sizes, 'label_names' optional), or MixedWM38's 'arr_0' and 'arr_1'");
+    fail(path,
+         "no wafer maps found: expected arrays 'maps' and 'labels' (with 'shapes' for maps "
+         "of several sizes, 'label_names' optional), or MixedWM38's 'arr_0' and 'arr_1'");
   const bool ragged = named && npz.contains("shapes");
 
   // Labels and shapes first: they are small and catch a wrong file before the big read.

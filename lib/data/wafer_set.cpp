@@ -24,8 +24,8 @@ int WaferSet::pattern_type(int64_t i) const {
 
 void WaferSet::set_shapes(std::vector<int64_t> map_shapes, const std::string& what) {
   if (map_shapes.size() != static_cast<size_t>(count) * 2)
-    fail(what, std::to_string(map_shapes.size() / 2) + " map shapes for " +
-                   std::to_string(count) + " maps");
+    fail(what, std::to_string(map_shapes.size() / 2) + " map shapes for " + std::to_string(count) +
+                   " maps");
   std::vector<int64_t> starts(static_cast<size_t>(count) + 1, 0);
   const auto total = static_cast<int64_t>(maps.size());
   for (int64_t i = 0; i < count; ++i) {
@@ -113,9 +113,9 @@ WaferSet subset(const WaferSet& set, const std::vector<int64_t>& indices) {
 }
 
 std::vector<std::vector<int64_t>> label_groups(const WaferSet& set) {
-  const bool mixedwm38 = set.label_names.empty() ||
-                         pattern_type_of_named(set.label_names,
-                                               std::vector<uint8_t>(kNumLabels, 0).data()) >= 0;
+  const bool mixedwm38 =
+      set.label_names.empty() ||
+      pattern_type_of_named(set.label_names, std::vector<uint8_t>(kNumLabels, 0).data()) >= 0;
   if (mixedwm38) {
     std::vector<std::vector<int64_t>> groups(kNumPatternTypes + 1);
     for (int64_t i = 0; i < set.count; ++i) {
@@ -126,7 +126,8 @@ std::vector<std::vector<int64_t>> label_groups(const WaferSet& set) {
   }
   if (set.single_label) {
     std::vector<std::vector<int64_t>> groups(static_cast<size_t>(set.num_labels()));
-    for (int64_t i = 0; i < set.count; ++i) groups[static_cast<size_t>(set.class_of(i))].push_back(i);
+    for (int64_t i = 0; i < set.count; ++i)
+      groups[static_cast<size_t>(set.class_of(i))].push_back(i);
     return groups;
   }
   std::vector<std::vector<int64_t>> groups;

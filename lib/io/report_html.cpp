@@ -333,8 +333,7 @@ std::string summary_cards(const json& eval, bool single_label) {
   return out;
 }
 
-std::string model_section(const json& info, const json& eval, bool single_label,
-                          size_t classes) {
+std::string model_section(const json& info, const json& eval, bool single_label, size_t classes) {
   std::string out = "<section id=\"summary\">\n<h2>Summary</h2>\n";
   if (!eval.empty()) {
     out += summary_cards(eval, single_label);
@@ -629,8 +628,9 @@ std::string gallery_section(const std::vector<ReportPicture>& gallery, const jso
   if (gallery.empty()) return out + "<p class=\"note\">No pictures.</p>\n</section>\n";
   // The colours, said of what the CAM is of: "that label" or "that class".
   auto colours = [](const char* of) {
-    return std::string(" blended over the dies in the inferno colormap, dark purple where the "
-                       "evidence for that ") +
+    return std::string(
+               " blended over the dies in the inferno colormap, dark purple where the "
+               "evidence for that ") +
            of + " is weakest to pale yellow where it is strongest. ";
   };
   if (single_label)
@@ -786,8 +786,8 @@ std::vector<int64_t> class_confusion(const std::vector<float>& probabilities,
   for (int64_t s = 0; s < samples; ++s) {
     const float* p = probabilities.data() + s * classes;
     const uint8_t* t = truth.data() + s * classes;
-    const size_t true_class = static_cast<size_t>(
-        std::find_if(t, t + classes, [](uint8_t v) { return v != 0; }) - t);
+    const size_t true_class =
+        static_cast<size_t>(std::find_if(t, t + classes, [](uint8_t v) { return v != 0; }) - t);
     if (true_class == classes)
       fail(ErrorCode::kInvalidArgument,
            "report: map " + std::to_string(s) + " of a single-label set has no class");

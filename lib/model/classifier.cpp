@@ -106,11 +106,12 @@ void append_input(const uint8_t* map, int64_t height, int64_t width, const nn::N
 }
 
 // Maps of one size as the network takes them.
-std::vector<uint8_t> prepare_maps(const uint8_t* maps, int64_t count, int64_t height,
-                                  int64_t width, const nn::NetworkConfig& c) {
+std::vector<uint8_t> prepare_maps(const uint8_t* maps, int64_t count, int64_t height, int64_t width,
+                                  const nn::NetworkConfig& c) {
   std::vector<uint8_t> out;
   out.reserve(static_cast<size_t>(count * c.input_height * c.input_width));
-  for (int64_t i = 0; i < count; ++i) append_input(maps + i * height * width, height, width, c, out);
+  for (int64_t i = 0; i < count; ++i)
+    append_input(maps + i * height * width, height, width, c, out);
   return out;
 }
 
@@ -154,8 +155,8 @@ void require_labels(const data::WaferSet& set, const nn::NetworkConfig& c, const
   for (int64_t i = 0; i < set.count; ++i) {
     const auto n = std::count(set.label(i), set.label(i) + set.num_labels(), 1);
     if (n != 1)
-      fail(ErrorCode::kInvalidArgument, std::string(what) + ": map " + std::to_string(i) +
-                                            " has " + std::to_string(n) +
+      fail(ErrorCode::kInvalidArgument, std::string(what) + ": map " + std::to_string(i) + " has " +
+                                            std::to_string(n) +
                                             " labels; a single-label model needs exactly one");
   }
 }
@@ -181,7 +182,8 @@ void check_map_args(const void* maps, int64_t count, int64_t height, int64_t wid
 void check_set_maps(const data::WaferSet& set, const Limits& limits) {
   Limits whole_set = limits;
   whole_set.max_batch = INT64_MAX;
-  if (!set.mixed_sizes()) return check_map_args(set.maps.data(), set.count, set.height, set.width, whole_set);
+  if (!set.mixed_sizes())
+    return check_map_args(set.maps.data(), set.count, set.height, set.width, whole_set);
   for (int64_t i = 0; i < set.count; ++i)
     check_map_args(set.map(i), 1, set.rows(i), set.cols(i), whole_set);
 }
@@ -385,8 +387,7 @@ std::vector<float> Classifier::cam(const uint8_t* map, int64_t height, int64_t w
   torch::Tensor cam = torch::einsum("c,nchw->nhw", {net->classifier_weight()[label], features});
   if (state_->config.fit == "pad" && (height != input_height() || width != input_width())) {
     // Only the canvas part that holds the map: first at input resolution, then cropped.
-    const data::Placement at =
-        data::pad_placement(height, width, input_height(), input_width());
+    const data::Placement at = data::pad_placement(height, width, input_height(), input_width());
     cam = torch::upsample_bilinear2d(cam.unsqueeze(1), {input_height(), input_width()}, false)
               .squeeze(1)
               .narrow(1, at.top, at.height)
@@ -482,8 +483,8 @@ std::string Classifier::train(const std::string& train_json, const ProgressFn& p
   state_->thresholds.assign(num_labels(), 0.5f);
   if (options.tune_thresholds && val_set.count > 0 && !c.single_label())
     state_->thresholds = train::tune_thresholds(
-        nn::predict_probabilities(state_->net, val_set.maps.data(), val_set.count,
-                                  input_height(), input_width(), state_->device),
+        nn::predict_probabilities(state_->net, val_set.maps.data(), val_set.count, input_height(),
+                                  input_width(), state_->device),
         val_set.labels, num_labels());
   // The labels are the model's now, whatever named them.
   state_->config.labels_given = state_->config.task_given = true;

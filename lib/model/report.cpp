@@ -67,7 +67,8 @@ std::vector<int64_t> gallery_choice(const Group& group, const std::vector<bool>&
                                   [&](int64_t i) { return !correct[i]; });
   if (wrong != group.members.end()) chosen.push_back(*wrong);
   for (int64_t i : group.members)
-    if (static_cast<int>(chosen.size()) < per_type && std::find(chosen.begin(), chosen.end(), i) == chosen.end())
+    if (static_cast<int>(chosen.size()) < per_type &&
+        std::find(chosen.begin(), chosen.end(), i) == chosen.end())
       chosen.push_back(i);
   std::sort(chosen.begin(), chosen.end());
   return chosen;
@@ -83,8 +84,8 @@ ReportSummary write_report(const Classifier& model, const data::WaferSet& set,
   if (o.scale < 1 || o.scale > 16)
     fail(ErrorCode::kConfig, "report: scale must be in [1, 16], got " + std::to_string(o.scale));
   if (set.names() != model.label_names())
-    fail(ErrorCode::kInvalidArgument, "report: the labels of " + o.data_name +
-                                          " are not the model's");
+    fail(ErrorCode::kInvalidArgument,
+         "report: the labels of " + o.data_name + " are not the model's");
   if (set.count == 0) fail(ErrorCode::kInvalidArgument, "report: " + o.data_name + " holds no maps");
   std::error_code ec;
   if (fs::exists(out_dir, ec) && !fs::is_directory(out_dir, ec))
@@ -104,8 +105,8 @@ ReportSummary write_report(const Classifier& model, const data::WaferSet& set,
 
   std::vector<bool> correct(static_cast<size_t>(set.count));
   for (int64_t i = 0; i < set.count; ++i)
-    correct[i] = std::equal(set.label(i), set.label(i) + n_labels,
-                            result.present.begin() + i * n_labels);
+    correct[i] =
+        std::equal(set.label(i), set.label(i) + n_labels, result.present.begin() + i * n_labels);
 
   io::ReportInputs in;
   in.model_path = o.model_name;
@@ -138,8 +139,7 @@ ReportSummary write_report(const Classifier& model, const data::WaferSet& set,
       const std::vector<float> cam = model.cam(set.map(i), h, w, static_cast<int>(best));
       const std::vector<uint8_t> rgb = io::render_cam_rgb(set.map(i), h, w, cam.data(), o.scale);
       pic.png = io::encode_png_rgb8(rgb.data(), static_cast<uint32_t>(w * o.scale),
-                                    static_cast<uint32_t>(h * o.scale),
-                                    "map " + std::to_string(i));
+                                    static_cast<uint32_t>(h * o.scale), "map " + std::to_string(i));
       in.gallery.push_back(std::move(pic));
     }
   }

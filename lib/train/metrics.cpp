@@ -34,10 +34,13 @@ EvalReport evaluate_predictions(const std::vector<float>& probabilities,
     if (single_label) {
       const auto row = truth.begin() + static_cast<std::ptrdiff_t>(s * L);
       const auto guess = predicted.begin() + static_cast<std::ptrdiff_t>(s * L);
-      const auto t = static_cast<size_t>(std::find(row, row + static_cast<std::ptrdiff_t>(L), 1) - row);
-      const auto p = static_cast<size_t>(std::find(guess, guess + static_cast<std::ptrdiff_t>(L), 1) - guess);
-      if (t == L) fail(ErrorCode::kInvalidArgument, "evaluate: map " + std::to_string(s) +
-                                                        " of a single-label set has no class");
+      const auto t =
+          static_cast<size_t>(std::find(row, row + static_cast<std::ptrdiff_t>(L), 1) - row);
+      const auto p =
+          static_cast<size_t>(std::find(guess, guess + static_cast<std::ptrdiff_t>(L), 1) - guess);
+      if (t == L)
+        fail(ErrorCode::kInvalidArgument,
+             "evaluate: map " + std::to_string(s) + " of a single-label set has no class");
       r.confusion[t][p] += 1;
     }
     for (size_t l = 0; l < L; ++l) {
@@ -97,9 +100,9 @@ nlohmann::json to_json(const EvalReport& r) {
                       {"f1", m.f1},
                       {"support", m.support}});
   if (r.single_label)
-    return nlohmann::json{{"task", "single_label"}, {"samples", r.samples},
+    return nlohmann::json{{"task", "single_label"},    {"samples", r.samples},
                           {"accuracy", r.exact_match}, {"macro_f1", r.mean_f1},
-                          {"min_f1", r.min_f1},       {"labels", labels},
+                          {"min_f1", r.min_f1},        {"labels", labels},
                           {"confusion", r.confusion}};
   for (const TypeMetrics& t : r.types)
     types.push_back({{"id", t.id},
@@ -107,11 +110,10 @@ nlohmann::json to_json(const EvalReport& r) {
                      {"count", t.count},
                      {"correct", t.correct},
                      {"accuracy", t.accuracy()}});
-  return nlohmann::json{{"task", "multi_label"}, {"samples", r.samples},
-                        {"exact_match", r.exact_match},
-                        {"hamming", r.hamming},   {"mean_f1", r.mean_f1},
-                        {"min_f1", r.min_f1},     {"labels", labels},
-                        {"types", types}};
+  return nlohmann::json{
+      {"task", "multi_label"}, {"samples", r.samples}, {"exact_match", r.exact_match},
+      {"hamming", r.hamming},  {"mean_f1", r.mean_f1}, {"min_f1", r.min_f1},
+      {"labels", labels},      {"types", types}};
 }
 
 }  // namespace wdc::train

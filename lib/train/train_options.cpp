@@ -53,11 +53,26 @@ TrainOptions parse_train_options(const std::string& json_text, bool data_given, 
     fail(ErrorCode::kConfig, std::string("training options: invalid JSON: ") + e.what());
   }
   if (!j.is_object()) fail(ErrorCode::kConfig, "training options: must be a JSON object");
-  static const char* kKeys[] = {"data",     "synthetic", "val",          "val_fraction",
-                                "epochs",   "batch_size", "lr",          "momentum",
-                                "weight_decay", "nesterov", "schedule",  "warmup_epochs",
-                                "augment",  "seed",      "threads",      "checkpoint",
-                                "resume",   "pos_weight", "tune_thresholds", "min_type_samples",
+  static const char* kKeys[] = {"data",
+                                "synthetic",
+                                "val",
+                                "val_fraction",
+                                "epochs",
+                                "batch_size",
+                                "lr",
+                                "momentum",
+                                "weight_decay",
+                                "nesterov",
+                                "schedule",
+                                "warmup_epochs",
+                                "augment",
+                                "seed",
+                                "threads",
+                                "checkpoint",
+                                "resume",
+                                "pos_weight",
+                                "tune_thresholds",
+                                "min_type_samples",
                                 "init"};
   for (auto it = j.begin(); it != j.end(); ++it)
     if (std::find(std::begin(kKeys), std::end(kKeys), it.key()) == std::end(kKeys))

@@ -52,8 +52,8 @@ Batch make_batch(const data::WaferSet& set, const std::vector<int64_t>& order, i
   const int64_t size = set.map_size();
   const int64_t L = set.num_labels();
   std::vector<uint8_t> maps(static_cast<size_t>(count * size));
-  torch::Tensor labels = single_label ? torch::empty({count}, torch::kLong)
-                                      : torch::empty({count, L}, torch::kFloat);
+  torch::Tensor labels =
+      single_label ? torch::empty({count}, torch::kLong) : torch::empty({count, L}, torch::kFloat);
   const bool square = set.height == set.width;
   for (int64_t i = 0; i < count; ++i) {
     const int64_t index = order[begin + i];

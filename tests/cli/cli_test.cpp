@@ -478,7 +478,8 @@ TEST_F(CliTest, RaggedSingleLabelFileFlowsThroughEveryCommand) {
     // "Full": every other die failed; "Clean": every die passed.
     for (int64_t k = 0; k < h * w; ++k) set.maps.push_back(i % 2 && k % 2 ? 2 : 1);
     shapes.insert(shapes.end(), {h, w});
-    set.labels.insert(set.labels.end(), {static_cast<uint8_t>(i % 2 == 0), static_cast<uint8_t>(i % 2)});
+    set.labels.insert(set.labels.end(),
+                      {static_cast<uint8_t>(i % 2 == 0), static_cast<uint8_t>(i % 2)});
   }
   set.count = 60;
   set.set_shapes(shapes, "test set");
@@ -491,7 +492,8 @@ TEST_F(CliTest, RaggedSingleLabelFileFlowsThroughEveryCommand) {
   EXPECT_EQ(info["labels"], json({"Clean", "Full"}));
   EXPECT_EQ(info["config"]["task"], "single_label");
 
-  const Result eval = run_wdc({"eval", "--model", file("fab.wdcm"), "--data", file("fab.npz"), "--json"});
+  const Result eval =
+      run_wdc({"eval", "--model", file("fab.wdcm"), "--data", file("fab.npz"), "--json"});
   ASSERT_EQ(eval.status, 0) << describe(eval);
   const json metrics = parse_stdout(eval);
   for (const char* key : {"samples", "accuracy", "macro_f1", "labels", "confusion"})
@@ -517,15 +519,17 @@ TEST_F(CliTest, RaggedSingleLabelFileFlowsThroughEveryCommand) {
   }
 
   // Map 2 is 40 x 26: its CAM picture is at its own size.
-  const Result cam = run_wdc({"cam", "--model", file("fab.wdcm"), "--data", file("fab.npz"),
-                              "--index", "2", "--label", "Full", "--out", file("fab.png"),
-                              "--scale", "2"});
+  const Result cam =
+      run_wdc({"cam", "--model", file("fab.wdcm"), "--data", file("fab.npz"), "--index", "2",
+               "--label", "Full", "--out", file("fab.png"), "--scale", "2"});
   ASSERT_EQ(cam.status, 0) << describe(cam);
   EXPECT_EQ(png_size(file("fab.png")), (std::pair<uint32_t, uint32_t>{26 * 2, 40 * 2}));
 
   fs::create_directories(file("fab-split"));
-  ASSERT_EQ(run_wdc({"split", "--data", file("fab.npz"), "--out", file("fab-split"), "--val",
-                     "0.2", "--test", "0.2"}).status, 0);
+  ASSERT_EQ(run_wdc({"split", "--data", file("fab.npz"), "--out", file("fab-split"), "--val", "0.2",
+                     "--test", "0.2"})
+                .status,
+            0);
   const auto val = wdc::data::load_wafer_npz(file("fab-split/val.npz"));
   EXPECT_EQ(val.count, 12);  // 6 of each class
   EXPECT_EQ(val.names(), set.names());

@@ -116,8 +116,8 @@ TEST(SingleLabelMetrics, HandComputedExample) {
 
 TEST(SingleLabelMetrics, PatternTypesFollowMixedWM38NamesInAnyOrder) {
   // MixedWM38's labels, reordered: Random first. Truth Center only -> C2.
-  const std::vector<std::string> names = {"Random", "Center", "Donut",   "Edge_Loc",
-                                          "Edge_Ring", "Loc", "Near_Full", "Scratch"};
+  const std::vector<std::string> names = {"Random",    "Center", "Donut",     "Edge_Loc",
+                                          "Edge_Ring", "Loc",    "Near_Full", "Scratch"};
   const std::vector<uint8_t> truth = {0, 1, 0, 0, 0, 0, 0, 0};
   const std::vector<float> p = {.1f, .9f, .1f, .1f, .1f, .1f, .1f, .1f};
   const auto r = wdc::train::evaluate_predictions(p, truth, names, kHalf);

@@ -294,9 +294,9 @@ std::vector<std::pair<std::string, std::string>> cards(const std::string& html) 
   for (size_t at = html.find(k); at != std::string::npos; at = html.find(k, at + 1)) {
     const size_t key_end = html.find("</div>", at);
     const size_t value = html.find(v, key_end);
-    out.emplace_back(unescape(html.substr(at + k.size(), key_end - at - k.size())),
-                     unescape(html.substr(value + v.size(),
-                                          html.find("</div>", value) - value - v.size())));
+    out.emplace_back(
+        unescape(html.substr(at + k.size(), key_end - at - k.size())),
+        unescape(html.substr(value + v.size(), html.find("</div>", value) - value - v.size())));
   }
   return out;
 }
@@ -356,11 +356,20 @@ json single_eval() {
           {"macro_f1", (8.0 / 11 + 2.0 / 3 + 2.0 / 5) / 3},
           {"min_f1", 0.4},
           {"labels",
-           {{{"name", "Center"}, {"precision", 4.0 / 6}, {"recall", 0.8}, {"f1", 8.0 / 11},
+           {{{"name", "Center"},
+             {"precision", 4.0 / 6},
+             {"recall", 0.8},
+             {"f1", 8.0 / 11},
              {"support", 5}},
-            {{"name", "Edge-Ring"}, {"precision", 2.0 / 3}, {"recall", 2.0 / 3},
-             {"f1", 2.0 / 3}, {"support", 3}},
-            {{"name", "Scratch"}, {"precision", 0.5}, {"recall", 1.0 / 3}, {"f1", 0.4},
+            {{"name", "Edge-Ring"},
+             {"precision", 2.0 / 3},
+             {"recall", 2.0 / 3},
+             {"f1", 2.0 / 3},
+             {"support", 3}},
+            {{"name", "Scratch"},
+             {"precision", 0.5},
+             {"recall", 1.0 / 3},
+             {"f1", 0.4},
              {"support", 3}}}},
           {"confusion", {{4, 1, 0}, {0, 2, 1}, {2, 0, 1}}}};
 }
@@ -609,21 +618,19 @@ TEST(ReportHtml, SingleLabelShowsTheClassConfusionMatrix) {
   const auto rows = table_rows(confusion);
   ASSERT_EQ(rows.size(), 5u);  // header, 3 classes, the predicted totals
   const std::vector<std::string> header = texts(rows[0]);
-  EXPECT_EQ(header, (std::vector<std::string>{"true \\ predicted", "Center", "Edge-Ring",
-                                              "Scratch", "maps"}));
+  EXPECT_EQ(header, (std::vector<std::string>{"true \\ predicted", "Center", "Edge-Ring", "Scratch",
+                                              "maps"}));
   std::vector<bool> seen(3, false);
   for (size_t r = 1; r <= 3; ++r) {
     const std::vector<Cell>& row = rows[r];
     ASSERT_EQ(row.size(), 5u);
     EXPECT_EQ(row[0].tag, "th");
-    const size_t t =
-        std::find(kClasses.begin(), kClasses.end(), row[0].text) - kClasses.begin();
+    const size_t t = std::find(kClasses.begin(), kClasses.end(), row[0].text) - kClasses.begin();
     ASSERT_LT(t, 3u) << row[0].text;
     seen[t] = true;
     int64_t total = 0;
     for (size_t col = 1; col <= 3; ++col) {
-      const size_t p =
-          std::find(kClasses.begin(), kClasses.end(), header[col]) - kClasses.begin();
+      const size_t p = std::find(kClasses.begin(), kClasses.end(), header[col]) - kClasses.begin();
       ASSERT_LT(p, 3u);
       total += kMatrix[t][p];
       const Cell& cell = row[col];
@@ -648,11 +655,10 @@ TEST(ReportHtml, SingleLabelShowsTheClassConfusionMatrix) {
 
 TEST(ReportHtml, SingleLabelShowsAccuracyAndClassesWithoutThresholdsOrTypes) {
   const std::string html = wdc::io::render_report_html(single_inputs());
-  EXPECT_EQ(cards(html), (std::vector<std::pair<std::string, std::string>>{
-                             {"maps", "11"},
-                             {"accuracy", "63.64%"},
-                             {"macro F1", "0.5980"},
-                             {"min F1", "0.4000"}}));
+  EXPECT_EQ(
+      cards(html),
+      (std::vector<std::pair<std::string, std::string>>{
+          {"maps", "11"}, {"accuracy", "63.64%"}, {"macro F1", "0.5980"}, {"min F1", "0.4000"}}));
   const std::string classes = section(html, "labels");
   ASSERT_NE(classes, "");
   EXPECT_NE(classes.find("<h2>Classes</h2>"), std::string::npos);
@@ -756,23 +762,22 @@ TEST(ReportHtml, MultiLabelPageKeepsExactMatchThresholdsAndTypes) {
   in.eval_json = eval.dump();
   const std::string html = wdc::io::render_report_html(in);
   EXPECT_EQ(html, wdc::io::render_report_html(inputs()));  // the same page as without a task
-  EXPECT_EQ(cards(html), (std::vector<std::pair<std::string, std::string>>{
-                             {"maps", "4"},
-                             {"exact match", "97.50%"},
-                             {"Hamming accuracy", "99.66%"},
-                             {"mean F1", "0.9862"},
-                             {"min F1", "0.9333"}}));
+  EXPECT_EQ(cards(html),
+            (std::vector<std::pair<std::string, std::string>>{{"maps", "4"},
+                                                              {"exact match", "97.50%"},
+                                                              {"Hamming accuracy", "99.66%"},
+                                                              {"mean F1", "0.9862"},
+                                                              {"min F1", "0.9333"}}));
   const auto labels = table_rows(section(html, "labels"));
   ASSERT_EQ(labels.size(), 9u);
-  EXPECT_EQ(texts(labels[0]), (std::vector<std::string>{"label", "threshold", "precision",
-                                                         "recall", "F1", "support"}));
+  EXPECT_EQ(texts(labels[0]), (std::vector<std::string>{"label", "threshold", "precision", "recall",
+                                                        "F1", "support"}));
   EXPECT_EQ(texts(labels[5]),
             (std::vector<std::string>{"Loc", "0.30", "0.9875", "0.9632", "0.9752", "3"}));
   EXPECT_EQ(count(section(html, "confusion"), "<table"), 2u);  // decisions and co-occurrence
   EXPECT_NE(section(html, "types"), "");
-  EXPECT_EQ(nav_links(html),
-            (std::vector<std::string>{"Summary", "Training", "Labels", "Confusion",
-                                      "Pattern types", "Class activation maps"}));
+  EXPECT_EQ(nav_links(html), (std::vector<std::string>{"Summary", "Training", "Labels", "Confusion",
+                                                       "Pattern types", "Class activation maps"}));
   EXPECT_NE(html.find("3 (validation exact match 91.00%)"), std::string::npos);
 }
 
@@ -785,10 +790,9 @@ TEST(ReportHtml, ClassConfusion) {
   const std::vector<uint8_t> t = {1, 0, 0,  //
                                   0, 1, 0,  //
                                   0, 0, 1};
-  EXPECT_EQ(wdc::io::class_confusion(p, t, 3, 3),
-            (std::vector<int64_t>{0, 1, 0,  //
-                                  1, 0, 0,  //
-                                  0, 0, 1}));
+  EXPECT_EQ(wdc::io::class_confusion(p, t, 3, 3), (std::vector<int64_t>{0, 1, 0,  //
+                                                                        1, 0, 0,  //
+                                                                        0, 0, 1}));
   EXPECT_EQ(wdc::io::class_confusion({}, {}, 0, 3), std::vector<int64_t>(9, 0));
   try {
     wdc::io::class_confusion(p, t, 2, 3);

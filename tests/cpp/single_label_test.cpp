@@ -145,14 +145,15 @@ TEST_F(SingleLabelTest, DataOfOtherLabelsIsRefused) {
 }
 
 TEST_F(SingleLabelTest, FineTuningStartsFromTheInitModelsWeights) {
-  const fs::path path = fs::temp_directory_path() / ("wdc_single_label_" + std::to_string(::getpid()) + ".wdcm");
+  const fs::path path =
+      fs::temp_directory_path() / ("wdc_single_label_" + std::to_string(::getpid()) + ".wdcm");
   model_->save(path.string());
   const double trained = model_->evaluate(*held_out_).exact_match;
   // lr 0: training changes no weight, only BatchNorm's running statistics (on the same maps),
   // so a model started from the trained one predicts like it, and one started from scratch
   // stays near guessing.
-  const std::string frozen = R"({"epochs": 1, "lr": 0, "momentum": 0, "init": ")" +
-                             path.string() + R"("})";
+  const std::string frozen =
+      R"({"epochs": 1, "lr": 0, "momentum": 0, "init": ")" + path.string() + R"("})";
   const std::string scratch_options = R"({"epochs": 1, "lr": 0, "momentum": 0})";
   wdc::TrainSets given;
   given.train = train_;

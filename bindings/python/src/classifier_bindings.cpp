@@ -204,8 +204,8 @@ void register_classifier(py::module_& m) {
   py::class_<Classifier>(m, "Classifier",
                          "wdc::Classifier (internal; use wdc.Model). Every method but the label "
                          "accessors releases the GIL.")
-      .def_static("create", &create, py::arg("config_json"), py::arg("device"),
-                  py::arg("threads"), py::arg("limits") = LimitMap{})
+      .def_static("create", &create, py::arg("config_json"), py::arg("device"), py::arg("threads"),
+                  py::arg("limits") = LimitMap{})
       .def_static("load", &load, py::arg("path"), py::arg("device"), py::arg("threads"),
                   py::arg("limits") = LimitMap{})
       .def_static("load_builtin", &load_builtin, py::arg("device"), py::arg("threads"),
@@ -218,8 +218,8 @@ void register_classifier(py::module_& m) {
       .def("thresholds", &thresholds)
       .def_property_readonly("single_label", &Classifier::single_label)
       .def("label_index", &Classifier::label_index, py::arg("text"))
-      .def("report", &report, py::arg("data"), py::arg("out_dir"),
-           py::arg("per_type"), py::arg("scale"), py::arg("model_name"), py::arg("data_name"))
+      .def("report", &report, py::arg("data"), py::arg("out_dir"), py::arg("per_type"),
+           py::arg("scale"), py::arg("model_name"), py::arg("data_name"))
       .def("train", &train, py::arg("train_json"), py::arg("callback"),
            py::arg("data") = py::none(), py::arg("val") = py::none())
       .def("evaluate", &evaluate_arrays, py::arg("data"))

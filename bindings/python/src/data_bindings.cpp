@@ -51,8 +51,8 @@ void save_npz(const std::string& path, const py::tuple& data, bool compressed) {
 }
 
 // (train, val, test) index arrays of data::stratified_split over (N, 8) labels.
-py::tuple split(const py::array& labels_, const py::object& names, bool single_label,
-                double val, double test, uint64_t seed) {
+py::tuple split(const py::array& labels_, const py::object& names, bool single_label, double val,
+                double test, uint64_t seed) {
   const auto labels = require_uint8(labels_, 2, "labels");
   data::WaferSet set;
   set.count = labels.shape(0);
@@ -149,7 +149,8 @@ data::WaferSet map_set(const py::object& maps_, const char* what) {
   for (const py::handle item : list) {
     const auto map = require_uint8(item.cast<py::array>(), 2, "each map");
     set.maps.insert(set.maps.end(), map.data(), map.data() + map.size());
-    shapes.insert(shapes.end(), {static_cast<int64_t>(map.shape(0)), static_cast<int64_t>(map.shape(1))});
+    shapes.insert(shapes.end(),
+                  {static_cast<int64_t>(map.shape(0)), static_cast<int64_t>(map.shape(1))});
   }
   set.count = static_cast<int64_t>(list.size());
   try {
@@ -169,9 +170,9 @@ data::WaferSet wafer_set(const py::object& maps, const py::array& labels_, const
   if (labels.shape(0) != set.count || labels.shape(1) != set.num_labels())
     raise_error(static_cast<int>(ErrorCode::kInvalidArgument),
                 std::string(what) + ": labels must have shape (" + std::to_string(set.count) +
-                    ", " + std::to_string(set.num_labels()) + ") to match the maps and names, got (" +
-                    std::to_string(labels.shape(0)) + ", " + std::to_string(labels.shape(1)) +
-                    ")");
+                    ", " + std::to_string(set.num_labels()) +
+                    ") to match the maps and names, got (" + std::to_string(labels.shape(0)) +
+                    ", " + std::to_string(labels.shape(1)) + ")");
   set.labels.assign(labels.data(), labels.data() + labels.size());
   try {
     set.validate(what);

@@ -116,13 +116,12 @@ TEST(LoadWaferNpz, RejectsMalformedDatasets) {
     const char* file;
     const char* message_part;
   };
-  for (const Case& c :
-       {Case{"bad_missing_arr1.npz", "no wafer maps found"},
-        Case{"bad_n_mismatch.npz", "3 maps but arr_1 2"},
-        Case{"bad_negative_map.npz", "value -1 at index 33 is not a die value"},
-        Case{"bad_label_value.npz", "label value 2 of map 2"}, 
-        Case{"bad_map_rank.npz", "(N, H, W)"}, Case{"not_a_zip.npz", "not a zip"},
-        Case{"bad_dtype_c8.npz", "no wafer maps found"}}) {
+  for (const Case& c : {Case{"bad_missing_arr1.npz", "no wafer maps found"},
+                        Case{"bad_n_mismatch.npz", "3 maps but arr_1 2"},
+                        Case{"bad_negative_map.npz", "value -1 at index 33 is not a die value"},
+                        Case{"bad_label_value.npz", "label value 2 of map 2"},
+                        Case{"bad_map_rank.npz", "(N, H, W)"}, Case{"not_a_zip.npz", "not a zip"},
+                        Case{"bad_dtype_c8.npz", "no wafer maps found"}}) {
     SCOPED_TRACE(c.file);
     const std::string message = data_error_of([&] { load_wafer_npz(fixture(c.file)); });
     EXPECT_NE(message.find(fixture(c.file)), std::string::npos) << message;

@@ -169,7 +169,8 @@ TEST(SplitByClass, KeepsEachClassShareInEveryPart) {
   }
   const Split split = stratified_split(set, 0.2, 0.1, 7);
   auto count_class = [&](const std::vector<int64_t>& part, int cls) {
-    return std::count_if(part.begin(), part.end(), [&](int64_t i) { return set.class_of(i) == cls; });
+    return std::count_if(part.begin(), part.end(),
+                         [&](int64_t i) { return set.class_of(i) == cls; });
   };
   EXPECT_EQ(count_class(split.val, 0), 30);
   EXPECT_EQ(count_class(split.val, 1), 8);
