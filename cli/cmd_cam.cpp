@@ -42,10 +42,14 @@ int run_cam(const CamOptions& o, const GlobalOptions& global) {
   check(wdc_classify_dataset(model.get(), set.get(), o.index, 1, &text));
   const nlohmann::json result = take_json(text).at(0);
 
+  // The map's MixedWM38 pattern type; for other labels the labels the file gives it.
   const nlohmann::json& truth = result["true_type"];
-  const std::string truth_text =
-      truth["id"].is_null() ? "unknown type"
-                            : truth["id"].get<std::string>() + " " + truth["name"].get<std::string>();
+  std::string truth_text;
+  if (!truth["id"].is_null())
+    truth_text = truth["id"].get<std::string>() + " " + truth["name"].get<std::string>();
+  for (const auto& name : result["true_labels"])
+    if (truth["id"].is_null()) truth_text += (truth_text.empty() ? "" : "+") + name.get<std::string>();
+  if (truth_text.empty()) truth_text = "no label";
   message("wrote " + o.out + ": map " + std::to_string(o.index) + " (" + truth_text +
           "), CAM of " + wdc_label_name(model.get(), label) + " (probability " +
           fixed(result["probabilities"][static_cast<size_t>(label)].get<double>(), 3) + "), " +

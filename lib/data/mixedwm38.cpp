@@ -67,6 +67,8 @@ int pattern_type_of_named(const std::vector<std::string>& names, const uint8_t* 
 }
 
 std::vector<std::string> short_label_names(const std::vector<std::string>& names) {
+  // Only MixedWM38's own label set is abbreviated: another set's "Loc" is not MixedWM38's.
+  if (pattern_type_of_named(names, std::vector<uint8_t>(names.size(), 0).data()) < 0) return names;
   std::vector<std::string> shorts;
   shorts.reserve(names.size());
   for (const std::string& name : names) {

@@ -560,11 +560,9 @@ int Classifier::label_index(const std::string& text) const {
   }
   for (int i = 0; i < n; ++i)
     if (lower(names[i]) == lower(text)) return i;
-  for (int k = 0; k < data::kNumLabels; ++k) {  // MixedWM38's short names, for its labels
-    if (lower(data::kLabelShortNames[k]) != lower(text)) continue;
-    for (int i = 0; i < n; ++i)
-      if (names[i] == data::kLabelNames[k]) return i;
-  }
+  const std::vector<std::string> shorts = data::short_label_names(names);  // MixedWM38's only
+  for (int i = 0; i < n; ++i)
+    if (lower(shorts[i]) == lower(text)) return i;
   std::string choices;
   for (int i = 0; i < n; ++i) choices += (i ? ", " : "") + names[i];
   fail(ErrorCode::kInvalidArgument, "unknown label '" + text + "': expected one of " + choices +
