@@ -150,8 +150,11 @@ std::vector<BadImage> bad_images() {
        "unsupported dtype '<c8'"},
       {"object", image("{'descr': '|O', 'fortran_order': False, 'shape': (3,)}"),
        "unsupported dtype '|O'"},
-      {"unicode", image("{'descr': '<U1', 'fortran_order': False, 'shape': (3,)}"),
-       "unsupported dtype"},
+      // Little-endian '<Un' strings are read (label names); big-endian and empty ones are not.
+      {"big-endian unicode", image("{'descr': '>U1', 'fortran_order': False, 'shape': (3,)}"),
+       "unsupported dtype '>U1'"},
+      {"empty unicode", image("{'descr': '<U0', 'fortran_order': False, 'shape': (3,)}"),
+       "unsupported string dtype '<U0'"},
       {"float16", image("{'descr': '<f2', 'fortran_order': False, 'shape': (3,)}"),
        "unsupported dtype"},
       {"payload short", npy_image(good, int32_payload({1, 2})), "payload bytes"},
