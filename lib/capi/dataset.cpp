@@ -147,10 +147,6 @@ WDC_API wdc_status wdc_dataset_create_ragged(const uint8_t* maps, int64_t maps_l
         unknown_option(key, "\"labels\", \"single_label\"");
       }
     }
-    // MixedWM38's names in arr_1's order are what an unnamed set means.
-    if (set.label_names.size() == static_cast<size_t>(data::kNumLabels) &&
-        std::equal(set.label_names.begin(), set.label_names.end(), data::kLabelNames.begin()))
-      set.label_names.clear();
     const int64_t label_values = checked_mul(count, set.num_labels(), "count * labels");
     if (labels == nullptr) {
       require(labels_len == 0, "labels is NULL but labels_len is not 0");
@@ -181,15 +177,6 @@ WDC_API wdc_status wdc_dataset_create_ragged(const uint8_t* maps, int64_t maps_l
     set.labels.assign(static_cast<size_t>(label_values), 0);
     if (labels != nullptr) std::copy(labels, labels + label_values, set.labels.begin());
     set.set_shapes(std::move(sides), "wdc_dataset_create_ragged");
-    bool one_size = true;
-    for (int64_t i = 1; one_size && i < count; ++i)
-      one_size = set.rows(i) == set.rows(0) && set.cols(i) == set.cols(0);
-    if (one_size) {
-      set.height = set.rows(0);
-      set.width = set.cols(0);
-      set.shapes.clear();
-      set.offsets.clear();
-    }
     try {
       set.validate("labels");
     } catch (const data::DataError& e) {
@@ -323,9 +310,7 @@ WDC_API wdc_status wdc_dataset_info(const wdc_dataset* handle, char** info_json)
     std::vector<int64_t> support(static_cast<size_t>(set.num_labels()), 0);
     for (size_t i = 0; i < set.labels.size(); ++i) support[i % support.size()] += set.labels[i];
     info["support"] = support;
-    const bool mixedwm38 = data::pattern_type_of_named(
-                               set.names(), std::vector<uint8_t>(set.num_labels(), 0).data()) >= 0;
-    if (mixedwm38) {
+    if (data::is_mixedwm38_label_set(set.names())) {
       std::vector<int64_t> per_type(data::kNumPatternTypes, 0);
       int64_t untyped = 0;
       for (int64_t i = 0; i < set.count; ++i) {

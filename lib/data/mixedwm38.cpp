@@ -66,9 +66,14 @@ int pattern_type_of_named(const std::vector<std::string>& names, const uint8_t* 
   return pattern_type_of(labels);
 }
 
+bool is_mixedwm38_label_set(const std::vector<std::string>& names) {
+  // No label present is type C1 (Normal), so the names alone decide.
+  return pattern_type_of_named(names, std::vector<uint8_t>(names.size(), 0).data()) >= 0;
+}
+
 std::vector<std::string> short_label_names(const std::vector<std::string>& names) {
   // Only MixedWM38's own label set is abbreviated: another set's "Loc" is not MixedWM38's.
-  if (pattern_type_of_named(names, std::vector<uint8_t>(names.size(), 0).data()) < 0) return names;
+  if (!is_mixedwm38_label_set(names)) return names;
   std::vector<std::string> shorts;
   shorts.reserve(names.size());
   for (const std::string& name : names) {

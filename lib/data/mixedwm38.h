@@ -38,6 +38,10 @@ int pattern_type_of(const uint8_t labels[kNumLabels]);
 // labels in any order, matched by name; -1 when they are not, or the labels form none of the 38.
 int pattern_type_of_named(const std::vector<std::string>& names, const uint8_t* present);
 
+// True when `names` are MixedWM38's eight labels, in any order (matched by name): the one label
+// set with pattern types and short names.
+bool is_mixedwm38_label_set(const std::vector<std::string>& names);
+
 // Per name, MixedWM38's short name ("EL" for "Edge_Loc") when `names` are MixedWM38's eight
 // labels (in any order); any other label set unchanged.
 std::vector<std::string> short_label_names(const std::vector<std::string>& names);

@@ -102,10 +102,6 @@ void read_labels(const NpyArray& labels, const NpyArray* names_array, const std:
                      std::to_string(i / static_cast<size_t>(L)) + " is not 0 or 1");
     set.labels[i] = static_cast<uint8_t>(values[i]);
   }
-  // MixedWM38 names in arr_1's order are the default: store them as such.
-  if (L == kNumLabels && !set.label_names.empty() &&
-      std::equal(set.label_names.begin(), set.label_names.end(), kLabelNames.begin()))
-    set.label_names.clear();
 }
 
 }  // namespace
@@ -146,18 +142,7 @@ WaferSet read_wafer_set(const NpzFile& npz, uint64_t max_array_bytes) {
     check_ndim(maps, 1, maps_what, "(P,): every map's values one map after the other");
     std::vector<int64_t> sides = shapes.to<int64_t>();
     set.maps = map_values(maps, maps_what);
-    set.set_shapes(std::move(sides), shapes_what);
-    // A ragged file whose maps happen to share one size is a set of one size.
-    bool one_size = true;
-    for (int64_t i = 1; one_size && i < set.count; ++i)
-      one_size = set.shapes[2 * i] == set.shapes[0] && set.shapes[2 * i + 1] == set.shapes[1];
-    if (one_size) {
-      const int64_t h = set.count > 0 ? set.shapes[0] : 0, w = set.count > 0 ? set.shapes[1] : 0;
-      set.shapes.clear();
-      set.offsets.clear();
-      set.height = h;
-      set.width = w;
-    }
+    set.set_shapes(std::move(sides), shapes_what);  // a file of one size makes a one-size set
     return set;
   }
   check_ndim(maps, 3, maps_what, "(N, H, W)");
@@ -174,7 +159,11 @@ WaferSet read_wafer_set(const NpzFile& npz, uint64_t max_array_bytes) {
 
 void save_wafer_npz(const std::string& path, const WaferSet& set, bool compressed) {
   set.validate(path);
-  if (set.label_names.empty() && !set.single_label && !set.mixed_sizes()) {
+  // MixedWM38's labels in arr_1's order on maps of one size: MixedWM38's own layout.
+  const bool mixedwm38_layout =
+      set.num_labels() == kNumLabels &&
+      std::equal(set.names().begin(), set.names().end(), kLabelNames.begin());
+  if (mixedwm38_layout && !set.single_label && !set.mixed_sizes()) {
     NpyArray maps(DType::Int32, {set.count, set.height, set.width});
     NpyArray labels(DType::Int32, {set.count, kNumLabels});
     int32_t* m = maps.data_as<int32_t>();

@@ -43,6 +43,16 @@ void WaferSet::set_shapes(std::vector<int64_t> map_shapes, const std::string& wh
   if (starts.back() != total)
     fail(what, "the map shapes add up to " + std::to_string(starts.back()) + " values, but " +
                    std::to_string(total) + " are present");
+  bool one_size = true;
+  for (int64_t i = 1; one_size && i < count; ++i)
+    one_size = map_shapes[2 * i] == map_shapes[0] && map_shapes[2 * i + 1] == map_shapes[1];
+  if (one_size) {
+    height = count > 0 ? map_shapes[0] : 0;
+    width = count > 0 ? map_shapes[1] : 0;
+    shapes.clear();
+    offsets.clear();
+    return;
+  }
   shapes = std::move(map_shapes);
   offsets = std::move(starts);
   height = width = 0;
@@ -113,10 +123,7 @@ WaferSet subset(const WaferSet& set, const std::vector<int64_t>& indices) {
 }
 
 std::vector<std::vector<int64_t>> label_groups(const WaferSet& set) {
-  const bool mixedwm38 =
-      set.label_names.empty() ||
-      pattern_type_of_named(set.label_names, std::vector<uint8_t>(kNumLabels, 0).data()) >= 0;
-  if (mixedwm38) {
+  if (is_mixedwm38_label_set(set.names())) {
     std::vector<std::vector<int64_t>> groups(kNumPatternTypes + 1);
     for (int64_t i = 0; i < set.count; ++i) {
       const int t = set.pattern_type(i);

@@ -39,8 +39,9 @@ struct WaferSet {
   // The MixedWM38 pattern type (0..37) of map i when the labels are MixedWM38's (by name), else -1.
   int pattern_type(int64_t i) const;
 
-  // Gives the set maps of several sizes: `map_shapes` holds rows and columns per map; `maps`
-  // must already hold their values back to back. DataError(what: ...) when they disagree.
+  // Gives the set its maps' sizes: `map_shapes` holds rows and columns per map; `maps` must
+  // already hold their values back to back. Maps that all share one size make a set of that one
+  // size (no shapes); an empty set has size 0 x 0. DataError(what: ...) when they disagree.
   void set_shapes(std::vector<int64_t> map_shapes, const std::string& what);
 
   // DataError(what: ...) unless sizes agree and every value is in range.

@@ -35,7 +35,7 @@ struct Group {
 
 std::vector<Group> gallery_groups(const data::WaferSet& set) {
   std::vector<Group> groups;
-  const bool typed = set.count > 0 && set.pattern_type(0) >= 0;
+  const bool typed = data::is_mixedwm38_label_set(set.names());
   for (std::vector<int64_t>& members : data::label_groups(set)) {
     if (members.empty()) continue;
     Group g;

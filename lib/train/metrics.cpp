@@ -23,8 +23,7 @@ EvalReport evaluate_predictions(const std::vector<float>& probabilities,
   std::vector<int64_t> tp(L), fp(L), fn(L);
   r.single_label = single_label;
   // Pattern types belong to MixedWM38's labels, recognised by name (the order may differ).
-  const bool typed =
-      !single_label && data::pattern_type_of_named(names, std::vector<uint8_t>(L, 0).data()) >= 0;
+  const bool typed = !single_label && data::is_mixedwm38_label_set(names);
   std::vector<TypeMetrics> types(data::kNumPatternTypes);
   const std::vector<uint8_t> predicted = decide(probabilities, thresholds, single_label);
   if (single_label) r.confusion.assign(L, std::vector<int64_t>(L, 0));

@@ -7,14 +7,21 @@
 #include "base/error.h"
 
 namespace wdc::train {
+namespace {
+
+void require_rows(const std::vector<float>& probabilities, size_t labels, const char* what) {
+  if (labels == 0 || probabilities.size() % labels != 0)
+    fail(ErrorCode::kInvalidArgument,
+         std::string(what) + ": " + std::to_string(probabilities.size()) +
+             " probabilities do not split into rows of " + std::to_string(labels) + " labels");
+}
+
+}  // namespace
 
 std::vector<uint8_t> apply_thresholds(const std::vector<float>& probabilities,
                                       const std::vector<float>& thresholds) {
   const size_t labels = thresholds.size();
-  if (labels == 0 || probabilities.size() % labels != 0)
-    fail(ErrorCode::kInvalidArgument, "apply_thresholds: " + std::to_string(probabilities.size()) +
-                                          " probabilities do not split into rows of " +
-                                          std::to_string(labels) + " labels");
+  require_rows(probabilities, labels, "apply_thresholds");
   std::vector<uint8_t> present(probabilities.size());
   for (size_t i = 0; i < probabilities.size(); ++i)
     present[i] = probabilities[i] >= thresholds[i % labels] ? 1 : 0;
@@ -23,13 +30,13 @@ std::vector<uint8_t> apply_thresholds(const std::vector<float>& probabilities,
 
 std::vector<uint8_t> decide(const std::vector<float>& probabilities,
                             const std::vector<float>& thresholds, bool single_label) {
-  std::vector<uint8_t> present = apply_thresholds(probabilities, thresholds);  // checks sizes
-  if (!single_label) return present;
-  const size_t labels = thresholds.size();
+  if (!single_label) return apply_thresholds(probabilities, thresholds);
+  const size_t labels = thresholds.size();  // a single-label model's thresholds go unused
+  require_rows(probabilities, labels, "decide");
+  std::vector<uint8_t> present(probabilities.size(), 0);
   for (size_t row = 0; row < probabilities.size(); row += labels) {
     const auto first = probabilities.begin() + static_cast<std::ptrdiff_t>(row);
     const auto best = std::max_element(first, first + static_cast<std::ptrdiff_t>(labels));
-    std::fill_n(present.begin() + static_cast<std::ptrdiff_t>(row), labels, 0);
     present[row + static_cast<size_t>(best - first)] = 1;
   }
   return present;

@@ -13,7 +13,7 @@
 #include "data/wafer_file.h"
 #include "data/synth.h"
 #include "model/classifier.h"
-#include "model/describe_exception.h"
+#include "error_code_of.h"
 #include "nn/network_config.h"
 
 namespace fs = std::filesystem;
@@ -30,16 +30,6 @@ fs::path temp_dir() {
   fs::path dir = fs::temp_directory_path() / ("wdc_classifier_test_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   return dir;
-}
-
-wdc::ErrorCode code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (...) {
-    return wdc::describe_exception(std::current_exception()).code;
-  }
-  ADD_FAILURE() << "no exception";
-  return wdc::ErrorCode::kInternal;
 }
 
 // One shared trained model keeps the suite fast: training is the slow part.
@@ -109,14 +99,14 @@ TEST_F(ClassifierTest, TruncatedAndCorruptedModelFilesAreRefused) {
   auto write = [&](const std::string& b) { std::ofstream(path, std::ios::binary) << b; };
 
   write(bytes.substr(0, bytes.size() / 2));
-  EXPECT_EQ(code_of([&] { wdc::Classifier::load(path.string()); }), wdc::ErrorCode::kFormat);
+  EXPECT_EQ(error_code_of([&] { wdc::Classifier::load(path.string()); }), wdc::ErrorCode::kFormat);
   std::string flipped = bytes;
   flipped[bytes.size() / 2] ^= 0x40;
   write(flipped);
-  EXPECT_EQ(code_of([&] { wdc::Classifier::load(path.string()); }), wdc::ErrorCode::kFormat);
+  EXPECT_EQ(error_code_of([&] { wdc::Classifier::load(path.string()); }), wdc::ErrorCode::kFormat);
   write("not a model at all");
-  EXPECT_EQ(code_of([&] { wdc::Classifier::load(path.string()); }), wdc::ErrorCode::kFormat);
-  EXPECT_EQ(code_of([&] { wdc::Classifier::load((temp_dir() / "missing.wdcm").string()); }),
+  EXPECT_EQ(error_code_of([&] { wdc::Classifier::load(path.string()); }), wdc::ErrorCode::kFormat);
+  EXPECT_EQ(error_code_of([&] { wdc::Classifier::load((temp_dir() / "missing.wdcm").string()); }),
             wdc::ErrorCode::kIo);
 }
 
@@ -150,21 +140,24 @@ TEST_F(ClassifierTest, CamHasMapSizeUnitRangeAndPeaksOnThePlantedDefect) {
 
 TEST_F(ClassifierTest, MisuseGivesErrorCodes) {
   const uint8_t map[4] = {0, 1, 2, 1};
-  EXPECT_EQ(code_of([&] { model_->predict(nullptr, 1, 52, 52); }),
+  EXPECT_EQ(error_code_of([&] { model_->predict(nullptr, 1, 52, 52); }),
             wdc::ErrorCode::kInvalidArgument);
-  EXPECT_EQ(code_of([&] { model_->predict(map, 0, 2, 2); }), wdc::ErrorCode::kInvalidArgument);
-  EXPECT_EQ(code_of([&] { model_->cam(map, 2, 2, 8); }), wdc::ErrorCode::kInvalidArgument);
-  EXPECT_EQ(code_of([&] { model_->cam(map, 2, 2, -1); }), wdc::ErrorCode::kInvalidArgument);
-  EXPECT_EQ(code_of([&] { wdc::Classifier::create(R"({"blocks": 3})"); }),
-            wdc::ErrorCode::kConfig);
-  EXPECT_EQ(code_of([&] { wdc::Classifier::create(R"({"blokcs": []})"); }),
-            wdc::ErrorCode::kConfig);
-  EXPECT_EQ(code_of([&] { wdc::Classifier::create("{not json"); }), wdc::ErrorCode::kConfig);
-  EXPECT_EQ(code_of([&] { wdc::Classifier::create("", {"tpu", 0}); }),
+  EXPECT_EQ(error_code_of([&] { model_->predict(map, 0, 2, 2); }),
             wdc::ErrorCode::kInvalidArgument);
-  EXPECT_EQ(code_of([&] { untrained_->train(R"({"epochs": 1})", nullptr); }),
+  EXPECT_EQ(error_code_of([&] { model_->cam(map, 2, 2, 8); }), wdc::ErrorCode::kInvalidArgument);
+  EXPECT_EQ(error_code_of([&] { model_->cam(map, 2, 2, -1); }), wdc::ErrorCode::kInvalidArgument);
+  EXPECT_EQ(error_code_of([&] { wdc::Classifier::create(R"({"blocks": 3})"); }),
             wdc::ErrorCode::kConfig);
-  EXPECT_EQ(code_of([&] { untrained_->train(R"({"data": "/nonexistent.npz"})", nullptr); }),
+  EXPECT_EQ(error_code_of([&] { wdc::Classifier::create(R"({"blokcs": []})"); }),
+            wdc::ErrorCode::kConfig);
+  EXPECT_EQ(error_code_of([&] { wdc::Classifier::create("{not json"); }), wdc::ErrorCode::kConfig);
+  EXPECT_EQ(error_code_of([&] {
+              wdc::Classifier::create("", {"tpu", 0});
+            }),
+            wdc::ErrorCode::kInvalidArgument);
+  EXPECT_EQ(error_code_of([&] { untrained_->train(R"({"epochs": 1})", nullptr); }),
+            wdc::ErrorCode::kConfig);
+  EXPECT_EQ(error_code_of([&] { untrained_->train(R"({"data": "/nonexistent.npz"})", nullptr); }),
             wdc::ErrorCode::kIo);
 }
 
@@ -172,7 +165,7 @@ TEST_F(ClassifierTest, CancellingKeepsTheWeightsBeforeTheCall) {
   auto model = wdc::Classifier::create(kTinyNet, {"cpu", 2});
   const auto before = model->predict(held_out_->maps.data(), 5, 52, 52);
   int calls = 0;
-  EXPECT_EQ(code_of([&] {
+  EXPECT_EQ(error_code_of([&] {
               model->train(R"({"synthetic": 200, "epochs": 2})",
                            [&](const wdc::TrainProgress&) { return ++calls == 3; });
             }),
@@ -201,33 +194,36 @@ TEST(ClassifierLimits, AreEnforcedBeforeAnythingIsAllocated) {
   auto model = wdc::Classifier::create(kTinyNet, small);
   const std::vector<uint8_t> maps(4 * 52 * 52, 1);
   EXPECT_EQ(model->predict(maps.data(), 3, 40, 40).size(), 3u * 8);
-  EXPECT_EQ(code_of([&] { model->predict(maps.data(), 1, 41, 40); }),
+  EXPECT_EQ(error_code_of([&] { model->predict(maps.data(), 1, 41, 40); }),
             wdc::ErrorCode::kInvalidArgument);
-  EXPECT_EQ(code_of([&] { model->cam(maps.data(), 40, 41, 0); }),
+  EXPECT_EQ(error_code_of([&] { model->cam(maps.data(), 40, 41, 0); }),
             wdc::ErrorCode::kInvalidArgument);
-  EXPECT_EQ(code_of([&] { model->predict(maps.data(), 4, 20, 20); }),
+  EXPECT_EQ(error_code_of([&] { model->predict(maps.data(), 4, 20, 20); }),
             wdc::ErrorCode::kInvalidArgument);
 
   // A model file and an npz array larger than max_file_bytes are refused.
   const fs::path path = temp_dir() / "limits.wdcm";
   model->save(path.string());
-  EXPECT_EQ(code_of([&] { wdc::Classifier::load(path.string(), small); }),
+  EXPECT_EQ(error_code_of([&] { wdc::Classifier::load(path.string(), small); }),
             wdc::ErrorCode::kFormat);
   const fs::path npz = temp_dir() / "limits.npz";
   wdc::data::save_wafer_npz(npz.string(), wdc::data::synthesize(20, 1));
-  EXPECT_EQ(code_of([&] { model->evaluate_file(npz.string()); }), wdc::ErrorCode::kFormat);
+  EXPECT_EQ(error_code_of([&] { model->evaluate_file(npz.string()); }), wdc::ErrorCode::kFormat);
   // Generated training maps count against the same limit (20 maps of 52x52 > 1024 bytes).
-  EXPECT_EQ(code_of([&] { model->train(R"({"synthetic": 20, "epochs": 1})", nullptr); }),
+  EXPECT_EQ(error_code_of([&] { model->train(R"({"synthetic": 20, "epochs": 1})", nullptr); }),
             wdc::ErrorCode::kConfig);
 
   wdc::RuntimeOptions tight{"cpu", 1, {}};
   wdc::set_limit(tight.limits, "max_parameters", 1000);
-  EXPECT_EQ(code_of([&] { wdc::Classifier::create(kTinyNet, tight); }), wdc::ErrorCode::kConfig);
+  EXPECT_EQ(error_code_of([&] { wdc::Classifier::create(kTinyNet, tight); }),
+            wdc::ErrorCode::kConfig);
 
   wdc::Limits limits;
-  EXPECT_EQ(code_of([&] { wdc::set_limit(limits, "max_side", 10); }), wdc::ErrorCode::kConfig);
-  EXPECT_EQ(code_of([&] { wdc::set_limit(limits, "max_batch", 0); }), wdc::ErrorCode::kConfig);
-  EXPECT_EQ(code_of([&] { wdc::set_limit(limits, "max_file_bytes", 1023); }),
+  EXPECT_EQ(error_code_of([&] { wdc::set_limit(limits, "max_side", 10); }),
+            wdc::ErrorCode::kConfig);
+  EXPECT_EQ(error_code_of([&] { wdc::set_limit(limits, "max_batch", 0); }),
+            wdc::ErrorCode::kConfig);
+  EXPECT_EQ(error_code_of([&] { wdc::set_limit(limits, "max_file_bytes", 1023); }),
             wdc::ErrorCode::kConfig);
   EXPECT_EQ(limits.max_batch, wdc::Limits{}.max_batch);  // failures change nothing
 }

@@ -11,7 +11,7 @@
 #include "data/resize.h"
 #include "data/synth.h"
 #include "model/classifier.h"
-#include "model/describe_exception.h"
+#include "error_code_of.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -21,16 +21,6 @@ namespace {
 const char* kTinyNet =
     R"({"input": {"height": 32, "width": 32, "encoding": "onehot"},
         "blocks": [{"channels": 16, "stride": 2}, {"channels": 32, "stride": 2}]})";
-
-wdc::ErrorCode code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (...) {
-    return wdc::describe_exception(std::current_exception()).code;
-  }
-  ADD_FAILURE() << "no exception";
-  return wdc::ErrorCode::kInternal;
-}
 
 // `per_class` generated maps of each of three MixedWM38 types as the classes Clean (C1 Normal),
 // Centre (C2 Center) and Ring (C5 Edge_Ring), each map resized to one of four sizes, so that the
@@ -133,13 +123,13 @@ TEST_F(SingleLabelTest, CamsComeBackAtEachMapsOwnSize) {
 TEST_F(SingleLabelTest, DataOfOtherLabelsIsRefused) {
   wdc::data::WaferSet other = *held_out_;
   other.label_names = {"Clean", "Centre", "Donut"};
-  EXPECT_EQ(code_of([&] { model_->evaluate(other); }), wdc::ErrorCode::kInvalidArgument);
+  EXPECT_EQ(error_code_of([&] { model_->evaluate(other); }), wdc::ErrorCode::kInvalidArgument);
   // A config that names its labels keeps them: data of other labels is an error, not a swap.
   auto named = wdc::Classifier::create(
       R"({"blocks": [{"channels": 8, "stride": 2}], "labels": ["a", "b", "c"]})", {"cpu", 2});
   wdc::TrainSets given;
   given.train = train_;
-  EXPECT_EQ(code_of([&] { named->train(R"({"epochs": 1})", nullptr, given); }),
+  EXPECT_EQ(error_code_of([&] { named->train(R"({"epochs": 1})", nullptr, given); }),
             wdc::ErrorCode::kInvalidArgument);
   EXPECT_EQ(named->label_names(), (std::vector<std::string>{"a", "b", "c"}));
 }
@@ -168,7 +158,7 @@ TEST_F(SingleLabelTest, FineTuningStartsFromTheInitModelsWeights) {
       R"({"input": {"height": 32, "width": 32, "encoding": "onehot"},
           "blocks": [{"channels": 24, "stride": 2}, {"channels": 32, "stride": 2}]})",
       {"cpu", 2});
-  EXPECT_EQ(code_of([&] { wider->train(frozen, nullptr, given); }),
+  EXPECT_EQ(error_code_of([&] { wider->train(frozen, nullptr, given); }),
             wdc::ErrorCode::kInvalidArgument);
   fs::remove(path);
 }

@@ -119,8 +119,10 @@ TEST(TrainStepCuda, ClassifierTrainOnCudaMatchesCpu) {
   // 96 synthetic maps: 10% held out for validation, 3 steps of 32 (the last one partial).
   const std::string train_json =
       R"({"synthetic": 96, "epochs": 1, "batch_size": 32, "lr": 0.01, "momentum": 0.9})";
-  auto cpu = wdc::Classifier::create("", {"cpu", 0});
-  auto gpu = wdc::Classifier::create("", {"cuda", 0});
+  wdc::RuntimeOptions on_cpu, on_gpu;
+  on_gpu.device = "cuda";
+  auto cpu = wdc::Classifier::create("", on_cpu);
+  auto gpu = wdc::Classifier::create("", on_gpu);
   EXPECT_EQ(nlohmann::json::parse(gpu->info()).value("device", "").substr(0, 4), "cuda");
   const auto report_cpu = nlohmann::json::parse(cpu->train(train_json, nullptr));
   const auto report_gpu = nlohmann::json::parse(gpu->train(train_json, nullptr));
