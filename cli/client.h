@@ -40,7 +40,11 @@ struct DatasetFree {
   void operator()(wdc_dataset* data) const { wdc_dataset_free(data); }
 };
 using Model = std::unique_ptr<wdc_model, ModelFree>;
+struct IndexFree {
+  void operator()(wdc_index* index) const { wdc_index_free(index); }
+};
 using Dataset = std::unique_ptr<wdc_dataset, DatasetFree>;
+using Index = std::unique_ptr<wdc_index, IndexFree>;
 
 // wdc_dataset_load with the default options.
 Dataset load_dataset(const std::string& path);

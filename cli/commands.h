@@ -36,6 +36,8 @@ Command add_cam_command(CLI::App& parent, const GlobalOptions& global);
 Command add_info_command(CLI::App& parent, const GlobalOptions& global);
 Command add_report_command(CLI::App& parent, const GlobalOptions& global);
 Command add_split_command(CLI::App& parent, const GlobalOptions& global);
+Command add_embed_command(CLI::App& parent, const GlobalOptions& global);
+Command add_similar_command(CLI::App& parent, const GlobalOptions& global);
 
 // ---- helpers shared by the commands (common.cpp) --------------------------------------------
 

@@ -18,6 +18,8 @@
  *   wdc_dataset **out, **train, **val, **test
  *                                       out DatasetHandle (null handle unless WDC_OK)
  *   wdc_dataset_free(wdc_dataset *)     IntPtr (called from DatasetHandle.ReleaseHandle only)
+ *   wdc_index *, const wdc_index *, wdc_index **out, wdc_index_free(wdc_index *)
+ *                                       Wdc.Native.IndexHandle, as for data sets
  *   const char * (argument)             string, passed as NUL-terminated UTF-8 bytes
  *   const char * (result)               string, decoded from UTF-8; NULL -> null; the library's
  *                                       pointer is not freed (it owns it)
@@ -26,7 +28,7 @@
  *                                       with wdc_string_free in a finally block
  *   const uint8_t *maps, *map, *labels  byte[] (pinned, not copied; null -> NULL)
  *   uint8_t *maps, *labels              byte[] (pinned, written in place)
- *   float *probabilities, *cam, *thresholds
+ *   float *probabilities, *cam, *thresholds, *embeddings
  *                                       float[] (pinned, written in place)
  *   const float *cam                    float[] (pinned, not copied; null -> NULL)
  *   const int64_t *shapes               long[] (pinned, not copied; its own typemaps and a
@@ -104,6 +106,24 @@
 %typemap(in)     wdc_dataset *released %{ $1 = (wdc_dataset *)$input; %}
 %ignore wdc_dataset_free;
 
+/* ---- index handles: as data sets ------------------------------------------------------------- */
+%typemap(ctype)  wdc_index *, const wdc_index * "void *"
+%typemap(imtype) wdc_index *, const wdc_index * "global::Wdc.Native.IndexHandle"
+%typemap(cstype) wdc_index *, const wdc_index * "global::Wdc.Native.IndexHandle"
+%typemap(csin)   wdc_index *, const wdc_index * "$csinput"
+%typemap(in)     wdc_index *, const wdc_index * %{ $1 = ($1_ltype)$input; %}
+%typemap(ctype)  wdc_index **out "void *"
+%typemap(imtype) wdc_index **out "out global::Wdc.Native.IndexHandle"
+%typemap(cstype) wdc_index **out "out global::Wdc.Native.IndexHandle"
+%typemap(csin)   wdc_index **out "out $csinput"
+%typemap(in)     wdc_index **out %{ $1 = (wdc_index **)$input; %}
+%typemap(ctype)  wdc_index *released "void *"
+%typemap(imtype) wdc_index *released "global::System.IntPtr"
+%typemap(cstype) wdc_index *released "global::System.IntPtr"
+%typemap(csin)   wdc_index *released "$csinput"
+%typemap(in)     wdc_index *released %{ $1 = (wdc_index *)$input; %}
+%ignore wdc_index_free;
+
 /* ---- strings ---------------------------------------------------------------------------------- */
 /* Arguments: UTF-8 on every runtime and platform (the default `string` marshalling is the ANSI
    code page on Windows), as NUL-terminated byte arrays; null stays NULL. */
@@ -148,7 +168,7 @@
 %apply unsigned char INPUT[] { const uint8_t *maps, const uint8_t *map, const uint8_t *labels };
 %apply unsigned char OUTPUT[] { uint8_t *maps, uint8_t *labels };
 %apply float INPUT[] { const float *cam };
-%apply float OUTPUT[] { float *probabilities, float *cam, float *thresholds };
+%apply float OUTPUT[] { float *probabilities, float *cam, float *thresholds, float *embeddings };
 %apply long long *OUTPUT { int64_t *height, int64_t *width };
 
 /* const int64_t *shapes (wdc_dataset_create_ragged): a long[] passed as the INPUT[] arrays above.
@@ -221,3 +241,5 @@ static int32_t wdc_cs_progress_trampoline(const wdc_progress *progress, void *us
 void wdc_free(wdc_model *released);
 %rename("%s") wdc_dataset_free;
 void wdc_dataset_free(wdc_dataset *released);
+%rename("%s") wdc_index_free;
+void wdc_index_free(wdc_index *released);

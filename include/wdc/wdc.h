@@ -535,6 +535,73 @@ WDC_API wdc_status wdc_train_dataset(wdc_model *model, const char *train_json,
                                      const wdc_dataset *data, const wdc_dataset *val,
                                      wdc_progress_fn progress, void *user, char **report_json);
 
+/* ---- Embeddings and similar maps ------------------------------------------------------------- */
+
+/* The length of a map's embedding (the channels of the network's last block), or -1 for a
+   model handle that is not live. Thread-safe. */
+WDC_API int64_t wdc_embedding_size(const wdc_model *model);
+
+/* One embedding per map: the network's features of the map averaged over space and scaled to
+   unit length, so that the dot product of two embeddings is their cosine similarity (maps that
+   look alike to the model are near each other, whatever its labels call them). Maps as for
+   wdc_predict. embeddings: count * wdc_embedding_size(model) floats, row-major, written on
+   success only. Errors: those of wdc_predict. Threading: as wdc_predict. */
+WDC_API wdc_status wdc_embed(wdc_model *model, const uint8_t *maps, int64_t count, int64_t height,
+                             int64_t width, float *embeddings, int64_t embeddings_len);
+
+/* wdc_embed on maps [first, first + count) of a data set, whatever their sizes.
+   Errors: those of wdc_embed, WDC_E_MISUSE (a data set that is not live),
+   WDC_E_INVALID_ARGUMENT (range outside the data set). Threading: as wdc_predict. */
+WDC_API wdc_status wdc_embed_dataset(wdc_model *model, const wdc_dataset *data, int64_t first,
+                                     int64_t count, float *embeddings, int64_t embeddings_len);
+
+/* An index of wafer maps for similar-map search: each map's embedding and labels, and the
+   fingerprint of the model that embedded them. Built once from a data set (or loaded from a
+   file that wdc_index_save or `wdc embed` wrote), queried many times; never changed after
+   creation, so it may be shared across threads. Released by wdc_index_free. */
+typedef struct wdc_index wdc_index;
+
+/* Embeds every map of `data` with `model` (as wdc_embed_dataset) and keeps the embeddings with
+   the data set's labels. out: receives the new handle; untouched on failure.
+   Errors: those of wdc_embed_dataset, WDC_E_INVALID_ARGUMENT (out NULL).
+   Threading: as wdc_predict. */
+WDC_API wdc_status wdc_index_build(wdc_model *model, const wdc_dataset *data, wdc_index **out);
+
+/* Loads an index file (npz: "embeddings" (N, D) float32, "labels" and "label_names" as in a data
+   file, "model" (1,) the model's fingerprint). options_json: {"max_file_bytes": N} as for
+   wdc_dataset_load, NULL or "" for the default. Rows are scaled to unit length.
+   Errors: WDC_E_INVALID_ARGUMENT (NULL or "" path, out NULL), WDC_E_IO, WDC_E_FORMAT (missing or
+   malformed arrays, a value that is not finite), WDC_E_CONFIG, WDC_E_OUT_OF_MEMORY. */
+WDC_API wdc_status wdc_index_load(const char *path, const char *options_json, wdc_index **out);
+
+/* Writes the index as an npz file (atomically, as wdc_save). Errors: WDC_E_MISUSE,
+   WDC_E_INVALID_ARGUMENT (NULL or "" path), WDC_E_IO. Thread-safe. */
+WDC_API wdc_status wdc_index_save(const wdc_index *index, const char *path);
+
+/* Releases an index; NULL does nothing. Must not run while another call uses the index. */
+WDC_API void wdc_index_free(wdc_index *index);
+
+/* The number of maps in the index, or -1 for a handle that is not live. Thread-safe. */
+WDC_API int64_t wdc_index_count(const wdc_index *index);
+
+/* For each of `count` maps (as for wdc_predict), the k indexed maps most similar to it by cosine
+   similarity of their embeddings, most similar first, as a JSON array (release with
+   wdc_string_free): one object per map, {"index": i, "neighbours": [{"index": j (in the
+   index), "similarity": s (in [-1, 1]), "labels": [names]}, ...]} with min(k, index size)
+   neighbours. `model` must be the model that built the index (its fingerprint is checked).
+   Errors: those of wdc_embed, WDC_E_MISUSE (an index that is not live),
+   WDC_E_INVALID_ARGUMENT (k < 1, result_json NULL, an index made by another model).
+   Threading: as wdc_predict. */
+WDC_API wdc_status wdc_similar(wdc_model *model, const wdc_index *index, const uint8_t *maps,
+                               int64_t count, int64_t height, int64_t width, int32_t k,
+                               char **result_json);
+
+/* wdc_similar for maps [first, first + count) of a data set ("index" is the map's index in the
+   data set). Errors: those of wdc_similar and wdc_embed_dataset. */
+WDC_API wdc_status wdc_similar_dataset(wdc_model *model, const wdc_index *index,
+                                       const wdc_dataset *data, int64_t first, int64_t count,
+                                       int32_t k, char **result_json);
+
 /* ---- Pictures and reports -------------------------------------------------------------------- */
 
 /* Writes a wafer map as a PNG picture, with a class activation map (from wdc_cam) blended over

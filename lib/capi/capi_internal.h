@@ -20,6 +20,7 @@
 #include "base/error.h"
 #include "data/wafer_set.h"
 #include "model/classifier.h"
+#include "search/map_index.h"
 #include "wdc/wdc.h"
 
 struct wdc_model {
@@ -48,6 +49,13 @@ struct wdc_dataset {
 
   uint64_t magic = kLiveMagic;
   wdc::data::WaferSet set;  // never changed after creation, so shared freely across threads
+};
+
+struct wdc_index {
+  static constexpr uint64_t kLiveMagic = 0x3130'5844'4e49'4344ULL;  // "DCINDX01"
+  static constexpr uint64_t kDeadMagic = 0x4441'4544'5844'4e49ULL;  // "INDXDEAD"
+  uint64_t magic = kLiveMagic;
+  wdc::search::MapIndex index;  // never changed after creation, so shared freely across threads
 };
 
 namespace wdc::capi {
@@ -126,6 +134,16 @@ const data::WaferSet& live_dataset(const wdc_dataset* data);
 // for NULL maps, sizes < 1 or overflowing, a short labels buffer or a label other than 0/1.
 data::WaferSet labelled_set(const uint8_t* maps, int64_t count, int64_t height, int64_t width,
                             const uint8_t* labels, int64_t labels_len);
+
+// ---- results ------------------------------------------------------------------------------------
+
+// The double nearest to the shortest decimal that reads back as `value` (0.43180773, not
+// 0.4318077266216278): how every probability and similarity goes into JSON.
+double shortest(float value);
+// The names whose `present` value is not 0, as a JSON array.
+nlohmann::json names_present(const std::vector<std::string>& names, const uint8_t* present);
+// Error(kInvalidArgument) for NULL maps or sizes < 1 or overflowing (a predict-like call's maps).
+void check_maps(const uint8_t* maps, int64_t count, int64_t height, int64_t width);
 
 // ---- arguments ---------------------------------------------------------------------------------
 

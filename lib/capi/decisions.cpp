@@ -10,7 +10,7 @@ using wdc::ErrorCode;
 namespace data = wdc::data;
 using nlohmann::json;
 
-namespace {
+namespace wdc::capi {
 
 // The double nearest to the shortest decimal that reads back as `value`, so that JSON shows
 // 0.43180773 rather than float-to-double noise (0.4318077266216278) and loses nothing.
@@ -22,16 +22,28 @@ double shortest(float value) {
   return std::strtod(buf, nullptr);
 }
 
-json type_json(int type) {
-  if (type < 0) return json{{"id", nullptr}, {"name", "unknown"}};
-  return json{{"id", data::kPatternTypes[type].id}, {"name", data::kPatternTypes[type].name}};
-}
-
 json names_present(const std::vector<std::string>& names, const uint8_t* present) {
   json out = json::array();
   for (size_t k = 0; k < names.size(); ++k)
     if (present[k]) out.push_back(names[k]);
   return out;
+}
+
+void check_maps(const uint8_t* maps, int64_t count, int64_t height, int64_t width) {
+  require(maps != nullptr, "maps is NULL");
+  require_positive(count, "count");
+  require_positive(height, "height");
+  require_positive(width, "width");
+  checked_mul(count, checked_mul(height, width, "height * width"), "count * height * width");
+}
+
+}  // namespace wdc::capi
+
+namespace {
+
+json type_json(int type) {
+  if (type < 0) return json{{"id", nullptr}, {"name", "unknown"}};
+  return json{{"id", data::kPatternTypes[type].id}, {"name", data::kPatternTypes[type].name}};
 }
 
 // One object per map of `result`: index (first + i), probabilities, labels, type.
@@ -50,14 +62,6 @@ json classification_json(const std::vector<std::string>& names, const wdc::Class
                    {"type", type_json(data::pattern_type_of_named(names, present))}});
   }
   return out;
-}
-
-void check_maps(const uint8_t* maps, int64_t count, int64_t height, int64_t width) {
-  require(maps != nullptr, "maps is NULL");
-  require_positive(count, "count");
-  require_positive(height, "height");
-  require_positive(width, "width");
-  checked_mul(count, checked_mul(height, width, "height * width"), "count * height * width");
 }
 
 }  // namespace

@@ -177,15 +177,7 @@ void save_wafer_npz(const std::string& path, const WaferSet& set, bool compresse
       set.mixed_sizes() ? std::vector<int64_t>{static_cast<int64_t>(set.maps.size())}
                         : std::vector<int64_t>{set.count, set.height, set.width};
   const NpyArray maps = NpyArray::from(map_shape, set.maps.data());
-  const int L = set.num_labels();
-  NpyArray labels = set.single_label ? NpyArray(DType::Int32, {set.count})
-                                     : NpyArray(DType::Int32, {set.count, L});
-  int32_t* l = labels.data_as<int32_t>();
-  if (set.single_label)
-    for (int64_t i = 0; i < set.count; ++i) l[i] = set.class_of(i);
-  else
-    for (size_t i = 0; i < set.labels.size(); ++i) l[i] = set.labels[i];
-  const NpyArray names = unicode_array(set.names());
+  const auto [labels, names] = label_arrays(set);
   if (!set.mixed_sizes()) {
     write_npz(path, {{"maps", maps}, {"labels", labels}, {"label_names", names}}, compressed);
     return;
@@ -194,6 +186,31 @@ void save_wafer_npz(const std::string& path, const WaferSet& set, bool compresse
   const NpyArray shapes = NpyArray::from({set.count, 2}, sides.data());
   write_npz(path, {{"maps", maps}, {"shapes", shapes}, {"labels", labels}, {"label_names", names}},
             compressed);
+}
+
+LabelArrays label_arrays(const WaferSet& set) {
+  const int L = set.num_labels();
+  NpyArray labels = set.single_label ? NpyArray(DType::Int32, {set.count})
+                                     : NpyArray(DType::Int32, {set.count, L});
+  int32_t* l = labels.data_as<int32_t>();
+  if (set.single_label)
+    for (int64_t i = 0; i < set.count; ++i) l[i] = set.class_of(i);
+  else
+    for (size_t i = 0; i < set.labels.size(); ++i) l[i] = set.labels[i];
+  return {std::move(labels), unicode_array(set.names())};
+}
+
+WaferSet read_label_set(const NpzFile& npz, uint64_t max_array_bytes) {
+  if (!npz.contains("labels")) fail(npz.path(), "no 'labels' array");
+  WaferSet set;
+  const NpyArray labels = npz.read("labels", max_array_bytes);
+  NpyArray names;
+  const bool has_names = npz.contains("label_names");
+  if (has_names) names = npz.read("label_names", max_array_bytes);
+  read_labels(labels, has_names ? &names : nullptr, npz.path() + ": labels", set);
+  set.count = labels.shape()[0];
+  set.validate(npz.path());
+  return set;
 }
 
 }  // namespace wdc::data

@@ -33,4 +33,15 @@ WaferSet read_wafer_set(const NpzFile& npz, uint64_t max_array_bytes = UINT64_MA
 // label_names).
 void save_wafer_npz(const std::string& path, const WaferSet& set, bool compressed = true);
 
+// The labels of a named-layout archive ("labels" (N,) or (N, L), "label_names" optional) as a
+// set without maps (0 x 0): for files that carry labels beside something other than maps.
+WaferSet read_label_set(const NpzFile& npz, uint64_t max_array_bytes = UINT64_MAX);
+
+// A set's labels as the named layout writes them: "labels" (int32 class indices (N,) for a
+// single-label set, else (N, L) 0/1) and "label_names" (L,).
+struct LabelArrays {
+  NpyArray labels, label_names;
+};
+LabelArrays label_arrays(const WaferSet& set);
+
 }  // namespace wdc::data

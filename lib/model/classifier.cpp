@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <mutex>
 #include <shared_mutex>
 #include <thread>
@@ -40,6 +41,9 @@ struct Classifier::State {
   Limits limits;
   // Shared by predict/cam/evaluate/info, exclusive for train/save; never waited on (kBusy).
   mutable std::shared_mutex mutex;
+  // fingerprint(), computed on first use after the weights last changed ("" until then).
+  mutable std::mutex fingerprint_mutex;
+  mutable std::string fingerprint;
 };
 
 namespace {
@@ -340,32 +344,86 @@ std::vector<float> Classifier::predict(const uint8_t* maps, int64_t count, int64
                                        int64_t width) const {
   check_map_args(maps, count, height, width, state_->limits);
   auto lock = read_lock(state_->mutex, "predict");
-  return predict_locked(maps, count, height, width);
+  std::vector<float> probabilities;
+  run_locked(maps, count, height, width, &probabilities, nullptr);
+  return probabilities;
 }
 
-std::vector<float> Classifier::predict_locked(const uint8_t* maps, int64_t count,
-                                              int64_t height, int64_t width) const {
+int64_t Classifier::embedding_size() const { return state_->net->embedding_size(); }
+
+std::string Classifier::fingerprint() const {
+  auto lock = read_lock(state_->mutex, "fingerprint");
+  std::lock_guard<std::mutex> cache_lock(state_->fingerprint_mutex);
+  if (state_->fingerprint.empty()) {
+    // FNV-1a (64 bit) of the config and the weights as the model file stores them.
+    const std::string bytes =
+        nn::to_json(state_->config).dump() + '\0' + io::encode_weights(named_state(state_->net));
+    uint64_t hash = 0xcbf29ce484222325ULL;
+    for (const char c : bytes) hash = (hash ^ static_cast<uint8_t>(c)) * 0x100000001b3ULL;
+    char text[17];
+    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
+    state_->fingerprint = text;
+  }
+  return state_->fingerprint;
+}
+
+std::vector<float> Classifier::embed(const uint8_t* maps, int64_t count, int64_t height,
+                                     int64_t width) const {
+  check_map_args(maps, count, height, width, state_->limits);
+  auto lock = read_lock(state_->mutex, "embed");
+  std::vector<float> embeddings;
+  run_locked(maps, count, height, width, nullptr, &embeddings);
+  return embeddings;
+}
+
+std::vector<float> Classifier::embed_set(const data::WaferSet& set) const {
+  check_set_maps(set, state_->limits);
+  auto lock = read_lock(state_->mutex, "embed");
+  std::vector<float> embeddings;
+  run_set_locked(set, nullptr, &embeddings);
+  return embeddings;
+}
+
+namespace {
+
+void append_to(std::vector<float>* out, const std::vector<float>& values) {
+  if (out != nullptr) out->insert(out->end(), values.begin(), values.end());
+}
+
+}  // namespace
+
+void Classifier::run_locked(const uint8_t* maps, int64_t count, int64_t height, int64_t width,
+                            std::vector<float>* probabilities,
+                            std::vector<float>* embeddings) const {
   use_threads(state_->threads);
-  const int64_t h = input_height(), w = input_width();
   const std::vector<uint8_t> input = prepare_maps(maps, count, height, width, state_->config);
-  return nn::predict_probabilities(state_->net, input.data(), count, h, w, state_->device);
+  const nn::NetworkOutputs out =
+      nn::run_network(state_->net, input.data(), count, input_height(), input_width(),
+                      state_->device, probabilities != nullptr, embeddings != nullptr);
+  append_to(probabilities, out.probabilities);
+  append_to(embeddings, out.embeddings);
 }
 
-std::vector<float> Classifier::predict_set_locked(const data::WaferSet& set) const {
+void Classifier::run_set_locked(const data::WaferSet& set, std::vector<float>* probabilities,
+                                std::vector<float>* embeddings) const {
   use_threads(state_->threads);
-  const int64_t h = input_height(), w = input_width();
   // Chunks bound the prepared input's memory whatever the set's size.
   constexpr int64_t kChunk = 4096;
-  std::vector<float> out;
-  out.reserve(static_cast<size_t>(set.count) * state_->config.labels.size());
   for (int64_t first = 0; first < set.count; first += kChunk) {
     const int64_t n = std::min(kChunk, set.count - first);
     const std::vector<uint8_t> input = prepare_set(set, first, n, state_->config);
-    const std::vector<float> p =
-        nn::predict_probabilities(state_->net, input.data(), n, h, w, state_->device);
-    out.insert(out.end(), p.begin(), p.end());
+    const nn::NetworkOutputs out =
+        nn::run_network(state_->net, input.data(), n, input_height(), input_width(), state_->device,
+                        probabilities != nullptr, embeddings != nullptr);
+    append_to(probabilities, out.probabilities);
+    append_to(embeddings, out.embeddings);
   }
-  return out;
+}
+
+std::vector<float> Classifier::predict_set_locked(const data::WaferSet& set) const {
+  std::vector<float> probabilities;
+  run_set_locked(set, &probabilities, nullptr);
+  return probabilities;
 }
 
 std::vector<float> Classifier::cam(const uint8_t* map, int64_t height, int64_t width,
@@ -455,6 +513,7 @@ std::string Classifier::train(const std::string& train_json, const ProgressFn& p
     if (set != nullptr && set->count == 0)
       fail(ErrorCode::kInvalidArgument, "train: a data set given for training holds no maps");
   auto lock = write_lock(state_->mutex, "train");
+  state_->fingerprint.clear();  // the weights change (also when training fails half-way)
   use_threads(options.threads > 0 ? options.threads : state_->threads);
   data::WaferSet loaded;
   if (given.train == nullptr) loaded = load_training_set(options, state_->limits);
@@ -520,7 +579,7 @@ Classification Classifier::classify(const uint8_t* maps, int64_t count, int64_t 
   check_map_args(maps, count, height, width, state_->limits);
   auto lock = read_lock(state_->mutex, "classify");
   Classification result;
-  result.probabilities = predict_locked(maps, count, height, width);
+  run_locked(maps, count, height, width, &result.probabilities, nullptr);
   result.present =
       train::decide(result.probabilities, state_->thresholds, state_->config.single_label());
   return result;

@@ -104,6 +104,16 @@ class Classifier {
   // when the labels are MixedWM38's, or a decimal index; Error(kInvalidArgument) listing the
   // choices otherwise.
   int label_index(const std::string& text) const;
+  // Length of a map's embedding: the channels of the network's last block.
+  int64_t embedding_size() const;
+  // Per map, count x embedding_size values: the network's pooled features scaled to unit length
+  // (so a dot product is a cosine similarity); maps as for predict.
+  std::vector<float> embed(const uint8_t* maps, int64_t count, int64_t height, int64_t width) const;
+  // embed for every map of a set, whatever their sizes.
+  std::vector<float> embed_set(const data::WaferSet& set) const;
+  // Sixteen hex digits that identify the network's config and weights: an index of embeddings
+  // records its model's, so that it is never queried with another model's embeddings.
+  std::string fingerprint() const;
   // Class activation map of `label` for one map, at the map's own size, scaled to [0, 1].
   std::vector<float> cam(const uint8_t* map, int64_t height, int64_t width, int label) const;
 
@@ -127,8 +137,12 @@ class Classifier {
   static std::unique_ptr<Classifier> from_file_contents(const io::ModelFileContents& file,
                                                         const std::string& what,
                                                         const RuntimeOptions& runtime);
-  std::vector<float> predict_locked(const uint8_t* maps, int64_t count, int64_t height,
-                                    int64_t width) const;
+  // One pass of the network over maps of one size, or over a set: the probabilities and the
+  // embeddings into the vectors given (null: not wanted). The caller holds the read lock.
+  void run_locked(const uint8_t* maps, int64_t count, int64_t height, int64_t width,
+                  std::vector<float>* probabilities, std::vector<float>* embeddings) const;
+  void run_set_locked(const data::WaferSet& set, std::vector<float>* probabilities,
+                      std::vector<float>* embeddings) const;
   std::vector<float> predict_set_locked(const data::WaferSet& set) const;
   // Before training on `set`: the config takes the data's labels (and task) if it named none
   // (Error when it named others), with a new head and every other weight kept; then `init`

@@ -14,19 +14,36 @@ torch::Tensor maps_to_tensor(const uint8_t* maps, int64_t count, int64_t height,
   return device.is_cpu() ? t : t.to(device);
 }
 
-std::vector<float> predict_probabilities(WaferNet& net, const uint8_t* maps, int64_t count,
-                                         int64_t height, int64_t width,
-                                         const torch::Device& device, int64_t batch) {
+namespace {
+
+void append(std::vector<float>& out, const torch::Tensor& t) {
+  const torch::Tensor cpu = t.to(torch::kCPU).contiguous();
+  out.insert(out.end(), cpu.data_ptr<float>(), cpu.data_ptr<float>() + cpu.numel());
+}
+
+}  // namespace
+
+NetworkOutputs run_network(WaferNet& net, const uint8_t* maps, int64_t count, int64_t height,
+                           int64_t width, const torch::Device& device, bool probabilities,
+                           bool embeddings, int64_t batch) {
   c10::InferenceMode inference;
-  std::vector<float> out;
-  out.reserve(static_cast<size_t>(count) * net->classifier_weight().size(0));
+  NetworkOutputs out;
+  if (probabilities) out.probabilities.reserve(static_cast<size_t>(count) * net->num_labels());
+  if (embeddings) out.embeddings.reserve(static_cast<size_t>(count) * net->embedding_size());
   for (int64_t begin = 0; begin < count; begin += batch) {
     const int64_t n = std::min(batch, count - begin);
-    torch::Tensor x = maps_to_tensor(maps + begin * height * width, n, height, width, device);
-    torch::Tensor p = net->probabilities(net->forward(x)).to(torch::kCPU).contiguous();
-    out.insert(out.end(), p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
+    const torch::Tensor x = maps_to_tensor(maps + begin * height * width, n, height, width, device);
+    const torch::Tensor features = net->features(net->encode(x));
+    if (probabilities) append(out.probabilities, net->probabilities(net->head(features)));
+    if (embeddings) append(out.embeddings, WaferNetImpl::embed(WaferNetImpl::pool(features)));
   }
   return out;
+}
+
+std::vector<float> predict_probabilities(WaferNet& net, const uint8_t* maps, int64_t count,
+                                         int64_t height, int64_t width, const torch::Device& device,
+                                         int64_t batch) {
+  return run_network(net, maps, count, height, width, device, true, false, batch).probabilities;
 }
 
 }  // namespace wdc::nn

@@ -14,8 +14,20 @@ namespace wdc::nn {
 torch::Tensor maps_to_tensor(const uint8_t* maps, int64_t count, int64_t height, int64_t width,
                              const torch::Device& device);
 
-// Probabilities (WaferNetImpl::probabilities), count x labels row-major, in batches of `batch`
-// maps. The network must be in eval mode; safe to call from several threads at once on one network.
+// What one pass of the network gives for each map, row-major; empty where not asked for.
+struct NetworkOutputs {
+  std::vector<float> probabilities;  // count x labels (WaferNetImpl::probabilities)
+  std::vector<float> embeddings;     // count x embedding_size (WaferNetImpl::embed)
+};
+
+// Runs the network over uint8 maps at its input size in batches of `batch` maps, keeping what
+// is asked for. The network must be in eval mode; safe to call from several threads at once on
+// one network.
+NetworkOutputs run_network(WaferNet& net, const uint8_t* maps, int64_t count, int64_t height,
+                           int64_t width, const torch::Device& device, bool probabilities,
+                           bool embeddings, int64_t batch = 256);
+
+// run_network's probabilities alone.
 std::vector<float> predict_probabilities(WaferNet& net, const uint8_t* maps, int64_t count,
                                          int64_t height, int64_t width,
                                          const torch::Device& device, int64_t batch = 256);

@@ -34,7 +34,7 @@ torch::Tensor WaferNetImpl::features(const torch::Tensor& encoded) {
 }
 
 torch::Tensor WaferNetImpl::head(const torch::Tensor& features) {
-  torch::Tensor pooled = features.mean({2, 3});
+  torch::Tensor pooled = pool(features);
   const double p = config_.dropout;
   if (is_training() && p > 0) {
     // What torch::nn::Dropout computes (Bernoulli(1 - p) noise scaled by 1 / (1 - p)), from
@@ -46,6 +46,12 @@ torch::Tensor WaferNetImpl::head(const torch::Tensor& features) {
     pooled = pooled * noise.to(pooled.device());
   }
   return fc_->forward(pooled);
+}
+
+torch::Tensor WaferNetImpl::embed(const torch::Tensor& pooled) {
+  // After ReLU every feature is >= 0; an all-zero map of features stays zero, not NaN.
+  return torch::nn::functional::normalize(
+      pooled, torch::nn::functional::NormalizeFuncOptions().p(2).dim(1).eps(1e-12));
 }
 
 void WaferNetImpl::seed_dropout(uint64_t seed) {

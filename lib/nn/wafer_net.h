@@ -20,8 +20,15 @@ class WaferNetImpl : public torch::nn::Module {
   torch::Tensor encode(const torch::Tensor& maps) const;
   // The last block's feature maps (after its ReLU), [N, C_last, h, w], from encoded input.
   torch::Tensor features(const torch::Tensor& encoded);
-  // Logits [N, labels] from the features.
+  // Logits [N, labels] from the features: pool, then (dropout and) the fully connected layer.
   torch::Tensor head(const torch::Tensor& features);
+  // The features averaged over space, [N, C_last]: what the head sees of a map.
+  static torch::Tensor pool(const torch::Tensor& features) { return features.mean({2, 3}); }
+  // A map's embedding: its pooled features scaled to unit length, [N, C_last], so that the dot
+  // product of two embeddings is their cosine similarity.
+  static torch::Tensor embed(const torch::Tensor& pooled);
+  int64_t embedding_size() const { return fc_->weight.size(1); }
+  int64_t num_labels() const { return fc_->weight.size(0); }
   // Logits [N, labels] from uint8 maps.
   torch::Tensor forward(const torch::Tensor& maps);
   // Probabilities from logits: a sigmoid per label (multi-label), or a softmax over the classes

@@ -552,6 +552,49 @@ TEST_F(CliTest, RaggedSingleLabelFileFlowsThroughEveryCommand) {
   EXPECT_NE(other.err.find("Clean, Full"), std::string::npos) << other.err;
 }
 
+TEST_F(CliTest, EmbedWritesAnIndexThatSimilarSearches) {
+  ASSERT_EQ(run_wdc({"synth", "--out", file("library.npz"), "--count", "40", "--seed", "3"}).status,
+            0);
+  const Result embed = run_wdc({"embed", "--data", file("library.npz"), "--out", file("idx.npz")});
+  ASSERT_EQ(embed.status, 0) << describe(embed);
+  const auto arrays = wdc::data::read_npz(file("idx.npz"));
+  ASSERT_EQ(arrays.count("embeddings"), 1u);
+  EXPECT_EQ(arrays.at("embeddings").shape(), (std::vector<int64_t>{40, 128}));
+  const std::vector<float> e = arrays.at("embeddings").to<float>();
+  double norm = 0;
+  for (int k = 0; k < 128; ++k) norm += static_cast<double>(e[k]) * e[k];
+  EXPECT_NEAR(norm, 1.0, 1e-4);
+
+  // Every library map finds itself first; its labels come with it.
+  const Result similar = run_wdc(
+      {"similar", "--index", file("idx.npz"), "--data", file("library.npz"), "-k", "3", "--json"});
+  ASSERT_EQ(similar.status, 0) << describe(similar);
+  const json found = parse_stdout(similar);
+  ASSERT_EQ(found.size(), 40u);
+  for (const json& q : found) {
+    ASSERT_EQ(q["neighbours"].size(), 3u);
+    EXPECT_GT(q["neighbours"][0]["similarity"].get<double>(), 0.999);
+    EXPECT_EQ(q["neighbours"][0]["labels"], q["labels"]);
+    EXPECT_GE(q["neighbours"][0]["similarity"].get<double>(),
+              q["neighbours"][2]["similarity"].get<double>());
+  }
+  const Result table = run_wdc(
+      {"similar", "--index", file("idx.npz"), "--data", file("library.npz"), "--limit", "2"});
+  ASSERT_EQ(table.status, 0) << describe(table);
+  EXPECT_NE(table.out.find("similarity"), std::string::npos) << table.out;
+  EXPECT_NE(table.err.find("carry the map's own labels"), std::string::npos) << table.err;
+
+  // Another model's index is refused; a data file is not an index.
+  const Result other = run_wdc({"similar", "--model", file("model.wdcm"), "--index",
+                                file("idx.npz"), "--data", file("library.npz")});
+  EXPECT_NE(other.status, 0);
+  EXPECT_NE(other.err.find("another model"), std::string::npos) << other.err;
+  const Result not_index =
+      run_wdc({"similar", "--index", file("library.npz"), "--data", file("library.npz")});
+  EXPECT_NE(not_index.status, 0);
+  EXPECT_NE(not_index.err.find("not a map index"), std::string::npos) << not_index.err;
+}
+
 TEST_F(CliTest, HelpAndVersionGoToStdout) {
   const Result help = run_wdc({"--help"});
   EXPECT_EQ(help.status, 0);

@@ -21,8 +21,10 @@ namespace Wdc
     /// size than <see cref="InputHeight"/> x <see cref="InputWidth"/> are resized.</para>
     /// <para>Threading: <see cref="Predict(byte[,,])"/>, <see cref="Cam(byte[,], int)"/>,
     /// <see cref="Classify(byte[,,])"/>, <see cref="Evaluate(string)"/> and its overloads,
-    /// <see cref="Report"/>, <see cref="Thresholds"/>, <see cref="Info"/>, <see cref="Labels"/>
-    /// and <see cref="LabelIndex"/> may run on any number of threads at once.
+    /// <see cref="Embed(byte[,,])"/>, <see cref="Similar(MapIndex, byte[,,], int)"/> and their
+    /// overloads, <see cref="Report"/>, <see cref="Thresholds"/>, <see cref="Info"/>,
+    /// <see cref="Labels"/>, <see cref="LabelIndex"/> and <see cref="EmbeddingSize"/> may run on
+    /// any number of threads at once.
     /// <see cref="Train(string, System.Func{Progress, bool})"/> and <see cref="Save"/> need the
     /// model to themselves: while another thread is inside a call on it they fail at once with a
     /// <see cref="WdcException"/> of status
@@ -430,6 +432,175 @@ namespace Wdc
             return cam;
         }
 
+        /// <summary>The length of a map's embedding (<see cref="Embed(byte[,,])"/>): the channels
+        /// of the network's last block. It never changes for a model.</summary>
+        public int EmbeddingSize
+        {
+            get
+            {
+                ThrowIfDisposed();
+                long size = WdcCapi.wdc_embedding_size(_handle);
+                if (size < 0)
+                    throw WdcException.FromStatus(WdcCapi.WDC_E_MISUSE);
+                return (int)size;
+            }
+        }
+
+        /// <summary>One embedding per wafer map: the network's features of the map averaged over
+        /// space and scaled to unit length, so that the dot product of two embeddings is their
+        /// cosine similarity (maps that look alike to the model are near each other, whatever its
+        /// labels call them).</summary>
+        /// <param name="maps">The maps, indexed [map, row, column].</param>
+        /// <returns>[map, <see cref="EmbeddingSize"/>]: each row of unit length (all zero when
+        /// the network sees no feature at all in the map). An empty input gives an empty
+        /// [0, EmbeddingSize] result.</returns>
+        /// <exception cref="WdcException">As <see cref="Predict(byte[,,])"/>.</exception>
+        public float[,] Embed(byte[,,] maps)
+        {
+            if (maps == null)
+                throw new ArgumentNullException("maps");
+            ThrowIfDisposed();
+            int count = maps.GetLength(0), height = maps.GetLength(1), width = maps.GetLength(2);
+            int size = EmbeddingSize;
+            float[,] result = new float[count, size];
+            if (count == 0)
+                return result;
+            float[] embeddings = Embed(Buffers.Flatten(maps), count, height, width);
+            Buffer.BlockCopy(embeddings, 0, result, 0, embeddings.Length * sizeof(float));
+            return result;
+        }
+
+        /// <summary>The embeddings of <paramref name="count"/> maps stored one after another, as
+        /// <see cref="Embed(byte[,,])"/>.</summary>
+        /// <param name="maps">At least count * height * width bytes, map after map,
+        /// row-major.</param>
+        /// <param name="count">The number of maps.</param>
+        /// <param name="height">The rows of each map.</param>
+        /// <param name="width">The columns of each map.</param>
+        /// <returns>count * <see cref="EmbeddingSize"/> values: element
+        /// [i * EmbeddingSize + j] is component j of map i's embedding. Empty when count is
+        /// 0.</returns>
+        /// <exception cref="ArgumentException"><paramref name="maps"/> is shorter than
+        /// count * height * width.</exception>
+        /// <exception cref="WdcException">InvalidArgument (a negative count, height or width 0,
+        /// negative or over 4096), Busy.</exception>
+        public float[] Embed(byte[] maps, int count, int height, int width)
+        {
+            if (maps == null)
+                throw new ArgumentNullException("maps");
+            ThrowIfDisposed();
+            if (count == 0)
+                return new float[0];
+            // The library cannot see a C# array's length: never let it read past the end.
+            if (count > 0 && height > 0 && width > 0 && (long)count * height * width > maps.LongLength)
+                throw new ArgumentException(string.Format(
+                    "maps holds {0} bytes, fewer than count * height * width = {1}.",
+                    maps.LongLength, (long)count * height * width), "maps");
+            float[] embeddings = new float[count > 0 ? (long)count * EmbeddingSize : 0];
+            WdcException.Check(WdcCapi.wdc_embed(_handle, maps, count, height, width, embeddings,
+                                                 embeddings.LongLength));
+            return embeddings;
+        }
+
+        /// <summary>The embeddings of maps [first, first + count) of a data set, whatever their
+        /// sizes, as <see cref="Embed(byte[,,])"/>.</summary>
+        /// <param name="data">The data set.</param>
+        /// <param name="first">The index of the first map.</param>
+        /// <param name="count">The number of maps; 0 (with first in [0, data.Count]) gives an
+        /// empty [0, <see cref="EmbeddingSize"/>] array.</param>
+        /// <returns>[map, <see cref="EmbeddingSize"/>], each row of unit length.</returns>
+        /// <exception cref="ObjectDisposedException">The model or the data set was
+        /// disposed.</exception>
+        /// <exception cref="WdcException">InvalidArgument (the range is not inside the data set,
+        /// or is too large a batch), Busy.</exception>
+        public float[,] Embed(Dataset data, long first, long count)
+        {
+            if (data == null)
+                throw new ArgumentNullException("data");
+            ThrowIfDisposed();
+            DatasetHandle dataHandle = data.Handle;
+            int size = EmbeddingSize;
+            if (data.IsEmptyRange(first, count))
+                return new float[0, size];
+            // Out of range, the library is passed an empty buffer and rejects the range: nothing
+            // is allocated for a count the data set does not have.
+            bool inside = first >= 0 && count >= 0 && first <= data.Count - count;
+            float[] flat = new float[inside ? count * size : 0];
+            WdcException.Check(WdcCapi.wdc_embed_dataset(_handle, dataHandle, first, count, flat,
+                                                         flat.LongLength));
+            float[,] result = new float[count, size];
+            Buffer.BlockCopy(flat, 0, result, 0, flat.Length * sizeof(float));
+            return result;
+        }
+
+        /// <summary>For each wafer map, the <paramref name="k"/> maps of an index most similar to
+        /// it: the highest cosine similarity of their embeddings (<see
+        /// cref="Embed(byte[,,])"/>), most similar first.</summary>
+        /// <param name="index">An index built by this model (<see cref="MapIndex.Build"/>, or
+        /// loaded from a file it wrote): its model's fingerprint (network config and weights)
+        /// must be this model's.</param>
+        /// <param name="maps">The maps, indexed [map, row, column].</param>
+        /// <param name="k">The neighbours per map, 1 or more; a map gets min(k,
+        /// <see cref="MapIndex.Count"/>).</param>
+        /// <returns>A JSON array with one object per map, in order: <c>{"index": i,
+        /// "neighbours": [{"index": j, "similarity": s, "labels": [names]}, ...]}</c>, where j is
+        /// the map's index in the index (the data set it was built from), s its cosine
+        /// similarity in [-1, 1] and <c>"labels"</c> the names of the labels that data set gives
+        /// it. An empty input gives <c>"[]"</c>.</returns>
+        /// <exception cref="ObjectDisposedException">The model or the index was
+        /// disposed.</exception>
+        /// <exception cref="WdcException">InvalidArgument (k below 1, an index built by another
+        /// model, sizes as for <see cref="Predict(byte[,,])"/>), Busy.</exception>
+        public string Similar(MapIndex index, byte[,,] maps, int k)
+        {
+            if (index == null)
+                throw new ArgumentNullException("index");
+            if (maps == null)
+                throw new ArgumentNullException("maps");
+            ThrowIfDisposed();
+            IndexHandle indexHandle = index.Handle;
+            int count = maps.GetLength(0);
+            if (count == 0)
+                return "[]";
+            string result;
+            WdcException.Check(WdcCapi.wdc_similar(_handle, indexHandle, Buffers.Flatten(maps),
+                                                   count, maps.GetLength(1), maps.GetLength(2), k,
+                                                   out result));
+            return result;
+        }
+
+        /// <summary>The maps of an index most similar to each of maps [first, first + count) of a
+        /// data set, as <see cref="Similar(MapIndex, byte[,,], int)"/>; <c>"index"</c> is the
+        /// map's index in the data set.</summary>
+        /// <param name="index">An index built by this model.</param>
+        /// <param name="data">The data set of the maps to look up (maps of any sizes).</param>
+        /// <param name="first">The index of the first map.</param>
+        /// <param name="count">The number of maps; 0 (with first in [0, data.Count]) gives
+        /// <c>"[]"</c>.</param>
+        /// <param name="k">The neighbours per map, 1 or more.</param>
+        /// <returns>The JSON array.</returns>
+        /// <exception cref="ObjectDisposedException">The model, the index or the data set was
+        /// disposed.</exception>
+        /// <exception cref="WdcException">InvalidArgument (k below 1, an index built by another
+        /// model, the range is not inside the data set, or is too large a batch),
+        /// Busy.</exception>
+        public string Similar(MapIndex index, Dataset data, long first, long count, int k)
+        {
+            if (index == null)
+                throw new ArgumentNullException("index");
+            if (data == null)
+                throw new ArgumentNullException("data");
+            ThrowIfDisposed();
+            IndexHandle indexHandle = index.Handle;
+            DatasetHandle dataHandle = data.Handle;
+            if (data.IsEmptyRange(first, count))
+                return "[]";
+            string result;
+            WdcException.Check(WdcCapi.wdc_similar_dataset(_handle, indexHandle, dataHandle, first,
+                                                           count, k, out result));
+            return result;
+        }
+
         /// <summary>Evaluates the model on a labelled data set file, in any layout that
         /// <see cref="Dataset.Load"/> reads, whose labels are the model's.</summary>
         /// <param name="path">The npz file.</param>
@@ -631,6 +802,18 @@ namespace Wdc
             if (error != null)
                 throw error;
             return report;
+        }
+
+        /// <summary>The native handle, for the calls of <see cref="MapIndex"/> with this
+        /// model.</summary>
+        /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
+        internal ModelHandle Handle
+        {
+            get
+            {
+                ThrowIfDisposed();
+                return _handle;
+            }
         }
 
         /// <summary>Frees the native model, once no call on it is in flight. Calling it again does

@@ -21,6 +21,7 @@ void register_errors(py::module_& m);
 void register_classifier(py::module_& m);
 void register_data(py::module_& m);
 void register_ops(py::module_& m);
+void register_index(py::module_& m);
 
 // Raises the wdc.WdcError subclass of `code` (an ErrorCode value) with `message`.
 [[noreturn]] void raise_error(int code, const std::string& message);

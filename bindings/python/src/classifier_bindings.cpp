@@ -59,6 +59,16 @@ py::array_t<float> predict(const Classifier& c, const py::object& maps) {
   return to_numpy(std::move(p), {n, c.num_labels()});
 }
 
+py::array_t<float> embed(const Classifier& c, const py::object& maps) {
+  const data::WaferSet set = map_set(maps, "embed");
+  std::vector<float> e;
+  {
+    py::gil_scoped_release release;
+    e = c.embed_set(set);
+  }
+  return to_numpy(std::move(e), {set.count, c.embedding_size()});
+}
+
 py::array_t<float> cam(const Classifier& c, const py::array& map_, int label) {
   const auto map = require_uint8(map_, 2, "map");
   const int64_t h = map.shape(0), w = map.shape(1);
@@ -214,6 +224,13 @@ void register_classifier(py::module_& m) {
       .def("predict", &predict, py::arg("maps"),
            "(N, H, W) uint8 C-contiguous maps -> (N, num_labels) float32 probabilities")
       .def("cam", &cam, py::arg("map"), py::arg("label"))
+      .def("embed", &embed, py::arg("maps"))
+      .def_property_readonly("embedding_size", &Classifier::embedding_size)
+      .def("fingerprint",
+           [](const Classifier& c) {
+             py::gil_scoped_release release;
+             return c.fingerprint();
+           })
       .def("classify", &classify, py::arg("maps"))
       .def("thresholds", &thresholds)
       .def_property_readonly("single_label", &Classifier::single_label)

@@ -11,4 +11,5 @@ PYBIND11_MODULE(_wdc, m) {
   wp::register_classifier(m);
   wp::register_data(m);
   wp::register_ops(m);
+  wp::register_index(m);
 }

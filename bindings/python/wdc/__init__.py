@@ -8,8 +8,8 @@
     >>> model.predict(maps[:3]).shape
     (3, 8)
 
-Contents: :class:`Model` (create / load / save / train / predict / classify / cam / evaluate /
-report / info),
+Contents: :class:`Model` (create / load / save / train / predict / classify / cam / embed / evaluate /
+report / info), :class:`MapIndex` (similar-map search),
 :func:`load_npz`, :func:`save_npz`, :func:`synth`, :func:`split`, :func:`write_map_png`, :data:`LABELS`, :mod:`wdc.ops`
 (deform_conv2d on numpy arrays) and the exceptions, all subclasses of :class:`WdcError` with a
 ``status`` (:class:`Status`). See docs/PYTHON.md.
@@ -42,6 +42,7 @@ from ._errors import (
     WdcError,
 )
 from ._model import Model
+from ._index import MapIndex
 from . import ops
 
 #: The version of the wdc library the module was built from.
@@ -49,6 +50,7 @@ __version__: str = _wdc.__version__
 
 __all__ = [
     "Model",
+    "MapIndex",
     "load_npz",
     "save_npz",
     "synth",

@@ -210,6 +210,29 @@ class Model:
         p = self._impl.predict(m)
         return p[0] if one else p
 
+    def embed(self, maps: Any) -> np.ndarray:
+        """One embedding per map: the network's features of the map averaged over space and
+        scaled to unit length, so that ``a @ b`` is the cosine similarity of two maps as the
+        model sees them. ``maps`` as for :meth:`predict`. Returns float32 (N,
+        :attr:`embedding_size`), or (embedding_size,) for one (H, W) map. For searching a
+        library of maps, see :class:`wdc.MapIndex`."""
+        m, one = as_map_input(maps)
+        if map_count(m) == 0:
+            return np.zeros((0, self.embedding_size), dtype=np.float32)
+        e = self._impl.embed(m)
+        return e[0] if one else e
+
+    @property
+    def embedding_size(self) -> int:
+        """The length of a map's embedding (the channels of the network's last block)."""
+        return int(self._impl.embedding_size)
+
+    @property
+    def fingerprint(self) -> str:
+        """Sixteen hex digits identifying the network's config and weights (an index records
+        the fingerprint of the model that built it)."""
+        return str(self._impl.fingerprint())
+
     @property
     def single_label(self) -> bool:
         """True for a model of one class per map (softmax, argmax), False for a multi-label one
