@@ -15,11 +15,9 @@ search::MapIndex build_index(const Classifier& model, const data::WaferSet& set)
 }
 
 void require_index_of(const Classifier& model, const search::MapIndex& index) {
-  const std::string mine = model.fingerprint();
-  if (mine != index.model)
+  if (model.fingerprint() != index.model)
     fail(ErrorCode::kInvalidArgument, "the index was built by another model (fingerprint " +
-                                          index.model + ", this model's is " + mine +
-                                          "): rebuild it with this model");
+                                          index.model + "): rebuild it with this model");
 }
 
 }  // namespace wdc

@@ -207,6 +207,31 @@ static void file_cases(void) {
       for (i = 0; i < sizeof bad_ragged / sizeof bad_ragged[0]; ++i)
         status_case("files", bad_ragged[i].what, WDC_E_FORMAT,
                     wdc_dataset_load(path_in(g_npz, bad_ragged[i].file), NULL, &set));
+      {
+        /* Map indexes (`wdc embed`'s npz), read by wdc_index_load. */
+        static const struct {
+          const char *file, *what;
+        } bad_index[] = {
+            {"bad_index_rows.npz", "wdc_index_load of 2 embeddings for 3 labels"},
+            {"bad_index_nan.npz", "wdc_index_load of an embedding value that is NaN"},
+            {"bad_index_rank.npz", "wdc_index_load of embeddings that are not (N, D)"},
+            {"bad_index_no_model.npz", "wdc_index_load of an index without its model's fingerprint"},
+            {"bad_index_models.npz", "wdc_index_load of two model fingerprints"},
+            {"bad_index_class.npz", "wdc_index_load of class 5 with 3 label names"},
+            {"wafer_ragged.npz", "wdc_index_load of a data file (maps, no embeddings)"},
+        };
+        wdc_index *index = NULL;
+        for (i = 0; i < sizeof bad_index / sizeof bad_index[0]; ++i)
+          status_case("files", bad_index[i].what, WDC_E_FORMAT,
+                      wdc_index_load(path_in(g_npz, bad_index[i].file), NULL, &index));
+        if (wdc_index_load(path_in(g_npz, "index_small.npz"), NULL, &index) == WDC_OK) {
+          char *found = NULL;
+          const uint8_t map[4] = {1, 1, 1, 2};
+          status_case("files", "wdc_similar with an index made by another model",
+                      WDC_E_INVALID_ARGUMENT, wdc_similar(m, index, map, 1, 2, 2, 3, &found));
+          wdc_index_free(index);
+        }
+      }
       status_case("files", "wdc_evaluate of WM-811K-like classes with a MixedWM38 model",
                   WDC_E_INVALID_ARGUMENT,
                   wdc_evaluate(m, path_in(g_npz, "wafer_ragged.npz"), &report));
