@@ -13,11 +13,12 @@ declare -A allowed=(
   [ops]=""
   [nn]="base data ops"
   [io]="base data"
+  [search]="base data"
   [train]="base data ops nn io"
-  [model]="base data ops nn io train"
-  [capi]="base data io train model"
+  [model]="base data ops nn io train search"
+  [capi]="base data io train model search"
 )
-folders="base|data|ops|nn|io|train|model|capi"
+folders="base|data|ops|nn|io|search|train|model|capi"
 bad=0
 for folder in "${!allowed[@]}"; do
   [ -d "lib/$folder" ] || continue
