@@ -1,6 +1,4 @@
 // wdc predict: label probabilities, predicted labels and pattern type of every map of an npz.
-#include <algorithm>
-#include <chrono>
 #include <iostream>
 
 #include "commands.h"
@@ -20,26 +18,6 @@ std::string join(const std::vector<std::string>& parts, const std::string& sep) 
 std::string type_text(const json& type) {
   if (type["id"].is_null()) return "unknown";
   return type["id"].get<std::string>() + " " + type["name"].get<std::string>();
-}
-
-// wdc_classify_dataset over maps [0, count), in chunks, with a progress bar on stderr.
-json classify_with_progress(const Model& model, const Dataset& set, int64_t count) {
-  constexpr int64_t kChunk = 512;
-  json all = json::array();
-  ProgressBar bar("maps");
-  const auto start = std::chrono::steady_clock::now();
-  for (int64_t begin = 0; begin < count; begin += kChunk) {
-    const int64_t n = std::min(kChunk, count - begin);
-    char* text = nullptr;
-    check(wdc_classify_dataset(model.get(), set.get(), begin, n, &text));
-    for (json& item : take_json(text)) all.push_back(std::move(item));
-    const double done = static_cast<double>(begin + n);
-    const double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const double rate = secs > 0 ? done / secs : -1;
-    bar.draw("predict", done / count, rate, rate > 0 ? (count - done) / rate : -1, "");
-  }
-  return all;
 }
 
 struct PredictOptions {
@@ -68,7 +46,11 @@ int run_predict(const PredictOptions& o, const GlobalOptions& global) {
   // A single-label model names one class per map; pattern types are MixedWM38's.
   const bool single_label = info["config"].value("task", std::string()) == "single_label";
 
-  const json results = count > 0 ? classify_with_progress(model, set, count) : json::array();
+  const json results = per_map_in_chunks("predict", count, [&](int64_t first, int64_t n) {
+    char* text = nullptr;
+    check(wdc_classify_dataset(model.get(), set.get(), first, n, &text));
+    return text;
+  });
 
   int64_t exact = 0;
   Table table([&] {

@@ -1,6 +1,5 @@
 // wdc similar: for every map of an npz, the most similar maps of an index (`wdc embed`'s file),
 // with their similarity and labels.
-#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <memory>
@@ -46,22 +45,12 @@ int run_similar(const SimilarOptions& o, const GlobalOptions& global) {
   int64_t count = wdc_dataset_count(set.get());
   if (o.limit > 0 && o.limit < count) count = o.limit;
 
-  // In chunks, so that the progress bar moves and memory stays bounded.
-  constexpr int64_t kChunk = 512;
-  json results = json::array();
-  ProgressBar bar("maps");
   const auto start = std::chrono::steady_clock::now();
-  for (int64_t begin = 0; begin < count; begin += kChunk) {
-    const int64_t n = std::min(kChunk, count - begin);
+  json results = per_map_in_chunks("similar", count, [&](int64_t first, int64_t n) {
     char* text = nullptr;
-    check(wdc_similar_dataset(model.get(), index.get(), set.get(), begin, n, o.k, &text));
-    for (json& item : take_json(text)) results.push_back(std::move(item));
-    const double done = static_cast<double>(begin + n);
-    const double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const double rate = secs > 0 ? done / secs : -1;
-    bar.draw("similar", done / count, rate, rate > 0 ? (count - done) / rate : -1, "");
-  }
+    check(wdc_similar_dataset(model.get(), index.get(), set.get(), first, n, o.k, &text));
+    return text;
+  });
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 

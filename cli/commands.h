@@ -58,6 +58,11 @@ std::string runtime_options_json(const GlobalOptions& global);
 // wdc_load (or wdc_load_builtin for an empty path) with the global runtime options.
 Model load_model(const std::string& path, const GlobalOptions& global);
 
+// The JSON arrays that `chunk(first, n)` returns for maps [0, count) in chunks of 512, joined,
+// with a progress bar on stderr named `what`: per-map results of a data set, memory bounded.
+nlohmann::json per_map_in_chunks(const char* what, int64_t count,
+                                 const std::function<char*(int64_t first, int64_t n)>& chunk);
+
 // The label index for `text` (wdc_label_index: a name, a MixedWM38 short name or an index).
 int parse_label(const wdc_model* model, const std::string& text);
 

@@ -1,6 +1,10 @@
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <chrono>
+
 #include "commands.h"
+#include "output.h"
 
 namespace wdc::cli {
 namespace {
@@ -50,6 +54,24 @@ int parse_label(const wdc_model* model, const std::string& text) {
   const int32_t index = wdc_label_index(model, text.c_str());
   if (index < 0) check(WDC_E_INVALID_ARGUMENT);
   return index;
+}
+
+nlohmann::json per_map_in_chunks(const char* what, int64_t count,
+                                 const std::function<char*(int64_t first, int64_t n)>& chunk) {
+  constexpr int64_t kChunk = 512;
+  nlohmann::json all = nlohmann::json::array();
+  ProgressBar bar("maps");
+  const auto start = std::chrono::steady_clock::now();
+  for (int64_t begin = 0; begin < count; begin += kChunk) {
+    const int64_t n = std::min(kChunk, count - begin);
+    for (nlohmann::json& item : take_json(chunk(begin, n))) all.push_back(std::move(item));
+    const double done = static_cast<double>(begin + n);
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double rate = secs > 0 ? done / secs : -1;
+    bar.draw(what, done / count, rate, rate > 0 ? (count - done) / rate : -1, "");
+  }
+  return all;
 }
 
 }  // namespace wdc::cli

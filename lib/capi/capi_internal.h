@@ -127,6 +127,8 @@ bool release_model(wdc_model* model) noexcept;
 
 // Registers a new data set handle owning `set`; throws (leaving nothing registered) on failure.
 wdc_dataset* register_dataset(data::WaferSet set);
+// Maps [first, first + count) of a set (already checked with require_range), as a set of their own.
+data::WaferSet dataset_range(const data::WaferSet& set, int64_t first, int64_t count);
 // The data set of a live handle, else throws Error(kMisuse).
 const data::WaferSet& live_dataset(const wdc_dataset* data);
 // `count` maps of height x width (values >= 2 stored as 2) and their labels, count x 8 bytes of

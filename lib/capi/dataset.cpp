@@ -29,6 +29,12 @@ const data::WaferSet& live_dataset(const wdc_dataset* data) {
   return data->set;
 }
 
+data::WaferSet dataset_range(const data::WaferSet& set, int64_t first, int64_t count) {
+  std::vector<int64_t> range(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) range[static_cast<size_t>(i)] = first + i;
+  return data::subset(set, range);
+}
+
 void require_range(int64_t first, int64_t count, int64_t size) {
   if (first < 0 || count < 1 || first > size || count > size - first)
     fail(ErrorCode::kInvalidArgument,

@@ -110,9 +110,7 @@ WDC_API wdc_status wdc_classify_dataset(wdc_model* model, const wdc_dataset* han
     const data::WaferSet& set = live_dataset(handle);
     require_range(first, count, set.count);
     require(result_json != nullptr, "result_json is NULL");
-    std::vector<int64_t> range(static_cast<size_t>(count));
-    for (int64_t i = 0; i < count; ++i) range[static_cast<size_t>(i)] = first + i;
-    const wdc::Classification result = m.classifier->classify_set(data::subset(set, range));
+    const wdc::Classification result = m.classifier->classify_set(dataset_range(set, first, count));
     json out = classification_json(m.label_names(), result, first);
     const std::vector<std::string>& truth_names = set.names();
     const bool same_labels = m.label_names() == truth_names;

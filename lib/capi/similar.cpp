@@ -43,15 +43,12 @@ void require_embedding_room(const wdc_model& m, int64_t count, int64_t embedding
 std::vector<float> embed_range(const wdc_model& m, const data::WaferSet& set, int64_t first,
                                int64_t count) {
   if (first == 0 && count == set.count) return m.classifier->embed_set(set);
-  std::vector<int64_t> range(static_cast<size_t>(count));
-  for (int64_t i = 0; i < count; ++i) range[static_cast<size_t>(i)] = first + i;
-  return m.classifier->embed_set(data::subset(set, range));
+  return m.classifier->embed_set(dataset_range(set, first, count));
 }
 
 // The neighbours of each query as wdc_similar's JSON; query i is called `first + i`.
 json similar_json(const search::MapIndex& index, const std::vector<float>& queries, int32_t k,
                   int64_t first) {
-  require(k >= 1, "k must be at least 1");
   const int64_t count = static_cast<int64_t>(queries.size()) / std::max<int64_t>(index.dim, 1);
   const auto found = search::nearest(index, queries.data(), count, k);
   const std::vector<std::string>& names = index.labels.names();

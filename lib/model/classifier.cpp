@@ -109,6 +109,11 @@ void append_input(const uint8_t* map, int64_t height, int64_t width, const nn::N
   for (size_t i = start; i < out.size(); ++i) out[i] = std::min<uint8_t>(out[i], data::kFail);
 }
 
+// Appends a network output to the caller's vector, when the caller asked for it.
+void append_to(std::vector<float>* out, const std::vector<float>& values) {
+  if (out != nullptr) out->insert(out->end(), values.begin(), values.end());
+}
+
 // Maps of one size as the network takes them.
 std::vector<uint8_t> prepare_maps(const uint8_t* maps, int64_t count, int64_t height, int64_t width,
                                   const nn::NetworkConfig& c) {
@@ -383,14 +388,6 @@ std::vector<float> Classifier::embed_set(const data::WaferSet& set) const {
   run_set_locked(set, nullptr, &embeddings);
   return embeddings;
 }
-
-namespace {
-
-void append_to(std::vector<float>* out, const std::vector<float>& values) {
-  if (out != nullptr) out->insert(out->end(), values.begin(), values.end());
-}
-
-}  // namespace
 
 void Classifier::run_locked(const uint8_t* maps, int64_t count, int64_t height, int64_t width,
                             std::vector<float>* probabilities,
