@@ -60,6 +60,19 @@ void print_info(const json& info, const std::string& path) {
   } else {
     rows.push_back({"trained", "no"});
   }
+  const json novelty = info.value("novelty", json(nullptr));
+  if (novelty.is_object()) {
+    std::string text = "k-nearest (k " + scalar_text(novelty["k"]) + ") among " +
+                       scalar_text(novelty["bank"]) + " training maps; unknown above " +
+                       fixed(novelty["threshold"].get<double>(), 4) + " (flags " +
+                       percent(novelty["calibration_share"].get<double>()) + " of " +
+                       scalar_text(novelty["calibration_maps"]) + " validation maps)";
+    if (info["novelty_threshold"].is_number())
+      text += "; in use: " + fixed(info["novelty_threshold"].get<double>(), 4);
+    rows.push_back({"novelty", text});
+  } else {
+    rows.push_back({"novelty", "none (wdc fit-novelty adds it)"});
+  }
   print_key_values(rows);
 
   if (info.contains("labels") && info["labels"].is_array()) {

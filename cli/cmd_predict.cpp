@@ -24,10 +24,11 @@ struct PredictOptions {
   std::string model, data;
   int64_t limit = 0;  // 0 = all maps
   bool json = false;
+  double novelty_threshold = std::numeric_limits<double>::quiet_NaN();  // NaN: the model's
 };
 
 int run_predict(const PredictOptions& o, const GlobalOptions& global) {
-  const Model model = load_model(o.model, global);
+  const Model model = load_model(o.model, global, o.novelty_threshold);
   const Dataset set = load_dataset(o.data);
   int64_t count = wdc_dataset_count(set.get());
   if (o.limit > 0 && o.limit < count) count = o.limit;
@@ -45,6 +46,8 @@ int run_predict(const PredictOptions& o, const GlobalOptions& global) {
 
   // A single-label model names one class per map; pattern types are MixedWM38's.
   const bool single_label = info["config"].value("task", std::string()) == "single_label";
+  // Models trained before novelty existed have none to show.
+  const bool novelty = !info["novelty"].is_null();
 
   const json results = per_map_in_chunks("predict", count, [&](int64_t first, int64_t n) {
     char* text = nullptr;
@@ -52,7 +55,7 @@ int run_predict(const PredictOptions& o, const GlobalOptions& global) {
     return text;
   });
 
-  int64_t exact = 0;
+  int64_t exact = 0, unknown = 0;
   Table table([&] {
     std::vector<std::string> headers{"index"};
     headers.insert(headers.end(), shorts.begin(), shorts.end());
@@ -60,6 +63,8 @@ int run_predict(const PredictOptions& o, const GlobalOptions& global) {
       for (const char* h : {"class", "true class", "ok"}) headers.push_back(h);
     else
       for (const char* h : {"labels", "type", "true type", "ok"}) headers.push_back(h);
+    if (novelty)
+      for (const char* h : {"novelty", "unknown"}) headers.push_back(h);
     return headers;
   }());
   for (size_t c = 0; c <= n_labels; ++c) table.align_right(c);
@@ -67,6 +72,7 @@ int run_predict(const PredictOptions& o, const GlobalOptions& global) {
   for (const json& r : results) {
     const bool correct = r["correct"].get<bool>();
     exact += correct;
+    unknown += r["unknown"].get<bool>();
     if (o.json) continue;
     std::vector<std::string> row{std::to_string(r["index"].get<int64_t>())};
     for (const json& p : r["probabilities"]) row.push_back(fixed(p.get<double>(), 2));
@@ -83,6 +89,10 @@ int run_predict(const PredictOptions& o, const GlobalOptions& global) {
       row.push_back(type_text(r["true_type"]));
     }
     row.push_back(correct ? "yes" : "no");
+    if (novelty) {
+      row.push_back(fixed(r["novelty"].get<double>(), 3));
+      row.push_back(r["unknown"].get<bool>() ? "UNKNOWN" : "-");
+    }
     table.add_row(std::move(row));
   }
   if (o.json) {
@@ -91,10 +101,9 @@ int run_predict(const PredictOptions& o, const GlobalOptions& global) {
     std::cout << "[";
     for (size_t i = 0; i < results.size(); ++i) {
       const json& r = results[i];
-      const json item{{"index", r["index"]},
-                      {"probabilities", r["probabilities"]},
-                      {"labels", r["labels"]},
-                      {"type", r["type"]}};
+      const json item{{"index", r["index"]},     {"probabilities", r["probabilities"]},
+                      {"labels", r["labels"]},   {"type", r["type"]},
+                      {"novelty", r["novelty"]}, {"unknown", r["unknown"]}};
       std::cout << (i ? ",\n " : "\n ") << item.dump();
     }
     std::cout << (results.empty() ? "]\n" : "\n]\n");
@@ -106,6 +115,12 @@ int run_predict(const PredictOptions& o, const GlobalOptions& global) {
     message(std::to_string(count) + " maps, " + std::to_string(exact) +
             " predicted exactly as labelled (" + percent(static_cast<double>(exact) / count) +
             ")");
+  if (count > 0 && novelty) {
+    float threshold = 0;
+    check(wdc_novelty_threshold(model.get(), &threshold));
+    message(std::to_string(unknown) + " of " + std::to_string(count) +
+            " maps unknown (novelty above " + fixed(threshold, 3) + ")");
+  }
   return 0;
 }
 
@@ -120,8 +135,10 @@ Command add_predict_command(CLI::App& parent, const GlobalOptions& global) {
   app->add_option("--limit", o->limit, "Only the first N maps of --data")
       ->type_name("N")
       ->check(CLI::Range(int64_t{1}, int64_t{1000000000}));
+  add_novelty_threshold_option(*app, o->novelty_threshold);
   app->add_flag("--json", o->json,
-                "Print a JSON array on stdout: {index, probabilities, labels, type} per map");
+                "Print a JSON array on stdout: {index, probabilities, labels, type, novelty, "
+                "unknown} per map");
 
   return {app, [o, &global]() { return run_predict(*o, global); }};
 }

@@ -16,6 +16,7 @@ struct ReportOptions {
   int per_type = 3;  // CAM pictures per pattern type
   int scale = 3;     // pixels per die in the pictures
   bool json = false;
+  double novelty_threshold = std::numeric_limits<double>::quiet_NaN();  // NaN: the model's
 };
 
 std::string byte_size(int64_t bytes) {
@@ -25,7 +26,7 @@ std::string byte_size(int64_t bytes) {
 }
 
 int run_report(const ReportOptions& o, const GlobalOptions& global) {
-  const Model model = load_model(o.model, global);
+  const Model model = load_model(o.model, global, o.novelty_threshold);
   const Dataset set = load_dataset(o.data);
   if (wdc_dataset_count(set.get()) == 0) fail(WDC_E_INVALID_ARGUMENT, o.data + " holds no maps");
   const json options{{"per_type", o.per_type},
@@ -43,8 +44,8 @@ int run_report(const ReportOptions& o, const GlobalOptions& global) {
               << " maps (" << (single ? "accuracy " : "exact match ")
               << percent(r["exact_match"].get<double>()) << "), " << r["pictures"].get<int64_t>()
               << " CAM pictures of " << r["types"].get<int64_t>()
-              << (single ? " classes, " : " pattern types, ")
-              << byte_size(r["bytes"].get<int64_t>()) << '\n';
+              << (single ? " classes, " : " pattern types, ") << r["unknown"].get<int64_t>()
+              << " unknown maps, " << byte_size(r["bytes"].get<int64_t>()) << '\n';
   }
   return 0;
 }
@@ -67,13 +68,15 @@ Command add_report_command(CLI::App& parent, const GlobalOptions& global) {
       ->capture_default_str()
       ->check(CLI::Range(0, 100))
       ->type_name("N");
+  add_novelty_threshold_option(*app, o->novelty_threshold);
   app->add_option("--scale", o->scale, "Pixels per die in the pictures")
       ->capture_default_str()
       ->check(CLI::Range(1, 16))
       ->type_name("S");
   app->add_flag(
       "--json", o->json,
-      "Print {out, bytes, samples, exact_match, task, pictures, types} as JSON on stdout");
+      "Print {out, bytes, samples, exact_match, task, pictures, types, unknown} as JSON on "
+      "stdout");
 
   return {app, [o, &global]() { return run_report(*o, global); }};
 }

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,6 +39,7 @@ Command add_report_command(CLI::App& parent, const GlobalOptions& global);
 Command add_split_command(CLI::App& parent, const GlobalOptions& global);
 Command add_embed_command(CLI::App& parent, const GlobalOptions& global);
 Command add_similar_command(CLI::App& parent, const GlobalOptions& global);
+Command add_fit_novelty_command(CLI::App& parent, const GlobalOptions& global);
 
 // ---- helpers shared by the commands (common.cpp) --------------------------------------------
 
@@ -55,8 +57,13 @@ void add_data_option(CLI::App& app, std::string& path, const std::string& descri
 // The run-time options of wdc_load and wdc_create_with_options from the global options.
 std::string runtime_options_json(const GlobalOptions& global);
 
-// wdc_load (or wdc_load_builtin for an empty path) with the global runtime options.
-Model load_model(const std::string& path, const GlobalOptions& global);
+// wdc_load (or wdc_load_builtin for an empty path) with the global runtime options and, when
+// given (not NaN), the novelty threshold that replaces the model's.
+Model load_model(const std::string& path, const GlobalOptions& global,
+                 double novelty_threshold = std::numeric_limits<double>::quiet_NaN());
+
+// --novelty-threshold X: the option of the commands that decide which maps are unknown.
+void add_novelty_threshold_option(CLI::App& app, double& threshold);
 
 // The JSON arrays that `chunk(first, n)` returns for maps [0, count) in chunks of 512, joined,
 // with a progress bar on stderr named `what`: per-map results of a data set, memory bounded.

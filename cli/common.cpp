@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include "commands.h"
 #include "output.h"
@@ -40,14 +41,24 @@ std::string runtime_options_json(const GlobalOptions& global) {
   return options.dump();
 }
 
-Model load_model(const std::string& path, const GlobalOptions& global) {
-  const std::string options = runtime_options_json(global);
+Model load_model(const std::string& path, const GlobalOptions& global, double novelty_threshold) {
+  nlohmann::json options = nlohmann::json::parse(runtime_options_json(global));
+  if (!std::isnan(novelty_threshold)) options["novelty_threshold"] = novelty_threshold;
+  const std::string options_text = options.dump();
   wdc_model* model = nullptr;
   if (path.empty())
-    check(wdc_load_builtin(options.c_str(), &model));
+    check(wdc_load_builtin(options_text.c_str(), &model));
   else
-    check(wdc_load(path.c_str(), options.c_str(), &model));
+    check(wdc_load(path.c_str(), options_text.c_str(), &model));
   return Model(model);
+}
+
+void add_novelty_threshold_option(CLI::App& app, double& threshold) {
+  app.add_option("--novelty-threshold", threshold,
+                 "Call a map unknown above this novelty instead of the model's calibrated "
+                 "threshold (wdc info shows it)")
+      ->type_name("X")
+      ->check(CLI::Range(0.0, 2.0));
 }
 
 int parse_label(const wdc_model* model, const std::string& text) {

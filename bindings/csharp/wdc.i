@@ -28,8 +28,9 @@
  *                                       with wdc_string_free in a finally block
  *   const uint8_t *maps, *map, *labels  byte[] (pinned, not copied; null -> NULL)
  *   uint8_t *maps, *labels              byte[] (pinned, written in place)
- *   float *probabilities, *cam, *thresholds, *embeddings
+ *   float *probabilities, *cam, *thresholds, *embeddings, *novelty
  *                                       float[] (pinned, written in place)
+ *   float *threshold                    out float
  *   const float *cam                    float[] (pinned, not copied; null -> NULL)
  *   const int64_t *shapes               long[] (pinned, not copied; its own typemaps and a
  *                                       written-out call, see "buffers" below)
@@ -168,7 +169,9 @@
 %apply unsigned char INPUT[] { const uint8_t *maps, const uint8_t *map, const uint8_t *labels };
 %apply unsigned char OUTPUT[] { uint8_t *maps, uint8_t *labels };
 %apply float INPUT[] { const float *cam };
-%apply float OUTPUT[] { float *probabilities, float *cam, float *thresholds, float *embeddings };
+%apply float OUTPUT[] { float *probabilities, float *cam, float *thresholds, float *embeddings,
+                        float *novelty };
+%apply float *OUTPUT { float *threshold };
 %apply long long *OUTPUT { int64_t *height, int64_t *width };
 
 /* const int64_t *shapes (wdc_dataset_create_ragged): a long[] passed as the INPUT[] arrays above.

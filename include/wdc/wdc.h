@@ -189,9 +189,12 @@ WDC_API wdc_status wdc_create_with_options(const char *config_json, const char *
        reads (default 2147483648 = 2 GiB; wdc_load checks it on the file it loads);
      "max_parameters": largest network wdc_load or wdc_create builds (default 50000000);
      "buffer_cache": true (default) or false: whether the first model installs the process-wide
-       cache of large CPU buffers (see Threading); false once it is installed does not remove it.
+       cache of large CPU buffers (see Threading); false once it is installed does not remove it;
+     "novelty_threshold": the novelty above which a map is unknown (see Novelty), instead of
+       the threshold calibrated in training.
    out: receives the new handle (release with wdc_free); untouched on failure.
-   Errors: WDC_E_INVALID_ARGUMENT (path or out NULL, path ""), WDC_E_IO (cannot open or read),
+   Errors: WDC_E_INVALID_ARGUMENT (path or out NULL, path "", a novelty_threshold for a model
+     without novelty statistics), WDC_E_IO (cannot open or read),
      WDC_E_FORMAT (not a wdc model file, corrupt, truncated or of another format version),
      WDC_E_CONFIG (options_json), WDC_E_UNSUPPORTED (device not available),
      WDC_E_OUT_OF_MEMORY.
@@ -373,9 +376,11 @@ WDC_API int32_t wdc_label_index(const wdc_model *model, const char *name);
    model: "labels" holds the one most probable class).
    result_json: receives a JSON array with one object per map, in order:
      {"index": i, "probabilities": [num_labels floats], "labels": [names of the labels present],
-      "type": {"id": "C12", "name": "C+L"}}; "type" is MixedWM38's pattern type of the labels
-     present (id null and name "unknown" when they form none of the 38, or the model's labels
-     are not MixedWM38's). Release with wdc_string_free; untouched on failure.
+      "type": {"id": "C12", "name": "C+L"}, "novelty": n, "unknown": false}; "type" is
+     MixedWM38's pattern type of the labels present (id null and name "unknown" when they form
+     none of the 38, or the model's labels are not MixedWM38's); "novelty" and "unknown" as
+     wdc_novelty says (novelty null and unknown false for a model without novelty statistics).
+     Release with wdc_string_free; untouched on failure.
    Errors: those of wdc_predict. Threading: as wdc_predict. */
 WDC_API wdc_status wdc_classify(wdc_model *model, const uint8_t *maps, int64_t count,
                                 int64_t height, int64_t width, char **result_json);
@@ -602,6 +607,44 @@ WDC_API wdc_status wdc_similar_dataset(wdc_model *model, const wdc_index *index,
                                        const wdc_dataset *data, int64_t first, int64_t count,
                                        int32_t k, char **result_json);
 
+/* ---- Novelty --------------------------------------------------------------------------------- */
+
+/* How unlike the maps a model was trained on a map is: 1 minus the cosine similarity of its
+   embedding to that of its k-th nearest training map (k = 5 unless training said otherwise;
+   the model keeps a seeded sample of its training maps' embeddings), in [0, 2], higher = more
+   novel. A map whose novelty is above the model's novelty threshold is "unknown": probably a
+   pattern none of the model's labels describes, whatever its probabilities say. Training
+   calibrates the threshold on the validation maps (by default it flags 1% of them: training
+   option "novelty_share"); wdc_load's option "novelty_threshold" replaces it.
+   Models trained before novelty existed have no statistics: wdc_fit_novelty adds them. */
+
+/* Novelty of `count` maps (as for wdc_predict). novelty: count floats, written on success only.
+   Errors: those of wdc_predict, WDC_E_UNSUPPORTED (a model without novelty statistics).
+   Threading: as wdc_predict. */
+WDC_API wdc_status wdc_novelty(wdc_model *model, const uint8_t *maps, int64_t count,
+                               int64_t height, int64_t width, float *novelty,
+                               int64_t novelty_len);
+
+/* The novelty above which a map is unknown: wdc_load's "novelty_threshold" if given, else the
+   calibrated one. Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT (threshold NULL),
+   WDC_E_UNSUPPORTED (no novelty statistics), WDC_E_BUSY. Thread-safe. */
+WDC_API wdc_status wdc_novelty_threshold(const wdc_model *model, float *threshold);
+
+/* Computes a trained model's novelty statistics, as training does at its end: the embeddings
+   of the maps of `train` (the model's training maps; a seeded sample when there are more than
+   "bank"), then the threshold that flags "share" of the maps of `val` (maps of the classes the
+   model knows, not used for training). Replaces any the model had; wdc_save keeps them.
+   options_json: {"k": 5 (1-1000), "bank": 16384 (most training maps kept, >= k),
+     "share": 0.01 (0-0.5), "seed": 0}; NULL or "".
+   result_json: receives {"method": "knn", "k", "bank" (maps kept), "threshold",
+     "calibration_share", "calibration_maps"} (release with wdc_string_free), or NULL.
+   Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT (empty data sets, fewer training maps than k),
+     WDC_E_CONFIG (options_json), WDC_E_BUSY (the model is in use), WDC_E_OUT_OF_MEMORY.
+   Threading: like wdc_train, it needs the model to itself. */
+WDC_API wdc_status wdc_fit_novelty(wdc_model *model, const wdc_dataset *train,
+                                   const wdc_dataset *val, const char *options_json,
+                                   char **result_json);
+
 /* ---- Pictures and reports -------------------------------------------------------------------- */
 
 /* Writes a wafer map as a PNG picture, with a class activation map (from wdc_cam) blended over
@@ -616,12 +659,15 @@ WDC_API wdc_status wdc_write_map_png(const char *path, const uint8_t *map, int64
 
 /* Writes a self-contained HTML report of the model on a labelled data set to out_dir/index.html
    (out_dir is created if needed; the page is written atomically): training curves, metrics, the
-   label confusion view (a class confusion matrix for a single-label model) and class activation
-   maps of a few maps per pattern type (per class; per label combination).
+   label confusion view (a class confusion matrix for a single-label model), class activation
+   maps of a few maps per pattern type (per class; per label combination), and the maps the
+   model calls unknown (wdc_novelty), the 24 most novel with their CAMs (none when per_type is 0).
    options_json: {"per_type": 3 (CAM pictures per type, 0-100), "scale": 3 (pixels per die,
      1-16), "model_name", "data_name" (how the page names them; default "model", "data")}.
    result_json: receives {"out", "bytes", "samples", "exact_match" (the accuracy of a
-     single-label model), "task", "pictures", "types" (gallery groups)}; may be NULL. Release with wdc_string_free.
+     single-label model), "task", "pictures", "types" (gallery groups), "unknown" (maps above
+     the novelty threshold; 0 for a model without novelty statistics)}; may be NULL. Release
+     with wdc_string_free.
    Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT (NULL pointers, an empty data set, out_dir a
      file, a data set whose labels are not the model's), WDC_E_CONFIG, WDC_E_IO, WDC_E_BUSY, WDC_E_OUT_OF_MEMORY. Threading: as wdc_predict. */
 WDC_API wdc_status wdc_report(wdc_model *model, const wdc_dataset *data, const char *out_dir,

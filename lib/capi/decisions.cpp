@@ -1,6 +1,7 @@
 // Decisions: the model's thresholds, labels by name, classification (probabilities with the
 // labels and pattern type they decide), and evaluation of maps in memory or of a data set.
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 
 #include "capi_internal.h"
@@ -56,10 +57,13 @@ json classification_json(const std::vector<std::string>& names, const wdc::Class
     json probabilities = json::array();
     for (size_t k = 0; k < n; ++k) probabilities.push_back(shortest(result.probabilities[i * n + k]));
     const uint8_t* present = result.present.data() + i * n;
+    const float novelty = result.novelty[i];
     out.push_back({{"index", first + static_cast<int64_t>(i)},
                    {"probabilities", std::move(probabilities)},
                    {"labels", names_present(names, present)},
-                   {"type", type_json(data::pattern_type_of_named(names, present))}});
+                   {"type", type_json(data::pattern_type_of_named(names, present))},
+                   {"novelty", std::isnan(novelty) ? json(nullptr) : json(shortest(novelty))},
+                   {"unknown", result.unknown[i] != 0}});
   }
   return out;
 }

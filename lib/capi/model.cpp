@@ -1,4 +1,6 @@
 // Creating, loading, saving and describing models.
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include "capi_internal.h"
@@ -53,14 +55,21 @@ RuntimeOptions parse_runtime_options(const char* options_json) {
       if (!value.is_boolean())
         fail(ErrorCode::kConfig, "options_json: \"buffer_cache\" must be true or false");
       options.buffer_cache = value.get<bool>();
+    } else if (key == "novelty_threshold") {
+      if (!value.is_number() || !std::isfinite(value.get<double>()))
+        fail(ErrorCode::kConfig, "options_json: \"novelty_threshold\" must be a number, got " +
+                                     value.dump().substr(0, 40));
+      options.novelty_threshold = value.get<float>();
     } else if (key.rfind("max_", 0) == 0) {
       if (!value.is_number_integer())
         fail(ErrorCode::kConfig, "options_json: \"" + key + "\" must be an integer, got " +
                                      value.dump().substr(0, 40));
       set_limit(options.limits, key, value.get<int64_t>());
     } else {
-      unknown_option(key, "\"device\", \"threads\", \"buffer_cache\", \"max_map_side\", "
-                          "\"max_batch\", \"max_file_bytes\", \"max_parameters\"");
+      unknown_option(key,
+                     "\"device\", \"threads\", \"buffer_cache\", \"novelty_threshold\", "
+                     "\"max_map_side\", "
+                     "\"max_batch\", \"max_file_bytes\", \"max_parameters\"");
     }
   }
   return options;

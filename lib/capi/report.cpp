@@ -79,7 +79,8 @@ WDC_API wdc_status wdc_report(wdc_model* model, const wdc_dataset* data, const c
           {"exact_match", s.exact_match},
           {"task", s.single_label ? "single_label" : "multi_label"},
           {"pictures", s.pictures},
-          {"types", s.types}}.dump());
+          {"types", s.types},
+          {"unknown", s.unknown}}.dump());
   });
 }
 

@@ -7,7 +7,9 @@
 //   u32      CRC-32 (zlib) of everything after this 24-byte header
 //   u64      payload length in bytes
 //   payload: three sections, each u64 length + bytes: config JSON, metadata JSON, weights
-//            (io/weights_section.h; version 1 stored a LibTorch archive there)
+//            (io/weights_section.h; version 1 stored a LibTorch archive there). A model with
+//            novelty statistics has "novelty" in its metadata and the bank of training-map
+//            embeddings as the weights' last tensor, "novelty.bank" (search/novelty.h).
 // The checksum and every length are verified before any section is parsed, so a truncated or
 // corrupted file is refused with a clear error instead of reaching the JSON or torch parsers.
 #pragma once

@@ -685,6 +685,53 @@ std::string gallery_section(const std::vector<ReportPicture>& gallery, const jso
   return out;
 }
 
+// The maps the model calls unknown (novelty above its threshold), with their CAMs: where a new
+// failure pattern shows first.
+std::string unknown_section(const ReportInputs& in, const json& info) {
+  std::string out = "<section id=\"unknown\">\n<h2>Unknown maps</h2>\n";
+  const json novelty = info.contains("novelty") ? info["novelty"] : json(nullptr);
+  if (!novelty.is_object())
+    return out +
+           "<p class=\"note\">The model has no novelty statistics (models trained before "
+           "novelty existed; <code>wdc fit-novelty</code> adds them).</p>\n</section>\n";
+  const std::string calibrated = "the threshold that flags " +
+                                 percent(number(novelty, "calibration_share")) +
+                                 " of the model's validation maps";
+  const bool given = info.contains("novelty_threshold") && info["novelty_threshold"].is_number();
+  const std::string threshold = given ? fixed(info["novelty_threshold"].get<double>(), 4) +
+                                            " (given at load time; " + calibrated + " is " +
+                                            fixed(number(novelty, "threshold"), 4) + ")"
+                                      : fixed(number(novelty, "threshold"), 4) + ", " + calibrated;
+  out += "<p><b>" + std::to_string(in.unknown) + "</b> of " + std::to_string(in.samples) +
+         " maps (" + percent(in.samples ? static_cast<double>(in.unknown) / in.samples : 0) +
+         ") are unknown: their novelty (1 minus the cosine similarity to the k-th nearest of " +
+         integer(number(novelty, "bank")) + " training maps, k = " + integer(number(novelty, "k")) +
+         ") is above " + threshold +
+         ". Such a map may show a pattern none of the labels describes, whatever its "
+         "probabilities say.</p>\n";
+  if (in.unknown_pictures.empty()) return out + "</section>\n";
+  out += "<p class=\"note\">The " + std::to_string(in.unknown_pictures.size()) +
+         " most novel, with the class activation map of the most probable label.</p>\n"
+         "<div class=\"pics\">\n";
+  for (const ReportPicture& p : in.unknown_pictures) {
+    auto [w, h] = png_size(p.png);
+    const uint32_t factor = w == 0 ? 1 : std::max<uint32_t>(1, (200 + w - 1) / w);
+    out += "<figure class=\"pic-bad\"><img src=\"data:image/png;base64," +
+           base64_encode(p.png.data(), p.png.size()) + "\"";
+    if (w > 0 && h > 0)
+      out += " width=\"" + std::to_string(w * factor) + "\" height=\"" +
+             std::to_string(h * factor) + "\"";
+    out += " alt=\"" + html_escape("unknown map " + std::to_string(p.index)) + "\">";
+    out += "<figcaption><div><b>map " + std::to_string(p.index) + "</b> novelty " +
+           fixed(p.novelty, 4) + "</div>";
+    out += "<div>true: " + html_escape(labels_text(p.true_labels)) + "</div>";
+    out += "<div>predicted: " + html_escape(labels_text(p.predicted_labels)) + "</div>";
+    out += "<div>CAM of " + html_escape(p.cam_label) + " (p " + fixed(p.cam_probability, 3) +
+           ")</div></figcaption></figure>\n";
+  }
+  return out + "</div>\n</section>\n";
+}
+
 }  // namespace
 
 std::string html_escape(std::string_view in) {
@@ -869,6 +916,7 @@ std::string render_report_html(const ReportInputs& in) {
   const std::string gallery = gallery_section(in.gallery, eval, single_label, gallery_types);
   body += types_section(eval, gallery_types);
   body += gallery;
+  body += unknown_section(in, info);
 
   std::string out;
   out.reserve(body.size() + 8192);
@@ -890,7 +938,9 @@ std::string render_report_html(const ReportInputs& in) {
     out += single_label ? "<a href=\"#labels\">Classes</a>" : "<a href=\"#labels\">Labels</a>";
   out += "<a href=\"#confusion\">Confusion</a>";
   if (!array(eval, "types").empty()) out += "<a href=\"#types\">Pattern types</a>";
-  out += "<a href=\"#gallery\">Class activation maps</a></nav>\n";
+  out +=
+      "<a href=\"#gallery\">Class activation maps</a><a href=\"#unknown\">Unknown maps</a>"
+      "</nav>\n";
   out += body;
   out += "<footer>Written by wdc";
   const std::string version = text(info, "library_version");

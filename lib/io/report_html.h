@@ -28,6 +28,7 @@ struct ReportPicture {
   double cam_probability = 0;  // the model's probability of that label
   bool correct = false;        // every label predicted as labelled
   std::vector<uint8_t> png;    // the picture, PNG bytes (see io/cam_png.h)
+  double novelty = 0;          // the map's novelty (pictures of unknown maps)
 };
 
 struct ReportInputs {
@@ -53,6 +54,10 @@ struct ReportInputs {
   // In display order; pictures of one type_id are shown together, types in order of first
   // appearance.
   std::vector<ReportPicture> gallery;
+  // The maps above the novelty threshold (info's "novelty" says how it was calibrated; a model
+  // without it has no such section): how many, and pictures of the most novel, most novel first.
+  int64_t unknown = 0;
+  std::vector<ReportPicture> unknown_pictures;
 };
 
 // Per-label decision counts at the thresholds.

@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <thread>
 
@@ -22,6 +24,7 @@
 #include "nn/inference.h"
 #include "nn/network_config.h"
 #include "nn/wafer_net.h"
+#include "search/novelty.h"
 #include "train/metrics.h"
 #include "train/thresholds.h"
 #include "train/trainer.h"
@@ -36,6 +39,8 @@ struct Classifier::State {
   nn::WaferNet net{nullptr};
   std::vector<float> thresholds;  // per label; a label is predicted at probability >= threshold
   json training = json::object();  // options and history of the last training run
+  std::optional<search::Novelty> novelty;  // none until training (or fit_novelty) computes it
+  float novelty_threshold = std::numeric_limits<float>::quiet_NaN();  // run-time override
   torch::Device device{torch::kCPU};
   int threads = 0;  // per call; 0 = all cores
   Limits limits;
@@ -207,6 +212,44 @@ io::NamedTensors named_state(nn::WaferNet& net) {
   return all;
 }
 
+// What a model file's weights section holds: the network's state and the novelty bank.
+io::NamedTensors stored_tensors(nn::WaferNet& net, const std::optional<search::Novelty>& novelty) {
+  io::NamedTensors all = named_state(net);
+  if (novelty) all.emplace_back("novelty.bank", novelty->bank);
+  return all;
+}
+
+json novelty_json(const search::Novelty& n) {
+  return {{"method", "knn"},
+          {"k", n.k},
+          {"bank", n.bank.size(0)},
+          {"threshold", n.threshold},
+          {"calibration_share", n.calibration_share},
+          {"calibration_maps", n.calibration_maps}};
+}
+
+// The novelty statistics a model file's metadata describes, with a bank of the size it states
+// for the weights section to fill; Error(kFormat) for values that cannot be (a bank larger than
+// the weights section's bytes is refused before it is allocated).
+search::Novelty novelty_from_json(const json& j, int64_t dim, size_t weights_bytes,
+                                  const std::string& what) {
+  search::Novelty n;
+  if (j.at("method").get<std::string>() != "knn")
+    fail(ErrorCode::kFormat,
+         what + ": unknown novelty method \"" + j.at("method").get<std::string>() + "\"");
+  n.k = j.at("k").get<int64_t>();
+  const int64_t rows = j.at("bank").get<int64_t>();
+  n.threshold = j.at("threshold").get<float>();
+  n.calibration_share = j.at("calibration_share").get<double>();
+  n.calibration_maps = j.at("calibration_maps").get<int64_t>();
+  if (n.k < 1 || rows < n.k || rows > static_cast<int64_t>(weights_bytes / sizeof(float)) / dim ||
+      !std::isfinite(n.threshold))
+    fail(ErrorCode::kFormat, what + ": the novelty statistics are invalid (k " +
+                                 std::to_string(n.k) + ", bank " + std::to_string(rows) + ")");
+  n.bank = torch::zeros({rows, dim}, torch::kFloat);
+  return n;
+}
+
 data::WaferSet load_training_set(const train::TrainOptions& o, const Limits& limits) {
   if (o.synthetic == 0) return data::load_wafer_npz(o.data, file_limit(limits));
   // Generated maps are held like maps read from a file, so the same limit bounds them.
@@ -286,6 +329,9 @@ std::unique_ptr<Classifier> Classifier::create(const std::string& config_json,
   use_threads(runtime.threads);
   state->threads = runtime.threads;
   state->limits = runtime.limits;
+  if (!std::isnan(runtime.novelty_threshold) && !std::isfinite(runtime.novelty_threshold))
+    fail(ErrorCode::kInvalidArgument, "novelty_threshold must be a finite number");
+  state->novelty_threshold = runtime.novelty_threshold;
   {
     std::lock_guard<std::mutex> lock(construction_mutex());
     state->net = nn::WaferNet(state->config);
@@ -318,7 +364,10 @@ std::unique_ptr<Classifier> Classifier::from_file_contents(const io::ModelFileCo
     s.training = meta.value("training", json::object());
     if (s.thresholds.size() != s.config.labels.size())
       fail(ErrorCode::kFormat, what + ": thresholds do not match the labels");
-    io::decode_weights_into(file.weights, named_state(s.net), what);
+    if (meta.contains("novelty"))
+      s.novelty =
+          novelty_from_json(meta["novelty"], s.net->embedding_size(), file.weights.size(), what);
+    io::decode_weights_into(file.weights, stored_tensors(s.net, s.novelty), what);
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
@@ -326,6 +375,11 @@ std::unique_ptr<Classifier> Classifier::from_file_contents(const io::ModelFileCo
                                  std::string(e.what()).substr(0, 300));
   }
   s.net->eval();
+  if (!std::isnan(runtime.novelty_threshold) && !s.novelty)
+    fail(ErrorCode::kInvalidArgument,
+         what +
+             ": a novelty threshold was given, but the model has no novelty statistics "
+             "(train it with this version, or add them with `wdc fit-novelty`)");
   return c;
 }
 
@@ -336,8 +390,9 @@ void Classifier::save(const std::string& path) {
                {"labels", state_->config.labels},
                {"thresholds", state_->thresholds},
                {"training", state_->training}};
+  if (state_->novelty) meta["novelty"] = novelty_json(*state_->novelty);
   io::write_model_file(path, {nn::to_json(state_->config).dump(), meta.dump(),
-                              io::encode_weights(named_state(state_->net))});
+                              io::encode_weights(stored_tensors(state_->net, state_->novelty))});
 }
 
 int Classifier::num_labels() const { return static_cast<int>(state_->config.labels.size()); }
@@ -510,7 +565,9 @@ std::string Classifier::train(const std::string& train_json, const ProgressFn& p
     if (set != nullptr && set->count == 0)
       fail(ErrorCode::kInvalidArgument, "train: a data set given for training holds no maps");
   auto lock = write_lock(state_->mutex, "train");
-  state_->fingerprint.clear();  // the weights change (also when training fails half-way)
+  // The weights change (also when training fails half-way): what was derived from them goes.
+  state_->fingerprint.clear();
+  state_->novelty.reset();
   use_threads(options.threads > 0 ? options.threads : state_->threads);
   data::WaferSet loaded;
   if (given.train == nullptr) loaded = load_training_set(options, state_->limits);
@@ -537,15 +594,20 @@ std::string Classifier::train(const std::string& train_json, const ProgressFn& p
       train::fit(state_->net, train_set, val_set, options, progress, state_->device);
   // The old thresholds belonged to the old weights; a single-label model decides by argmax.
   state_->thresholds.assign(num_labels(), 0.5f);
-  if (options.tune_thresholds && val_set.count > 0 && !c.single_label())
-    state_->thresholds = train::tune_thresholds(
-        nn::predict_probabilities(state_->net, val_set.maps.data(), val_set.count, input_height(),
-                                  input_width(), state_->device),
-        val_set.labels, num_labels());
+  const bool tune = options.tune_thresholds && val_set.count > 0 && !c.single_label();
+  std::vector<float> val_probabilities;
+  if (options.novelty_bank > 0 && val_set.count > 0)
+    fit_novelty_locked(train_set, val_set, options.novelty_k, options.novelty_bank,
+                       options.novelty_share, options.seed, tune ? &val_probabilities : nullptr);
+  else if (tune)
+    run_set_locked(val_set, &val_probabilities, nullptr);
+  if (tune)
+    state_->thresholds = train::tune_thresholds(val_probabilities, val_set.labels, num_labels());
   // The labels are the model's now, whatever named them.
   state_->config.labels_given = state_->config.task_given = true;
   json report = train::to_json(outcome);
   report["thresholds"] = state_->thresholds;
+  report["novelty"] = state_->novelty ? novelty_json(*state_->novelty) : json(nullptr);
   state_->training = {{"options", train::to_json(options)},
                       {"history", report["history"]},
                       {"best_epoch", outcome.best_epoch},
@@ -576,9 +638,12 @@ Classification Classifier::classify(const uint8_t* maps, int64_t count, int64_t 
   check_map_args(maps, count, height, width, state_->limits);
   auto lock = read_lock(state_->mutex, "classify");
   Classification result;
-  run_locked(maps, count, height, width, &result.probabilities, nullptr);
+  std::vector<float> embeddings;
+  run_locked(maps, count, height, width, &result.probabilities,
+             state_->novelty ? &embeddings : nullptr);
   result.present =
       train::decide(result.probabilities, state_->thresholds, state_->config.single_label());
+  add_novelty_locked(embeddings, result);
   return result;
 }
 
@@ -586,10 +651,101 @@ Classification Classifier::classify_set(const data::WaferSet& set) const {
   check_set_maps(set, state_->limits);
   auto lock = read_lock(state_->mutex, "classify");
   Classification result;
-  result.probabilities = predict_set_locked(set);
+  std::vector<float> embeddings;
+  run_set_locked(set, &result.probabilities, state_->novelty ? &embeddings : nullptr);
   result.present =
       train::decide(result.probabilities, state_->thresholds, state_->config.single_label());
+  add_novelty_locked(embeddings, result);
   return result;
+}
+
+void Classifier::add_novelty_locked(const std::vector<float>& embeddings,
+                                    Classification& result) const {
+  const size_t count = result.probabilities.size() / state_->config.labels.size();
+  if (!state_->novelty) {
+    result.novelty.assign(count, std::numeric_limits<float>::quiet_NaN());
+    result.unknown.assign(count, 0);
+    return;
+  }
+  result.novelty =
+      search::novelty_scores(*state_->novelty, embeddings.data(), static_cast<int64_t>(count));
+  const float threshold = std::isnan(state_->novelty_threshold) ? state_->novelty->threshold
+                                                                : state_->novelty_threshold;
+  result.unknown.resize(count);
+  for (size_t i = 0; i < count; ++i) result.unknown[i] = result.novelty[i] > threshold;
+}
+
+bool Classifier::has_novelty() const {
+  auto lock = read_lock(state_->mutex, "has_novelty");
+  return state_->novelty.has_value();
+}
+
+float Classifier::novelty_threshold() const {
+  auto lock = read_lock(state_->mutex, "novelty_threshold");
+  if (!state_->novelty) return std::numeric_limits<float>::quiet_NaN();
+  return std::isnan(state_->novelty_threshold) ? state_->novelty->threshold
+                                               : state_->novelty_threshold;
+}
+
+namespace {
+
+void require_novelty(const std::optional<search::Novelty>& novelty) {
+  if (!novelty)
+    fail(ErrorCode::kUnsupported,
+         "novelty: the model has no novelty statistics (train it with this version, or add "
+         "them with `wdc fit-novelty`)");
+}
+
+}  // namespace
+
+std::vector<float> Classifier::novelty(const uint8_t* maps, int64_t count, int64_t height,
+                                       int64_t width) const {
+  check_map_args(maps, count, height, width, state_->limits);
+  auto lock = read_lock(state_->mutex, "novelty");
+  require_novelty(state_->novelty);
+  std::vector<float> embeddings;
+  run_locked(maps, count, height, width, nullptr, &embeddings);
+  return search::novelty_scores(*state_->novelty, embeddings.data(), count);
+}
+
+std::vector<float> Classifier::novelty_set(const data::WaferSet& set) const {
+  check_set_maps(set, state_->limits);
+  auto lock = read_lock(state_->mutex, "novelty");
+  require_novelty(state_->novelty);
+  std::vector<float> embeddings;
+  run_set_locked(set, nullptr, &embeddings);
+  return search::novelty_scores(*state_->novelty, embeddings.data(), set.count);
+}
+
+NoveltySummary Classifier::fit_novelty(const data::WaferSet& train, const data::WaferSet& val,
+                                       int64_t k, int64_t bank, double share, uint64_t seed) {
+  for (const auto* set : {&train, &val}) {
+    if (set->count == 0)
+      fail(ErrorCode::kInvalidArgument, "fit_novelty: a data set given holds no maps");
+    check_set_maps(*set, state_->limits);
+  }
+  auto lock = write_lock(state_->mutex, "fit_novelty");
+  use_threads(state_->threads);
+  return fit_novelty_locked(train, val, k, bank, share, seed, nullptr);
+}
+
+NoveltySummary Classifier::fit_novelty_locked(const data::WaferSet& train,
+                                              const data::WaferSet& val, int64_t k, int64_t bank,
+                                              double share, uint64_t seed,
+                                              std::vector<float>* val_probabilities) {
+  const int64_t dim = embedding_size();
+  std::vector<float> embeddings;
+  run_set_locked(train, nullptr, &embeddings);
+  search::Novelty novelty = search::make_novelty(embeddings, train.count, dim, k, bank, seed);
+  embeddings.clear();
+  run_set_locked(val, val_probabilities, &embeddings);
+  novelty.threshold = search::calibrated_threshold(
+      search::novelty_scores(novelty, embeddings.data(), val.count), share);
+  novelty.calibration_share = share;
+  novelty.calibration_maps = val.count;
+  state_->novelty = std::move(novelty);
+  const search::Novelty& n = *state_->novelty;
+  return {n.k, n.bank.size(0), n.threshold, n.calibration_share, n.calibration_maps};
 }
 
 bool Classifier::single_label() const { return state_->config.single_label(); }
@@ -629,14 +785,18 @@ std::string Classifier::info() const {
   auto lock = read_lock(state_->mutex, "info");
   int64_t parameters = 0;
   for (const auto& p : state_->net->parameters()) parameters += p.numel();
-  return json{{"library_version", WDC_VERSION_STRING},
-              {"config", nn::to_json(state_->config)},
-              {"labels", state_->config.labels},
-              {"short_labels", data::short_label_names(state_->config.labels)},
-              {"thresholds", state_->thresholds},
-              {"parameters", parameters},
-              {"device", state_->device.str()},
-              {"training", state_->training}}
+  return json{
+      {"library_version", WDC_VERSION_STRING},
+      {"config", nn::to_json(state_->config)},
+      {"labels", state_->config.labels},
+      {"short_labels", data::short_label_names(state_->config.labels)},
+      {"thresholds", state_->thresholds},
+      {"novelty", state_->novelty ? novelty_json(*state_->novelty) : json(nullptr)},
+      {"novelty_threshold",
+       std::isnan(state_->novelty_threshold) ? json(nullptr) : json(state_->novelty_threshold)},
+      {"parameters", parameters},
+      {"device", state_->device.str()},
+      {"training", state_->training}}
       .dump();
 }
 

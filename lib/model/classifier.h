@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,12 +47,27 @@ struct RuntimeOptions {
   // Install the process-wide cache of large CPU buffers (model/cpu_buffer_cache.h) if no model
   // did before; false leaves LibTorch's allocator as it is.
   bool buffer_cache = true;
+  // Novelty above which a map is unknown, instead of the threshold calibrated in training
+  // (NaN: the model's).
+  float novelty_threshold = std::numeric_limits<float>::quiet_NaN();
 };
 
-// Probabilities and the decisions the model's thresholds make of them.
+// Probabilities and the decisions the model's thresholds make of them, and how novel each map
+// is (search/novelty.h).
 struct Classification {
   std::vector<float> probabilities;  // count x num_labels, row-major
   std::vector<uint8_t> present;      // count x num_labels: 1 where probability >= threshold
+  std::vector<float> novelty;        // per map; NaN when the model has no novelty statistics
+  std::vector<uint8_t> unknown;      // per map: 1 where novelty > the novelty threshold
+};
+
+// What Classifier::fit_novelty reports: the statistics it kept and the threshold it chose.
+struct NoveltySummary {
+  int64_t k = 0;
+  int64_t bank = 0;  // training maps kept for the search
+  float threshold = 0;
+  double calibration_share = 0;  // share of the calibration maps the threshold flags ...
+  int64_t calibration_maps = 0;  // ... out of these
 };
 
 // Maps handed to Classifier::train in memory instead of through the options' "data" /
@@ -100,6 +116,21 @@ class Classifier {
   Classification classify_set(const data::WaferSet& set) const;
   // Per label, the probability from which the label counts as present (multi-label models).
   std::vector<float> thresholds() const;
+  // Whether the model can tell how novel a map is (training computed its statistics).
+  bool has_novelty() const;
+  // The novelty above which a map is unknown: the run-time option if given, else the one
+  // calibrated in training; NaN when the model has no novelty statistics.
+  float novelty_threshold() const;
+  // Novelty of each map (maps as for predict); Error(kUnsupported) without novelty statistics.
+  std::vector<float> novelty(const uint8_t* maps, int64_t count, int64_t height,
+                             int64_t width) const;
+  // novelty for every map of a set, whatever their sizes.
+  std::vector<float> novelty_set(const data::WaferSet& set) const;
+  // (Re)computes the novelty statistics of a trained model, as training does at its end: the
+  // embeddings of `train` (a seeded sample of at most `bank` maps), then the threshold that
+  // flags `share` of the maps of `val` (maps of the known classes). Takes the lock exclusively.
+  NoveltySummary fit_novelty(const data::WaferSet& train, const data::WaferSet& val, int64_t k,
+                             int64_t bank, double share, uint64_t seed);
   // The index of a label given as its name (case-insensitive), a MixedWM38 short name ("EL")
   // when the labels are MixedWM38's, or a decimal index; Error(kInvalidArgument) listing the
   // choices otherwise.
@@ -144,6 +175,12 @@ class Classifier {
   void run_set_locked(const data::WaferSet& set, std::vector<float>* probabilities,
                       std::vector<float>* embeddings) const;
   std::vector<float> predict_set_locked(const data::WaferSet& set) const;
+  // Novelty and unknown flags of maps from their embeddings, into `result` (NaN and 0 without
+  // novelty statistics).
+  void add_novelty_locked(const std::vector<float>& embeddings, Classification& result) const;
+  NoveltySummary fit_novelty_locked(const data::WaferSet& train, const data::WaferSet& val,
+                                    int64_t k, int64_t bank, double share, uint64_t seed,
+                                    std::vector<float>* val_probabilities);
   // Before training on `set`: the config takes the data's labels (and task) if it named none
   // (Error when it named others), with a new head and every other weight kept; then `init`
   // (a model file or "builtin", may be empty) lends its weights. All or nothing.

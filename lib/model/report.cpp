@@ -117,32 +117,50 @@ ReportSummary write_report(const Classifier& model, const data::WaferSet& set,
   in.samples = set.count;
   in.probabilities = probs;
   in.truth = set.labels;
+  // A map with the CAM of its most probable label, as the report shows it.
+  auto picture = [&](int64_t i) {
+    const float* p = probs.data() + i * n_labels;
+    io::ReportPicture pic;
+    pic.index = i;
+    const size_t best = static_cast<size_t>(std::max_element(p, p + n_labels) - p);
+    for (size_t k = 0; k < n_labels; ++k) {
+      if (set.label(i)[k]) pic.true_labels.push_back(names[k]);
+      if (result.present[i * n_labels + k]) pic.predicted_labels.push_back(names[k]);
+    }
+    pic.cam_label = names[best];
+    pic.cam_probability = p[best];
+    pic.correct = correct[i];
+    pic.novelty = result.novelty[i];
+    const int64_t h = set.rows(i), w = set.cols(i);
+    const std::vector<float> cam = model.cam(set.map(i), h, w, static_cast<int>(best));
+    const std::vector<uint8_t> rgb = io::render_cam_rgb(set.map(i), h, w, cam.data(), o.scale);
+    pic.png = io::encode_png_rgb8(rgb.data(), static_cast<uint32_t>(w * o.scale),
+                                  static_cast<uint32_t>(h * o.scale), "map " + std::to_string(i));
+    return pic;
+  };
   ReportSummary summary;
   for (const Group& group : gallery_groups(set)) {
     const std::vector<int64_t> chosen = gallery_choice(group, correct, o.per_type);
     summary.types += !chosen.empty();
     for (int64_t i : chosen) {
-      const float* p = probs.data() + i * n_labels;
-      io::ReportPicture pic;
-      pic.index = i;
+      io::ReportPicture pic = picture(i);
       pic.type_id = group.id;
       pic.type_name = group.name;
-      const size_t best = static_cast<size_t>(std::max_element(p, p + n_labels) - p);
-      for (size_t k = 0; k < n_labels; ++k) {
-        if (set.label(i)[k]) pic.true_labels.push_back(names[k]);
-        if (result.present[i * n_labels + k]) pic.predicted_labels.push_back(names[k]);
-      }
-      pic.cam_label = names[best];
-      pic.cam_probability = p[best];
-      pic.correct = correct[i];
-      const int64_t h = set.rows(i), w = set.cols(i);
-      const std::vector<float> cam = model.cam(set.map(i), h, w, static_cast<int>(best));
-      const std::vector<uint8_t> rgb = io::render_cam_rgb(set.map(i), h, w, cam.data(), o.scale);
-      pic.png = io::encode_png_rgb8(rgb.data(), static_cast<uint32_t>(w * o.scale),
-                                    static_cast<uint32_t>(h * o.scale), "map " + std::to_string(i));
       in.gallery.push_back(std::move(pic));
     }
   }
+  std::vector<int64_t> unknown;
+  for (int64_t i = 0; i < set.count; ++i)
+    if (result.unknown[i]) unknown.push_back(i);
+  in.unknown = static_cast<int64_t>(unknown.size());
+  // The most novel first; the page stays small however many there are.
+  constexpr size_t kMaxUnknownPictures = 24;
+  std::stable_sort(unknown.begin(), unknown.end(),
+                   [&](int64_t a, int64_t b) { return result.novelty[a] > result.novelty[b]; });
+  if (o.per_type > 0)
+    for (size_t j = 0; j < std::min(unknown.size(), kMaxUnknownPictures); ++j)
+      in.unknown_pictures.push_back(picture(unknown[j]));
+  summary.unknown = in.unknown;
 
   const std::string html = io::render_report_html(in);
   summary.path = (fs::path(out_dir) / "index.html").string();

@@ -24,6 +24,7 @@ struct ReportSummary {
   int64_t bytes = 0, samples = 0, pictures = 0, types = 0;
   double exact_match = 0;  // the accuracy, for a single-label model
   bool single_label = false;
+  int64_t unknown = 0;  // maps above the model's novelty threshold (0 without novelty)
 };
 
 // Writes out_dir/index.html (creating out_dir), atomically. Error(kInvalidArgument) for an empty

@@ -73,7 +73,10 @@ TrainOptions parse_train_options(const std::string& json_text, bool data_given, 
                                 "pos_weight",
                                 "tune_thresholds",
                                 "min_type_samples",
-                                "init"};
+                                "init",
+                                "novelty_k",
+                                "novelty_bank",
+                                "novelty_share"};
   for (auto it = j.begin(); it != j.end(); ++it)
     if (std::find(std::begin(kKeys), std::end(kKeys), it.key()) == std::end(kKeys))
       option_error(it.key(), "is not a known key");
@@ -102,6 +105,12 @@ TrainOptions parse_train_options(const std::string& json_text, bool data_given, 
   read_bool(j, "tune_thresholds", o.tune_thresholds);
   read_number(j, "min_type_samples", o.min_type_samples, 0, 1e7);
   read_string(j, "init", o.init);
+  read_number(j, "novelty_k", o.novelty_k, 1, 1000);
+  read_number(j, "novelty_bank", o.novelty_bank, 0, 1e7);
+  read_number(j, "novelty_share", o.novelty_share, 0, 0.5);
+  if (o.novelty_bank > 0 && o.novelty_bank < o.novelty_k)
+    option_error("novelty_bank", "must be 0 (no novelty) or at least novelty_k (" +
+                                     std::to_string(o.novelty_k) + ")");
   if (data_given) {
     for (const char* key : {"data", "synthetic"})
       if (j.contains(key))
@@ -139,7 +148,10 @@ nlohmann::json to_json(const TrainOptions& o) {
               {"pos_weight", o.pos_weight},
               {"tune_thresholds", o.tune_thresholds},
               {"min_type_samples", o.min_type_samples},
-              {"init", o.init}};
+              {"init", o.init},
+              {"novelty_k", o.novelty_k},
+              {"novelty_bank", o.novelty_bank},
+              {"novelty_share", o.novelty_share}};
 }
 
 }  // namespace wdc::train

@@ -15,7 +15,11 @@
 //   single-label set, with fewer training maps than this until it has this many, so rare types
 //   such as Near_Full weigh more),
 //   init "" (a model file, or "builtin", whose weights the network starts from: fine-tuning;
-//   its head too when it has the same labels and task)
+//   its head too when it has the same labels and task),
+//   novelty_k 5, novelty_bank 16384, novelty_share 0.01 (novelty, search/novelty.h: each map's
+//   novelty is 1 - its cosine similarity to the novelty_k-th nearest of a seeded sample of at
+//   most novelty_bank training maps, and the model calls a map unknown above the threshold that
+//   flags novelty_share of the validation maps; novelty_bank 0: no novelty)
 #pragma once
 
 #include <cstdint>
@@ -46,6 +50,9 @@ struct TrainOptions {
   bool tune_thresholds = false;
   int64_t min_type_samples = 0;
   std::string init;
+  int64_t novelty_k = 5;
+  int64_t novelty_bank = 16384;
+  double novelty_share = 0.01;
 };
 
 // Throws wdc::Error(kConfig) naming the bad key; unknown keys are errors. `data_given`: the

@@ -516,6 +516,150 @@ static void *train_thread(void *arg) {
   return NULL;
 }
 
+/* ---- novelty ---------------------------------------------------------------------------------- */
+
+/* CRC-32 as zlib computes it (the model file's checksum), bit by bit: small files only. */
+static uint32_t crc32_of(const unsigned char *bytes, size_t n) {
+  uint32_t crc = 0xffffffffu;
+  size_t i;
+  int bit;
+  for (i = 0; i < n; ++i) {
+    crc ^= bytes[i];
+    for (bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+  }
+  return ~crc;
+}
+
+static uint64_t get_u64(const unsigned char *p) {
+  uint64_t v = 0;
+  int i;
+  for (i = 7; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+
+static void put_u64(unsigned char *p, uint64_t v) {
+  int i;
+  for (i = 0; i < 8; ++i) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Copies the model file `source` to `dest` with the first `from` in its metadata section replaced
+   by `to` (up to the next ',' or '}' when `from` ends in ':'), lengths and checksum mended, so
+   that only the metadata is wrong. Returns 0 when anything fails. */
+static int rewrite_metadata(const char *source, const char *dest, const char *from,
+                            const char *to) {
+  FILE *f = fopen(source, "rb");
+  unsigned char *in = NULL, *out = NULL;
+  long size;
+  uint64_t config_len, meta_len;
+  const unsigned char *meta, *hit, *end;
+  size_t before, after, cut, out_size;
+  int ok = 0;
+  if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 40) goto done;
+  rewind(f);
+  in = (unsigned char *)malloc((size_t)size + 1);
+  if (in == NULL || fread(in, 1, (size_t)size, f) != (size_t)size) goto done;
+  in[size] = 0;
+  config_len = get_u64(in + 24);
+  meta_len = get_u64(in + 32 + config_len);
+  meta = in + 40 + config_len;
+  end = meta + meta_len;
+  for (hit = meta; hit + strlen(from) <= end && memcmp(hit, from, strlen(from)) != 0; ++hit) {
+  }
+  if (hit + strlen(from) > end) goto done;
+  before = (size_t)(hit - in);
+  cut = strlen(from);
+  if (from[cut - 1] == ':')
+    while (hit + cut < end && hit[cut] != ',' && hit[cut] != '}') ++cut;
+  after = (size_t)size - before - cut;
+  out_size = before + strlen(to) + after;
+  out = (unsigned char *)malloc(out_size);
+  if (out == NULL) goto done;
+  memcpy(out, in, before);
+  memcpy(out + before, to, strlen(to));
+  memcpy(out + before + strlen(to), hit + cut, after);
+  put_u64(out + 32 + config_len, meta_len - cut + strlen(to));
+  put_u64(out + 16, out_size - 24);
+  {
+    const uint32_t crc = crc32_of(out + 24, out_size - 24);
+    int i;
+    for (i = 0; i < 4; ++i) out[12 + i] = (unsigned char)(crc >> (8 * i));
+  }
+  fclose(f);
+  f = fopen(dest, "wb");
+  ok = f != NULL && fwrite(out, 1, out_size, f) == out_size;
+done:
+  if (f != NULL) fclose(f);
+  free(in);
+  free(out);
+  return ok;
+}
+
+static void novelty_cases(void) {
+  wdc_model *m = NULL, *novel = NULL;
+  wdc_dataset *train = NULL, *val = NULL;
+  char *text = NULL;
+  float out[2];
+  uint8_t map[H * W];
+  char path[1024]; /* path_in's buffers are reused: keep a copy */
+  static const struct {
+    const char *file, *from, *to, *what;
+  } bad[] = {
+      {"novelty_bank.wdcm", "\"bank\":", "\"bank\":100000000",
+       "wdc_load of a model whose novelty bank is said to hold more maps than its weights do"},
+      {"novelty_method.wdcm", "\"method\":\"knn\"", "\"method\":\"lof\"",
+       "wdc_load of a model with an unknown novelty method"},
+      {"novelty_k.wdcm", "\"k\":", "\"k\":0", "wdc_load of a model whose novelty k is 0"},
+      {"novelty_threshold.wdcm", "\"threshold\":", "\"threshold\":null",
+       "wdc_load of a model whose novelty threshold is not a number"},
+      {"novelty_missing.wdcm", "\"novelty\":{", "\"novelty_\":{",
+       "wdc_load of a model whose weights hold a novelty bank its metadata does not describe"},
+  };
+  size_t i;
+  snprintf(path, sizeof path, "%s", path_in(g_tmp, "novelty.wdcm"));
+  memset(map, 1, sizeof map);
+  if (wdc_dataset_synthesize(40, 1, &train) != WDC_OK ||
+      wdc_dataset_synthesize(20, 2, &val) != WDC_OK || wdc_create(MODEL_CONFIG, &m) != WDC_OK ||
+      wdc_train_dataset(m, "{\"epochs\": 1, \"threads\": 1, \"novelty_k\": 2, \"novelty_bank\": 8}",
+                        train, val, NULL, NULL, &text) != WDC_OK ||
+      wdc_save(m, path) != WDC_OK) {
+    fprintf(stderr, "cannot train the novelty test model: %s\n", wdc_last_error());
+    g_wrong++;
+    goto done;
+  }
+  for (i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
+    const char *dest = path_in(g_tmp, bad[i].file);
+    if (!rewrite_metadata(path, dest, bad[i].from, bad[i].to)) {
+      fprintf(stderr, "cannot write %s\n", dest);
+      g_wrong++;
+      continue;
+    }
+    status_case("novelty", bad[i].what, WDC_E_FORMAT, wdc_load(dest, NULL, &novel));
+  }
+  status_case("novelty", "wdc_load with \"novelty_threshold\": \"high\"", WDC_E_CONFIG,
+              wdc_load(path, "{\"novelty_threshold\": \"high\"}", &novel));
+  status_case("novelty", "wdc_load_builtin with a novelty_threshold (it has no statistics)",
+              WDC_E_INVALID_ARGUMENT, wdc_load_builtin("{\"novelty_threshold\": 0.1}", &novel));
+  {
+    wdc_model *fresh = NULL;
+    if (wdc_create(MODEL_CONFIG, &fresh) == WDC_OK) {
+      status_case("novelty", "wdc_novelty of an untrained model", WDC_E_UNSUPPORTED,
+                  wdc_novelty(fresh, map, 1, H, W, out, 1));
+      wdc_free(fresh);
+    }
+  }
+  status_case("novelty", "wdc_novelty with novelty_len 1 for 2 maps", WDC_E_INVALID_ARGUMENT,
+              wdc_novelty(m, map, 2, H, W, out, 1));
+  status_case("novelty", "wdc_fit_novelty with \"share\": 0.9", WDC_E_CONFIG,
+              wdc_fit_novelty(m, train, val, "{\"share\": 0.9}", NULL));
+  status_case("novelty", "wdc_fit_novelty with 40 training maps and \"k\": 50",
+              WDC_E_INVALID_ARGUMENT, wdc_fit_novelty(m, train, val, "{\"k\": 50}", NULL));
+done:
+  wdc_string_free(text);
+  wdc_free(m);
+  wdc_dataset_free(train);
+  wdc_dataset_free(val);
+}
+
 static void thread_cases(wdc_model *m) {
   static uint8_t map[H * W];
   static float out[H * W];
@@ -632,6 +776,7 @@ int main(int argc, char **argv) {
   buffer_cases(m);
   handle_cases();
   dataset_cases(m);
+  novelty_cases();
   thread_cases(m);
   wdc_free(m);
   fprintf(stderr, "%d cases, %d with another result than expected\n", g_cases, g_wrong);

@@ -595,6 +595,59 @@ TEST_F(CliTest, EmbedWritesAnIndexThatSimilarSearches) {
   EXPECT_NE(not_index.err.find("not a map index"), std::string::npos) << not_index.err;
 }
 
+// Novelty: every predicted map carries it; training calibrated the threshold on its validation
+// file (test.npz here), so at the default 1% none of those maps is above it; fit-novelty
+// recalibrates to flag a quarter; --novelty-threshold replaces the threshold; a model without
+// statistics refuses one.
+TEST_F(CliTest, PredictShowsNoveltyAndFitNoveltyRecalibrates) {
+  const Result predicted =
+      run_wdc({"predict", "--model", file("model.wdcm"), "--data", file("test.npz"), "--json"});
+  ASSERT_EQ(predicted.status, 0) << describe(predicted);
+  const json maps = parse_stdout(predicted);
+  ASSERT_EQ(maps.size(), 24u);
+  for (const json& m : maps) {
+    ASSERT_TRUE(m["novelty"].is_number()) << m.dump();
+    EXPECT_FALSE(m["unknown"].get<bool>()) << m.dump();
+  }
+  EXPECT_NE(predicted.err.find("0 of 24 maps unknown"), std::string::npos) << predicted.err;
+
+  const Result strict = run_wdc({"predict", "--model", file("model.wdcm"), "--data",
+                                 file("test.npz"), "--novelty-threshold", "0"});
+  ASSERT_EQ(strict.status, 0) << describe(strict);
+  EXPECT_NE(strict.out.find("novelty"), std::string::npos) << strict.out;
+  EXPECT_NE(strict.out.find("UNKNOWN"), std::string::npos) << strict.out;
+  EXPECT_NE(strict.err.find("24 of 24 maps unknown"), std::string::npos) << strict.err;
+
+  const Result fit =
+      run_wdc({"fit-novelty", "--model", file("model.wdcm"), "--data", file("train.npz"), "--val",
+               file("test.npz"), "--share", "0.25", "--out", file("novel.wdcm"), "--json"});
+  ASSERT_EQ(fit.status, 0) << describe(fit);
+  const json stats = parse_stdout(fit);
+  EXPECT_EQ(stats["bank"], 96);
+  EXPECT_EQ(stats["calibration_maps"], 24);
+  const double threshold = stats["threshold"].get<double>();
+  const Result again =
+      run_wdc({"predict", "--model", file("novel.wdcm"), "--data", file("test.npz"), "--json"});
+  ASSERT_EQ(again.status, 0) << describe(again);
+  int above = 0, at_or_above = 0, unknown = 0;
+  for (const json& m : parse_stdout(again)) {
+    const double n = m["novelty"].get<double>();
+    above += n > threshold;
+    at_or_above += n >= threshold;
+    unknown += m["unknown"].get<bool>();
+  }
+  EXPECT_LE(above, 6);  // floor(0.25 * 24)
+  EXPECT_GE(at_or_above, 7);
+  EXPECT_EQ(unknown, above);
+  const Result info = run_wdc({"info", "--model", file("novel.wdcm")});
+  EXPECT_NE(info.out.find("flags 25.00% of 24 validation maps"), std::string::npos) << info.out;
+
+  const Result builtin = run_wdc(
+      {"predict", "--data", file("test.npz"), "--novelty-threshold", "0.1", "--limit", "1"});
+  EXPECT_NE(builtin.status, 0);
+  EXPECT_NE(builtin.err.find("no novelty statistics"), std::string::npos) << builtin.err;
+}
+
 TEST_F(CliTest, HelpAndVersionGoToStdout) {
   const Result help = run_wdc({"--help"});
   EXPECT_EQ(help.status, 0);

@@ -555,6 +555,47 @@ TEST(ReportHtml, RejectsInconsistentInputs) {
   }
 }
 
+// The unknown maps: how many of how many, the threshold and how it was chosen, and their
+// pictures, most novel first as given; a model without statistics says so instead.
+TEST(ReportHtml, ListsTheUnknownMapsWithTheirThreshold) {
+  ReportInputs in = inputs();
+  json info = json::parse(in.info_json);
+  info["novelty"] = {{"method", "knn"},
+                     {"k", 5},
+                     {"bank", 16384},
+                     {"threshold", 0.0625},
+                     {"calibration_share", 0.01},
+                     {"calibration_maps", 3801}};
+  in.info_json = info.dump();
+  in.unknown = 2;
+  ReportPicture first = in.gallery[1], second = in.gallery[0];
+  first.novelty = 0.25;
+  second.novelty = 0.125;
+  in.unknown_pictures = {first, second};
+  std::string html = wdc::io::render_report_html(in);
+  const size_t section = html.find("<section id=\"unknown\">");
+  ASSERT_NE(section, std::string::npos);
+  const std::string unknown = html.substr(section, html.find("</section>", section) - section);
+  EXPECT_NE(unknown.find("<b>2</b> of 4 maps (50.00%) are unknown"), std::string::npos);
+  EXPECT_NE(unknown.find("above 0.0625, the threshold that flags 1.00% of the model's validation"),
+            std::string::npos);
+  EXPECT_NE(unknown.find("k = 5"), std::string::npos);
+  EXPECT_EQ(embedded_pngs(unknown).size(), 2u);
+  EXPECT_LT(unknown.find("novelty 0.2500"), unknown.find("novelty 0.1250"));
+  EXPECT_NE(html.find("<a href=\"#unknown\">"), std::string::npos);
+
+  info["novelty_threshold"] = 0.5;
+  in.info_json = info.dump();
+  html = wdc::io::render_report_html(in);
+  EXPECT_NE(html.find("above 0.5000 (given at load time; the threshold that flags 1.00% of the "
+                      "model's validation maps is 0.0625)"),
+            std::string::npos);
+
+  in = inputs();
+  html = wdc::io::render_report_html(in);
+  EXPECT_NE(html.find("The model has no novelty statistics"), std::string::npos);
+}
+
 TEST(ReportHtml, ConfusionCounts) {
   const ReportInputs in = inputs();
   const wdc::io::Confusion c = wdc::io::confusion_counts(

@@ -2,8 +2,9 @@
 // rest is the whole file, so the container checks (magic, version, CRC-32, section lengths) are
 // fuzzed. Odd mode: the rest is the payload, and the harness writes a valid header with its
 // CRC-32 around it, so the fuzzer reaches what lies behind the checksum (the config and metadata
-// JSON, the LibTorch weights archive, weights that do not fit the config). Every input must end
-// in a usable model or a status with a message — never a crash.
+// JSON, the LibTorch weights archive, weights that do not fit the config, novelty statistics that
+// do not fit the weights). Every input must end in a usable model or a status with a message —
+// never a crash.
 #include <unistd.h>
 #include <zlib.h>
 
@@ -66,6 +67,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::vector<uint8_t> map(static_cast<size_t>(h * w), 1);
   std::vector<float> p(static_cast<size_t>(wdc_num_labels(model)));
   wdc_predict(model, map.data(), 1, h, w, p.data(), static_cast<int64_t>(p.size()));
+  // And a model with novelty statistics scores (one without refuses with a status).
+  float novelty = 0;
+  wdc_novelty(model, map.data(), 1, h, w, &novelty, 1);
   wdc_free(model);
   return 0;
 }

@@ -21,13 +21,14 @@ namespace Wdc
     /// size than <see cref="InputHeight"/> x <see cref="InputWidth"/> are resized.</para>
     /// <para>Threading: <see cref="Predict(byte[,,])"/>, <see cref="Cam(byte[,], int)"/>,
     /// <see cref="Classify(byte[,,])"/>, <see cref="Evaluate(string)"/> and its overloads,
-    /// <see cref="Embed(byte[,,])"/>, <see cref="Similar(MapIndex, byte[,,], int)"/> and their
-    /// overloads, <see cref="Report"/>, <see cref="Thresholds"/>, <see cref="Info"/>,
+    /// <see cref="Embed(byte[,,])"/>, <see cref="Similar(MapIndex, byte[,,], int)"/>,
+    /// <see cref="Novelty(byte[,,])"/> and their overloads, <see cref="Report"/>,
+    /// <see cref="Thresholds"/>, <see cref="NoveltyThreshold"/>, <see cref="Info"/>,
     /// <see cref="Labels"/>, <see cref="LabelIndex"/> and <see cref="EmbeddingSize"/> may run on
     /// any number of threads at once.
-    /// <see cref="Train(string, System.Func{Progress, bool})"/> and <see cref="Save"/> need the
-    /// model to themselves: while another thread is inside a call on it they fail at once with a
-    /// <see cref="WdcException"/> of status
+    /// <see cref="Train(string, System.Func{Progress, bool})"/>, <see cref="FitNovelty"/> and
+    /// <see cref="Save"/> need the model to themselves: while another thread is inside a call on
+    /// it they fail at once with a <see cref="WdcException"/> of status
     /// <see cref="Status.Busy"/>, as do the other calls while they run (except
     /// <see cref="Labels"/>, <see cref="LabelIndex"/> and the input size, which always answer).
     /// <see cref="Dispose"/> may be called from any thread at any time: the model is freed once
@@ -117,9 +118,13 @@ namespace Wdc
         /// <c>"max_batch"</c> (maps per <see cref="Predict(byte[,,])"/>, default 65536),
         /// <c>"max_file_bytes"</c> (default 2 GiB), <c>"max_parameters"</c> (default 50000000);
         /// <c>"buffer_cache"</c>: false keeps the first model from installing the process-wide
-        /// cache of large CPU buffers in LibTorch's allocator (default true).</param>
+        /// cache of large CPU buffers in LibTorch's allocator (default true);
+        /// <c>"novelty_threshold"</c>: the novelty above which a map is unknown
+        /// (<see cref="NoveltyThreshold"/>), in place of the threshold calibrated in training;
+        /// only for a model with novelty statistics.</param>
         /// <exception cref="WdcException">IO (cannot read), Format (not a wdc model, corrupt,
-        /// another format version), Config (optionsJson), Unsupported (device).</exception>
+        /// another format version), Config (optionsJson), Unsupported (device), InvalidArgument
+        /// (a <c>"novelty_threshold"</c> for a model without novelty statistics).</exception>
         public static Model Load(string path, string optionsJson = null)
         {
             if (path == null)
@@ -133,8 +138,12 @@ namespace Wdc
         /// (<c>models/mixedwm38-dcn.wdcm</c>): the DCNv2 network trained on real MixedWM38 maps,
         /// 8 labels, 52 x 52 input; docs/ACCURACY.md has its accuracy. Each call gives a new,
         /// independent model.</summary>
-        /// <param name="optionsJson">Run-time options as for <see cref="Load"/>.</param>
-        /// <exception cref="WdcException">Config (optionsJson), Unsupported (device).</exception>
+        /// <param name="optionsJson">Run-time options as for <see cref="Load"/>, including
+        /// <c>"novelty_threshold"</c>, which needs novelty statistics (the built-in model has
+        /// none at present: <see cref="FitNovelty"/> adds them).</param>
+        /// <exception cref="WdcException">Config (optionsJson), Unsupported (device),
+        /// InvalidArgument (a <c>"novelty_threshold"</c> for a model without novelty
+        /// statistics).</exception>
         public static Model LoadBuiltin(string optionsJson = null)
         {
             ModelHandle handle;
@@ -338,11 +347,14 @@ namespace Wdc
         /// <param name="maps">The maps, indexed [map, row, column].</param>
         /// <returns>A JSON array with one object per map, in order:
         /// <c>{"index": i, "probabilities": [one per label, as Predict], "labels": [names of the
-        /// labels present], "type": {"id": "C12", "name": "C+L"}}</c>; <c>"type"</c> is the
-        /// MixedWM38 pattern type of the labels present (id null and name <c>"unknown"</c> when
-        /// they form none of the 38, or the model's labels are not MixedWM38's). For a
-        /// single-label model <c>"labels"</c> holds exactly one name, the most probable class. An
-        /// empty input gives <c>"[]"</c>.</returns>
+        /// labels present], "type": {"id": "C12", "name": "C+L"}, "novelty": n, "unknown":
+        /// false}</c>; <c>"type"</c> is the MixedWM38 pattern type of the labels present (id null
+        /// and name <c>"unknown"</c> when they form none of the 38, or the model's labels are not
+        /// MixedWM38's); <c>"novelty"</c> is the map's <see cref="Novelty(byte[,,])"/> (null for
+        /// a model without novelty statistics) and <c>"unknown"</c> whether it is above
+        /// <see cref="NoveltyThreshold"/> (false without statistics). For a single-label model
+        /// <c>"labels"</c> holds exactly one name, the most probable class. An empty input gives
+        /// <c>"[]"</c>.</returns>
         /// <exception cref="WdcException">As <see cref="Predict(byte[,,])"/>.</exception>
         public string Classify(byte[,,] maps)
         {
@@ -601,6 +613,117 @@ namespace Wdc
             return result;
         }
 
+        /// <summary>How unlike the maps the model was trained on each wafer map is: 1 minus the
+        /// cosine similarity of its embedding (<see cref="Embed(byte[,,])"/>) to that of its k-th
+        /// nearest training map (k = 5 unless training said otherwise; the model keeps a seeded
+        /// sample of its training maps' embeddings), in [0, 2], higher = more novel. A map whose
+        /// novelty is above <see cref="NoveltyThreshold"/> is unknown (<c>"unknown"</c> in
+        /// <see cref="Classify(byte[,,])"/>): probably a pattern none of the model's labels
+        /// describes, whatever its probabilities say. Training computes the novelty statistics
+        /// (training options <c>"novelty_k"</c>, <c>"novelty_bank"</c>,
+        /// <c>"novelty_share"</c>); a model trained before novelty existed has none:
+        /// <see cref="FitNovelty"/> adds them.</summary>
+        /// <param name="maps">The maps, indexed [map, row, column].</param>
+        /// <returns>One novelty per map, in order. An empty input gives an empty
+        /// array.</returns>
+        /// <exception cref="WdcException">Unsupported (a model without novelty statistics),
+        /// otherwise as <see cref="Predict(byte[,,])"/>.</exception>
+        public float[] Novelty(byte[,,] maps)
+        {
+            if (maps == null)
+                throw new ArgumentNullException("maps");
+            ThrowIfDisposed();
+            int count = maps.GetLength(0), height = maps.GetLength(1), width = maps.GetLength(2);
+            if (count == 0)
+                return new float[0];
+            return Novelty(Buffers.Flatten(maps), count, height, width);
+        }
+
+        /// <summary>The novelty of <paramref name="count"/> maps stored one after another, as
+        /// <see cref="Novelty(byte[,,])"/>.</summary>
+        /// <param name="maps">At least count * height * width bytes, map after map,
+        /// row-major.</param>
+        /// <param name="count">The number of maps.</param>
+        /// <param name="height">The rows of each map.</param>
+        /// <param name="width">The columns of each map.</param>
+        /// <returns>count values in [0, 2]: element i is map i's novelty. Empty when count is
+        /// 0.</returns>
+        /// <exception cref="ArgumentException"><paramref name="maps"/> is shorter than
+        /// count * height * width.</exception>
+        /// <exception cref="WdcException">Unsupported (a model without novelty statistics),
+        /// InvalidArgument (a negative count, height or width 0, negative or over 4096),
+        /// Busy.</exception>
+        public float[] Novelty(byte[] maps, int count, int height, int width)
+        {
+            if (maps == null)
+                throw new ArgumentNullException("maps");
+            ThrowIfDisposed();
+            if (count == 0)
+                return new float[0];
+            // The library cannot see a C# array's length: never let it read past the end.
+            if (count > 0 && height > 0 && width > 0 && (long)count * height * width > maps.LongLength)
+                throw new ArgumentException(string.Format(
+                    "maps holds {0} bytes, fewer than count * height * width = {1}.",
+                    maps.LongLength, (long)count * height * width), "maps");
+            float[] novelty = new float[count > 0 ? count : 0];
+            WdcException.Check(WdcCapi.wdc_novelty(_handle, maps, count, height, width, novelty,
+                                                   novelty.LongLength));
+            return novelty;
+        }
+
+        /// <summary>The novelty above which a map is unknown (<see cref="Novelty(byte[,,])"/>):
+        /// the <c>"novelty_threshold"</c> option of <see cref="Load"/> if given, else the
+        /// threshold calibrated on the validation maps by
+        /// <see cref="Train(string, System.Func{Progress, bool})"/> or <see cref="FitNovelty"/>
+        /// (the one that flags training option <c>"novelty_share"</c> of them, by default
+        /// 1 %).</summary>
+        /// <exception cref="WdcException">Unsupported (a model without novelty statistics), Busy
+        /// (training or saving on another thread).</exception>
+        public float NoveltyThreshold
+        {
+            get
+            {
+                ThrowIfDisposed();
+                float threshold;
+                WdcException.Check(WdcCapi.wdc_novelty_threshold(_handle, out threshold));
+                return threshold;
+            }
+        }
+
+        /// <summary>Computes a trained model's novelty statistics, as training does at its end:
+        /// the embeddings of the maps of <paramref name="train"/> (a seeded sample when there are
+        /// more than <c>"bank"</c>), then the threshold that flags <c>"share"</c> of the maps of
+        /// <paramref name="val"/>. Replaces any statistics the model had (and a
+        /// <c>"novelty_threshold"</c> given to <see cref="Load"/> stays in force);
+        /// <see cref="Save"/> keeps them. Gives a model trained before novelty existed (such as
+        /// <see cref="LoadBuiltin"/>'s) its <see cref="Novelty(byte[,,])"/> and
+        /// <see cref="NoveltyThreshold"/>.</summary>
+        /// <param name="train">The model's training maps.</param>
+        /// <param name="val">Maps of the classes the model knows, not used for training: the
+        /// threshold is calibrated on them.</param>
+        /// <param name="optionsJson">Null for the defaults, or a JSON object of <c>"k"</c> (the
+        /// neighbour whose similarity counts, 1-1000, default 5), <c>"bank"</c> (most training
+        /// maps kept, at least k, default 16384), <c>"share"</c> (of the validation maps to flag,
+        /// 0-0.5, default 0.01) and <c>"seed"</c> (of the sample, default 0).</param>
+        /// <returns>A summary as JSON: <c>{"method": "knn", "k", "bank" (maps kept),
+        /// "threshold", "calibration_share", "calibration_maps"}</c>.</returns>
+        /// <exception cref="ObjectDisposedException">The model or a data set was
+        /// disposed.</exception>
+        /// <exception cref="WdcException">InvalidArgument (an empty data set, fewer training maps
+        /// than k), Config (optionsJson), Busy (another thread is using the model).</exception>
+        public string FitNovelty(Dataset train, Dataset val, string optionsJson = null)
+        {
+            if (train == null)
+                throw new ArgumentNullException("train");
+            if (val == null)
+                throw new ArgumentNullException("val");
+            ThrowIfDisposed();
+            string result;
+            WdcException.Check(WdcCapi.wdc_fit_novelty(_handle, train.Handle, val.Handle,
+                                                       optionsJson, out result));
+            return result;
+        }
+
         /// <summary>Evaluates the model on a labelled data set file, in any layout that
         /// <see cref="Dataset.Load"/> reads, whose labels are the model's.</summary>
         /// <param name="path">The npz file.</param>
@@ -689,7 +812,8 @@ namespace Wdc
         /// (pixels per die, 1-16, default 3), <c>"model_name"</c> and <c>"data_name"</c> (how
         /// the page names them; default <c>"model"</c>, <c>"data"</c>).</param>
         /// <returns>A summary as JSON: <c>{"out", "bytes", "samples", "exact_match", "pictures",
-        /// "types"}</c>.</returns>
+        /// "types", "unknown"}</c> (unknown: maps above the novelty threshold, which the page lists
+        /// with their CAMs).</returns>
         /// <exception cref="ObjectDisposedException">The model or the data set was
         /// disposed.</exception>
         /// <exception cref="WdcException">InvalidArgument (an empty data set, labels that are not

@@ -18,31 +18,35 @@ namespace {
 
 using LimitMap = std::map<std::string, int64_t>;
 
-RuntimeOptions runtime(const std::string& device, int threads, const LimitMap& limits) {
+RuntimeOptions runtime(const std::string& device, int threads, const LimitMap& limits,
+                       std::optional<float> novelty_threshold) {
   RuntimeOptions options;
   options.device = device;
   options.threads = threads;
   for (const auto& [name, value] : limits) set_limit(options.limits, name, value);
+  if (novelty_threshold) options.novelty_threshold = *novelty_threshold;
   return options;
 }
 
 std::unique_ptr<Classifier> create(const std::string& config_json, const std::string& device,
-                                   int threads, const LimitMap& limits) {
-  const RuntimeOptions options = runtime(device, threads, limits);
+                                   int threads, const LimitMap& limits,
+                                   std::optional<float> novelty_threshold) {
+  const RuntimeOptions options = runtime(device, threads, limits, novelty_threshold);
   py::gil_scoped_release release;
   return Classifier::create(config_json, options);
 }
 
-std::unique_ptr<Classifier> load(const std::string& path, const std::string& device,
-                                 int threads, const LimitMap& limits) {
-  const RuntimeOptions options = runtime(device, threads, limits);
+std::unique_ptr<Classifier> load(const std::string& path, const std::string& device, int threads,
+                                 const LimitMap& limits, std::optional<float> novelty_threshold) {
+  const RuntimeOptions options = runtime(device, threads, limits, novelty_threshold);
   py::gil_scoped_release release;
   return Classifier::load(path, options);
 }
 
 std::unique_ptr<Classifier> load_builtin(const std::string& device, int threads,
-                                         const LimitMap& limits) {
-  const RuntimeOptions options = runtime(device, threads, limits);
+                                         const LimitMap& limits,
+                                         std::optional<float> novelty_threshold) {
+  const RuntimeOptions options = runtime(device, threads, limits, novelty_threshold);
   py::gil_scoped_release release;
   return Classifier::load_builtin(options);
 }
@@ -138,7 +142,8 @@ std::string train(Classifier& c, const std::string& train_json, const py::object
 }
 
 // (probabilities (N, L) float32, decisions (N, L) uint8, per map its MixedWM38 pattern type
-// (id, name) or None): Classifier::classify, the decisions wdc_classify reports.
+// (id, name) or None, novelty (N,) float32 (NaN without statistics), unknown (N,) uint8):
+// Classifier::classify, the decisions wdc_classify reports.
 py::tuple classify(const Classifier& c, const py::object& maps) {
   const data::WaferSet set = map_set(maps, "classify");
   const int64_t n = set.count;
@@ -158,7 +163,39 @@ py::tuple classify(const Classifier& c, const py::object& maps) {
                                                    data::kPatternTypes[t].name)));
   }
   return py::make_tuple(to_numpy(std::move(result.probabilities), {n, labels}),
-                        to_numpy(std::move(result.present), {n, labels}), std::move(types));
+                        to_numpy(std::move(result.present), {n, labels}), std::move(types),
+                        to_numpy(std::move(result.novelty), {n}),
+                        to_numpy(std::move(result.unknown), {n}));
+}
+
+py::array_t<float> novelty(const Classifier& c, const py::object& maps) {
+  const data::WaferSet set = map_set(maps, "novelty");
+  std::vector<float> v;
+  {
+    py::gil_scoped_release release;
+    v = set.mixed_sizes() ? c.novelty_set(set)
+                          : c.novelty(set.maps.data(), set.count, set.height, set.width);
+  }
+  return to_numpy(std::move(v), {set.count});
+}
+
+py::dict fit_novelty(Classifier& c, const py::tuple& train, const py::tuple& val, int64_t k,
+                     int64_t bank, double share, uint64_t seed) {
+  const data::WaferSet train_set = wafer_set(train, "fit_novelty");
+  const data::WaferSet val_set = wafer_set(val, "fit_novelty");
+  NoveltySummary s;
+  {
+    py::gil_scoped_release release;
+    s = c.fit_novelty(train_set, val_set, k, bank, share, seed);
+  }
+  py::dict d;
+  d["method"] = "knn";
+  d["k"] = s.k;
+  d["bank"] = s.bank;
+  d["threshold"] = s.threshold;
+  d["calibration_share"] = s.calibration_share;
+  d["calibration_maps"] = s.calibration_maps;
+  return d;
 }
 
 std::vector<float> thresholds(const Classifier& c) {
@@ -189,6 +226,7 @@ py::dict report(const Classifier& c, const py::tuple& data, const std::string& o
   d["exact_match"] = s.exact_match;
   d["task"] = s.single_label ? "single_label" : "multi_label";
   d["pictures"] = s.pictures;
+  d["unknown"] = s.unknown;
   d["types"] = s.types;
   return d;
 }
@@ -215,11 +253,11 @@ void register_classifier(py::module_& m) {
                          "wdc::Classifier (internal; use wdc.Model). Every method but the label "
                          "accessors releases the GIL.")
       .def_static("create", &create, py::arg("config_json"), py::arg("device"), py::arg("threads"),
-                  py::arg("limits") = LimitMap{})
+                  py::arg("limits") = LimitMap{}, py::arg("novelty_threshold") = py::none())
       .def_static("load", &load, py::arg("path"), py::arg("device"), py::arg("threads"),
-                  py::arg("limits") = LimitMap{})
+                  py::arg("limits") = LimitMap{}, py::arg("novelty_threshold") = py::none())
       .def_static("load_builtin", &load_builtin, py::arg("device"), py::arg("threads"),
-                  py::arg("limits") = LimitMap{})
+                  py::arg("limits") = LimitMap{}, py::arg("novelty_threshold") = py::none())
       .def("save", &save, py::arg("path"))
       .def("predict", &predict, py::arg("maps"),
            "(N, H, W) uint8 C-contiguous maps -> (N, num_labels) float32 probabilities")
@@ -233,6 +271,14 @@ void register_classifier(py::module_& m) {
            })
       .def("classify", &classify, py::arg("maps"))
       .def("thresholds", &thresholds)
+      .def("novelty", &novelty, py::arg("maps"))
+      .def("novelty_threshold",
+           [](const Classifier& c) {
+             py::gil_scoped_release release;
+             return c.novelty_threshold();
+           })
+      .def("fit_novelty", &fit_novelty, py::arg("train"), py::arg("val"), py::arg("k"),
+           py::arg("bank"), py::arg("share"), py::arg("seed"))
       .def_property_readonly("single_label", &Classifier::single_label)
       .def("label_index", &Classifier::label_index, py::arg("text"))
       .def("report", &report, py::arg("data"), py::arg("out_dir"), py::arg("per_type"),

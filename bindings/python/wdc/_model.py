@@ -97,6 +97,7 @@ class Model:
         device: str = "cpu",
         threads: Optional[int] = None,
         limits: Optional[Mapping[str, int]] = None,
+        novelty_threshold: Optional[float] = None,
     ) -> "Model":
         """An untrained model.
 
@@ -111,10 +112,12 @@ class Model:
         process-wide setting); None or 0 = all cores. ``limits``: bounds that protect the
         process, e.g. ``{"max_map_side": 512, "max_batch": 1024, "max_file_bytes": 2**30,
         "max_parameters": 10**7}`` (docs/RELIABILITY.md). Raises ConfigError naming a bad key.
+        ``novelty_threshold``: the novelty above which :meth:`classify` calls a map unknown,
+        instead of the threshold training calibrates (see :meth:`novelty`).
         """
         network, train = _split_config(config)
         impl = _wdc.Classifier.create(
-            network, _device(device), _threads(threads), dict(limits or {})
+            network, _device(device), _threads(threads), dict(limits or {}), novelty_threshold
         )
         return cls(impl, train)
 
@@ -125,14 +128,18 @@ class Model:
         device: str = "cpu",
         threads: Optional[int] = None,
         limits: Optional[Mapping[str, int]] = None,
+        novelty_threshold: Optional[float] = None,
     ) -> "Model":
         """A model from a ``.wdcm`` file written by :meth:`save` or ``wdc train``.
 
-        ``limits`` as for :meth:`create`. Raises IoError when the file cannot be read and
-        FormatError when it is not a valid model file (or is larger than max_file_bytes).
+        ``limits`` and ``novelty_threshold`` as for :meth:`create` (a threshold for a model
+        without novelty statistics raises InvalidArgument). Raises IoError when the file cannot
+        be read and FormatError when it is not a valid model file (or is larger than
+        max_file_bytes).
         """
         impl = _wdc.Classifier.load(
-            as_path(path, "path"), _device(device), _threads(threads), dict(limits or {})
+            as_path(path, "path"), _device(device), _threads(threads), dict(limits or {}),
+            novelty_threshold,
         )
         return cls(impl)
 
@@ -142,13 +149,16 @@ class Model:
         device: str = "cpu",
         threads: Optional[int] = None,
         limits: Optional[Mapping[str, int]] = None,
+        novelty_threshold: Optional[float] = None,
     ) -> "Model":
         """The trained MixedWM38 model that ships inside the library (``models/mixedwm38-dcn.wdcm``
         of the source tree): the DCNv2 network trained on real MixedWM38 maps, 8 labels, 52x52
         input. Its accuracy and recipe are in docs/ACCURACY.md; :attr:`info` has its training
-        history. ``limits`` as for :meth:`create`.
+        history. ``limits`` and ``novelty_threshold`` as for :meth:`load`.
         """
-        impl = _wdc.Classifier.load_builtin(_device(device), _threads(threads), dict(limits or {}))
+        impl = _wdc.Classifier.load_builtin(
+            _device(device), _threads(threads), dict(limits or {}), novelty_threshold
+        )
         return cls(impl)
 
     def save(self, path: PathLike) -> None:
@@ -266,15 +276,17 @@ class Model:
     def classify(self, maps: Any) -> List[Dict[str, Any]]:
         """:meth:`predict` with the model's decisions, as ``wdc_classify`` gives them: one dict
         per map, ``{"index", "probabilities" (list), "labels" (names of the labels at or above
-        their thresholds), "type": {"id", "name"}}`` — MixedWM38's pattern type of those labels
-        (id None, name "unknown" when they form none of the 38 or the labels are not
-        MixedWM38's); a single-label model's "labels" holds its one most probable class.
+        their thresholds), "type": {"id", "name"}, "novelty", "unknown"}`` — "type" is
+        MixedWM38's pattern type of those labels (id None, name "unknown" when they form none of
+        the 38 or the labels are not MixedWM38's); a single-label model's "labels" holds its one
+        most probable class; "novelty" as :meth:`novelty` gives it (None for a model without
+        novelty statistics) and "unknown" whether it is above :attr:`novelty_threshold`.
         ``maps`` as for :meth:`predict`; one (H, W) map gives a list of one.
         """
         m, _ = as_map_input(maps)
         if map_count(m) == 0:
             return []
-        probabilities, present, types = self._impl.classify(m)
+        probabilities, present, types, novelty, unknown = self._impl.classify(m)
         names = self.labels
         return [
             {
@@ -282,9 +294,63 @@ class Model:
                 "probabilities": [float(v) for v in probabilities[i]],
                 "labels": [names[k] for k in range(len(names)) if present[i, k]],
                 "type": {"id": t[0], "name": t[1]} if t else {"id": None, "name": "unknown"},
+                "novelty": None if np.isnan(novelty[i]) else float(novelty[i]),
+                "unknown": bool(unknown[i]),
             }
             for i, t in enumerate(types)
         ]
+
+    def novelty(self, maps: Any) -> np.ndarray:
+        """How unlike the maps the model was trained on each map is: 1 minus the cosine
+        similarity of its embedding (:meth:`embed`) to that of its k-th nearest training map
+        (k = 5 unless training said otherwise), in [0, 2]; higher = more novel. A map above
+        :attr:`novelty_threshold` is probably a pattern none of the labels describes.
+        ``maps`` as for :meth:`predict`. Returns float32 (N,), or a float for one (H, W) map.
+        Raises UnsupportedError for a model without novelty statistics (:meth:`fit_novelty`
+        adds them)."""
+        m, one = as_map_input(maps)
+        if map_count(m) == 0:
+            return np.zeros((0,), dtype=np.float32)
+        v = self._impl.novelty(m)
+        return float(v[0]) if one else v
+
+    @property
+    def novelty_threshold(self) -> Optional[float]:
+        """The novelty above which a map is unknown: the one given at load time, else the one
+        training calibrated on the validation maps (by default it flags 1% of them); None for
+        a model without novelty statistics."""
+        t = self._impl.novelty_threshold()
+        return None if np.isnan(t) else float(t)
+
+    def fit_novelty(
+        self,
+        train: DataArg,
+        val: DataArg,
+        k: int = 5,
+        bank: int = 16384,
+        share: float = 0.01,
+        seed: int = 0,
+    ) -> Dict[str, Any]:
+        """Compute the novelty statistics of a trained model, as :meth:`train` does at its end:
+        the embeddings of ``train`` (the model's training maps; a seeded sample of at most
+        ``bank`` of them), then the threshold that flags ``share`` of the maps of ``val`` (maps
+        of known classes not used for training). ``train`` and ``val`` as ``data`` for
+        :meth:`evaluate`. Replaces any statistics the model had (:meth:`save` keeps them).
+        Returns ``{"method", "k", "bank", "threshold", "calibration_share",
+        "calibration_maps"}``."""
+        sets = []
+        for value, what in ((train, "train"), (val, "val")):
+            if is_path(value):
+                from ._data import load_npz
+
+                value = load_npz(value, with_names=True)
+            sets.append(as_labelled(value, what, self.labels))
+        return dict(
+            self._impl.fit_novelty(
+                sets[0], sets[1], as_int(k, "k", 1), as_int(bank, "bank", 1), float(share),
+                as_int(seed, "seed"),
+            )
+        )
 
     @property
     def thresholds(self) -> np.ndarray:
@@ -305,7 +371,8 @@ class Model:
         model on a labelled set (an npz path or a ``(maps, labels[, names])`` tuple) to
         ``out_dir/index.html``: training curves, metrics, the label confusion view and the CAMs
         of ``per_type`` maps per pattern type at ``scale`` pixels per die. Returns ``{"out",
-        "bytes", "samples", "exact_match", "pictures", "types"}``.
+        "bytes", "samples", "exact_match", "pictures", "types", "unknown"}`` (unknown: maps
+        above the novelty threshold, which the page shows with their CAMs).
         """
         if is_path(data):
             if data_name == "data":
