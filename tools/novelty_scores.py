@@ -5,7 +5,8 @@ AUROC of the score separating its maps from the known classes' maps, and the sha
 flagged at the threshold that flags 1% of the known validation maps.
 
 Candidates (higher = more novel):
-  msp          1 - the largest probability (Hendrycks & Gimpel 2017)
+  msp          1 - the largest probability (Hendrycks & Gimpel 2017); multi-label: 1 - the
+               least confident label's confidence max(p, 1 - p)
   mahalanobis  the smallest Mahalanobis distance of the map's embedding to a training class's
                mean, one covariance shared by the classes (Lee et al. 2018)
   knn-K        1 - the cosine similarity to the K-th nearest training map's embedding
@@ -14,8 +15,11 @@ Candidates (higher = more novel):
     PYTHONPATH=build/python /usr/bin/python3 tools/novelty_scores.py --model M.wdcm \
         --train TRAIN.npz --val VAL.npz [--threads 2]
 
-TRAIN.npz holds the model's classes only; VAL.npz may hold others (the held-out classes), named
-by its label_names. Single-label data (one class per map), as WM-811K's files.
+TRAIN.npz holds the model's labels only; VAL.npz may hold others (the held-out ones), named by
+its label_names: for single-label data (one class per map, as WM-811K's) the held-out classes,
+for multi-label data the maps that carry a held-out label (MixedWM38's types with Scratch).
+The "model" row is the model's own novelty (its bank, its k), with the flagged share at the
+model's calibrated threshold on the last line.
 """
 
 import argparse
@@ -60,6 +64,13 @@ def knn(train_e, queries, k):
     return out
 
 
+def truth_names(labels, names):
+    """Per map, its labels as one name ("Center+Loc"; "none" for no label)."""
+    if labels.ndim == 1:
+        return np.array([names[c] for c in labels])
+    return np.array(["+".join(n for n, v in zip(names, row) if v) or "none" for row in labels])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", required=True)
@@ -72,26 +83,49 @@ def main():
     names = model.labels
     train_maps, train_y, train_names = wdc.load_npz(args.train, with_names=True)
     if list(train_names) != list(names):
-        raise SystemExit(f"--train's classes {train_names} are not the model's {names}")
+        raise SystemExit(f"--train's labels {train_names} are not the model's {names}")
     val_maps, val_y, val_names = wdc.load_npz(args.val, with_names=True)
-    val_class = np.array([val_names[c] for c in val_y])
-    known = np.isin(val_class, names)
-    held_out = sorted(set(val_class[~known]))
-    print(f"model classes: {', '.join(names)}; held out: {', '.join(held_out)}")
+    single = model.single_label
+    if single:
+        val_truth = truth_names(val_y, val_names)
+        known = np.isin(val_truth, names)
+        groups = val_truth
+    else:
+        # A map is of a held-out kind when it carries a label the model does not know; such maps
+        # are grouped by the held-out labels they carry.
+        unknown_labels = [i for i, n in enumerate(val_names) if n not in names]
+        known = val_y[:, unknown_labels].sum(axis=1) == 0
+        groups = np.where(known, "", "+".join(val_names[i] for i in unknown_labels))
+    held_out = sorted(set(groups[~known]))
+    print(f"model labels: {', '.join(names)}; held out: {', '.join(held_out)} "
+          f"({(~known).sum()} of {len(known)} validation maps)")
 
     t = time.time()
     train_e = model.embed(train_maps)
     p = model.predict(val_maps)
     val_e = model.embed(val_maps)
-    print(f"embedded {len(train_y)} training and {len(val_y)} validation maps in "
+    print(f"embedded {len(train_maps)} training and {len(val_maps)} validation maps in "
           f"{time.time() - t:.1f} s")
 
-    truth = np.array([names.index(c) if c in names else -1 for c in val_class])
-    accuracy = (p.argmax(axis=1)[known] == truth[known]).mean()
-    print(f"known classes' accuracy: {100 * accuracy:.2f}% of {known.sum()} maps")
+    if single:
+        truth = np.array([names.index(c) if c in names else -1 for c in groups])
+        accuracy = (p.argmax(axis=1)[known] == truth[known]).mean()
+        train_classes = train_y
+        msp = 1 - p.max(axis=1)
+    else:
+        columns = [list(val_names).index(n) for n in names]
+        decided = p >= model.thresholds
+        accuracy = (decided[known] == val_y[known][:, columns].astype(bool)).all(axis=1).mean()
+        # Classes for the Mahalanobis means: the label combinations (pattern types).
+        _, train_classes = np.unique(train_y, axis=0, return_inverse=True)
+        train_classes = train_classes.reshape(-1)
+        # The least confident label's confidence.
+        msp = 1 - np.maximum(p, 1 - p).min(axis=1)
+    print(f"known {'accuracy' if single else 'exact match'}: {100 * accuracy:.2f}% "
+          f"of {known.sum()} maps")
 
-    scores = {"msp": 1 - p.max(axis=1),
-              "mahalanobis": mahalanobis(train_e, train_y, len(names), val_e)}
+    scores = {"msp": msp,
+              "mahalanobis": mahalanobis(train_e, train_classes, train_classes.max() + 1, val_e)}
     for k in (1, 5, 50):
         scores[f"knn-{k}"] = knn(train_e, val_e, k)
     # A model file can carry a sample of the training embeddings rather than all of them.
@@ -99,16 +133,23 @@ def main():
         if bank < len(train_e):
             sample = np.random.default_rng(0).choice(len(train_e), bank, replace=False)
             scores[f"knn-5/{bank}"] = knn(train_e[sample], val_e, 5)
+    if model.novelty_threshold is not None:
+        scores["model"] = model.novelty(val_maps)
 
-    header = "score".ljust(12) + "".join(f"{c + ' AUROC':>16}{c + ' flagged':>18}" for c in held_out)
+    header = "score".ljust(13) + "".join(f"{c[:12] + ' AUROC':>19}{'flagged':>9}" for c in held_out)
     print(header)
     for name, s in scores.items():
         threshold = np.quantile(s[known], 0.99)
-        row = name.ljust(12)
+        row = name.ljust(13)
         for c in held_out:
-            novel = s[val_class == c]
-            row += f"{auroc(s[known], novel):16.4f}{100 * (novel > threshold).mean():17.1f}%"
+            novel = s[groups == c]
+            row += f"{auroc(s[known], novel):19.4f}{100 * (novel > threshold).mean():8.1f}%"
         print(row)
+    if model.novelty_threshold is not None:
+        s, t = scores["model"], model.novelty_threshold
+        print(f"the model's own threshold {t:.4f} flags {100 * (s[known] > t).mean():.2f}% of "
+              "known maps; " + "; ".join(
+                  f"{c}: {100 * (s[groups == c] > t).mean():.1f}%" for c in held_out))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import _wdc
 from ._errors import InvalidArgument, IoError
-from ._util import PathLike, as_int, as_labelled, as_labels, as_maps, as_path
+from ._util import PathLike, as_int, as_labelled, as_labels, as_maps, as_path, is_path
 
 __all__ = [
     "LABELS",
@@ -46,6 +46,14 @@ def load_npz(path: PathLike, with_names: bool = False) -> tuple:
     if single:
         labels = labels.argmax(axis=1).astype(np.int64)
     return (maps, labels, list(names)) if with_names else (maps, labels)
+
+
+def labelled_data(data: Any, what: str, default_names: Optional[Sequence[str]] = None) -> tuple:
+    """An npz path or a ``(maps, labels[, names])`` tuple as the labelled tuple the core takes
+    (the file read when it is a path)."""
+    if is_path(data):
+        data = load_npz(data, with_names=True)
+    return as_labelled(data, what, default_names)
 
 
 def save_npz(

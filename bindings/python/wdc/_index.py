@@ -7,8 +7,9 @@ from typing import Any, List, Tuple
 import numpy as np
 
 from . import _wdc
+from ._data import labelled_data
 from ._model import DataArg, Model
-from ._util import PathLike, as_int, as_labelled, as_map_input, as_path, is_path, map_count
+from ._util import PathLike, as_int, as_map_input, as_path, map_count
 
 __all__ = ["MapIndex"]
 
@@ -30,12 +31,7 @@ class MapIndex:
     def build(cls, model: Model, data: DataArg) -> "MapIndex":
         """Embed every map of ``data`` (an npz path or a ``(maps, labels[, names])`` tuple, as
         for :meth:`Model.evaluate`) with ``model``."""
-        if is_path(data):
-            from ._data import load_npz
-
-            data = load_npz(data, with_names=True)
-        labelled = as_labelled(data, "data", model.labels)
-        return cls(_wdc.MapIndex.build(model._impl, labelled))
+        return cls(_wdc.MapIndex.build(model._impl, labelled_data(data, "data", model.labels)))
 
     @classmethod
     def load(cls, path: PathLike) -> "MapIndex":

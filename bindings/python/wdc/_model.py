@@ -9,6 +9,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 import numpy as np
 
 from . import _wdc
+from ._data import labelled_data
 from ._errors import ConfigError, InvalidArgument
 from ._util import (
     PathLike,
@@ -338,17 +339,10 @@ class Model:
         :meth:`evaluate`. Replaces any statistics the model had (:meth:`save` keeps them).
         Returns ``{"method", "k", "bank", "threshold", "calibration_share",
         "calibration_maps"}``."""
-        sets = []
-        for value, what in ((train, "train"), (val, "val")):
-            if is_path(value):
-                from ._data import load_npz
-
-                value = load_npz(value, with_names=True)
-            sets.append(as_labelled(value, what, self.labels))
         return dict(
             self._impl.fit_novelty(
-                sets[0], sets[1], as_int(k, "k", 1), as_int(bank, "bank", 1), float(share),
-                as_int(seed, "seed"),
+                labelled_data(train, "train", self.labels), labelled_data(val, "val", self.labels),
+                as_int(k, "k", 1), as_int(bank, "bank", 1), float(share), as_int(seed, "seed"),
             )
         )
 
