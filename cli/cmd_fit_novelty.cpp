@@ -12,7 +12,7 @@ namespace {
 struct FitNoveltyOptions {
   std::string model, data, val, out;
   int k = 5;
-  int64_t bank = 16384;
+  int64_t bank = 4096;
   double share = 0.01;
   uint64_t seed = 0;
   bool json = false;

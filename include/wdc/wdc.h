@@ -634,7 +634,7 @@ WDC_API wdc_status wdc_novelty_threshold(const wdc_model *model, float *threshol
    of the maps of `train` (the model's training maps; a seeded sample when there are more than
    "bank"), then the threshold that flags "share" of the maps of `val` (maps of the classes the
    model knows, not used for training). Replaces any the model had; wdc_save keeps them.
-   options_json: {"k": 5 (1-1000), "bank": 16384 (most training maps kept, >= k),
+   options_json: {"k": 5 (1-1000), "bank": 4096 (most training maps kept, >= k),
      "share": 0.01 (0-0.5), "seed": 0}; NULL or "".
    result_json: receives {"method": "knn", "k", "bank" (maps kept), "threshold",
      "calibration_share", "calibration_maps"} (release with wdc_string_free), or NULL.

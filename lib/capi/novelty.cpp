@@ -13,7 +13,7 @@ namespace {
 
 struct FitOptions {
   int64_t k = 5;
-  int64_t bank = 16384;
+  int64_t bank = 4096;
   double share = 0.01;
   uint64_t seed = 0;
 };

@@ -16,7 +16,7 @@
 //   such as Near_Full weigh more),
 //   init "" (a model file, or "builtin", whose weights the network starts from: fine-tuning;
 //   its head too when it has the same labels and task),
-//   novelty_k 5, novelty_bank 16384, novelty_share 0.01 (novelty, search/novelty.h: each map's
+//   novelty_k 5, novelty_bank 4096, novelty_share 0.01 (novelty, search/novelty.h: each map's
 //   novelty is 1 - its cosine similarity to the novelty_k-th nearest of a seeded sample of at
 //   most novelty_bank training maps, and the model calls a map unknown above the threshold that
 //   flags novelty_share of the validation maps; novelty_bank 0: no novelty)
@@ -51,7 +51,7 @@ struct TrainOptions {
   int64_t min_type_samples = 0;
   std::string init;
   int64_t novelty_k = 5;
-  int64_t novelty_bank = 16384;
+  int64_t novelty_bank = 4096;
   double novelty_share = 0.01;
 };
 

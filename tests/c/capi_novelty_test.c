@@ -9,7 +9,8 @@
  *   wdc_load's "novelty_threshold" replaces the calibrated threshold;
  * - refuse: a model without statistics (wdc_novelty, wdc_novelty_threshold: WDC_E_UNSUPPORTED,
  *   a "novelty_threshold" load option: WDC_E_INVALID_ARGUMENT), bad options (WDC_E_CONFIG), a
- *   short buffer; out-parameters untouched.
+ *   short buffer; out-parameters untouched;
+ * - ship: the built-in model has statistics (a threshold, novelty in [0, 2]).
  *
  * usage: capi_novelty_test FIXTURE_DIR TEMP_DIR (as capi_test) */
 #define _POSIX_C_SOURCE 200809L
@@ -170,8 +171,13 @@ static void test_refusals(void) {
   CHECK(strstr(result, "\"novelty\":null") != NULL);
   CHECK(strstr(result, "\"unknown\":false") != NULL);
   wdc_string_free(result);
-  CHECK_FAILS(wdc_load_builtin("{\"novelty_threshold\":0.2}", &untouched_model),
-              WDC_E_INVALID_ARGUMENT, "wdc_load_builtin");
+  {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/no_novelty.wdcm", g_tmp);
+    REQUIRE_OK(wdc_save(fresh, path));
+    CHECK_FAILS(wdc_load(path, "{\"novelty_threshold\":0.2}", &untouched_model),
+                WDC_E_INVALID_ARGUMENT, "wdc_load");
+  }
   CHECK_FAILS(wdc_load_builtin("{\"novelty_threshold\":\"high\"}", &untouched_model), WDC_E_CONFIG,
               "wdc_load_builtin");
   CHECK(untouched_model == (wdc_model *)&g_val_maps);
@@ -200,6 +206,17 @@ static void test_refusals(void) {
   wdc_free(fresh);
 }
 
+static void test_builtin_model_has_statistics(void) {
+  wdc_model *model = NULL;
+  float threshold = -1, novelty[4] = {-1, -1, -1, -1};
+  REQUIRE_OK(wdc_load_builtin("{\"threads\":2}", &model));
+  CHECK_OK(wdc_novelty_threshold(model, &threshold));
+  CHECK(threshold > 0 && threshold < 2);
+  CHECK_OK(wdc_novelty(model, g_val_maps, 4, SIDE, SIDE, novelty, 4));
+  CHECK(novelty[0] >= 0 && novelty[3] >= 0 && novelty[3] <= 2);
+  wdc_free(model);
+}
+
 static void make_data(void) {
   REQUIRE_OK(wdc_dataset_synthesize(TRAIN_MAPS, 1, &g_train));
   REQUIRE_OK(wdc_dataset_synthesize(VAL_MAPS, 2, &g_val));
@@ -211,6 +228,7 @@ int main(int argc, char **argv) {
   RUN_TEST(make_data);
   RUN_TEST(test_calibration_and_scores);
   RUN_TEST(test_refusals);
+  RUN_TEST(test_builtin_model_has_statistics);
   wdc_dataset_free(g_train);
   wdc_dataset_free(g_val);
   return wdct_finish();

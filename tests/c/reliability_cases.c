@@ -637,8 +637,8 @@ static void novelty_cases(void) {
   }
   status_case("novelty", "wdc_load with \"novelty_threshold\": \"high\"", WDC_E_CONFIG,
               wdc_load(path, "{\"novelty_threshold\": \"high\"}", &novel));
-  status_case("novelty", "wdc_load_builtin with a novelty_threshold (it has no statistics)",
-              WDC_E_INVALID_ARGUMENT, wdc_load_builtin("{\"novelty_threshold\": 0.1}", &novel));
+  status_case("novelty", "wdc_load of an untrained model (no statistics) with a novelty_threshold",
+              WDC_E_INVALID_ARGUMENT, wdc_load(g_model, "{\"novelty_threshold\": 0.1}", &novel));
   {
     wdc_model *fresh = NULL;
     if (wdc_create(MODEL_CONFIG, &fresh) == WDC_OK) {

@@ -718,8 +718,9 @@ TEST(ReportHtml, SingleLabelShowsAccuracyAndClassesWithoutThresholdsOrTypes) {
   for (const char* absent : {"threshold", "exact match", "Hamming", "Pattern types", "id=\"types\"",
                              "Decisions per label"})
     EXPECT_EQ(html.find(absent), std::string::npos) << absent;
-  EXPECT_EQ(nav_links(html), (std::vector<std::string>{"Summary", "Training", "Classes",
-                                                       "Confusion", "Class activation maps"}));
+  EXPECT_EQ(nav_links(html),
+            (std::vector<std::string>{"Summary", "Training", "Classes", "Confusion",
+                                      "Class activation maps", "Unknown maps"}));
   // The validation curve and the best epoch speak of accuracy.
   EXPECT_NE(html.find(">Validation accuracy</text>"), std::string::npos);
   EXPECT_NE(html.find("2 (validation accuracy 62.00%)"), std::string::npos);
@@ -751,7 +752,7 @@ TEST(ReportHtml, SingleLabelWithoutEvaluationStillDrawsTheMatrix) {
   EXPECT_NE(html.find("No evaluation was given."), std::string::npos);
   EXPECT_EQ(section(html, "labels"), "");
   EXPECT_EQ(nav_links(html), (std::vector<std::string>{"Summary", "Training", "Confusion",
-                                                       "Class activation maps"}));
+                                                       "Class activation maps", "Unknown maps"}));
   const auto rows = table_rows(section(html, "confusion"));
   ASSERT_EQ(rows.size(), 5u);
   EXPECT_EQ(texts(rows[3]), (std::vector<std::string>{"Scratch", "2", "0", "1", "3"}));
@@ -817,8 +818,9 @@ TEST(ReportHtml, MultiLabelPageKeepsExactMatchThresholdsAndTypes) {
             (std::vector<std::string>{"Loc", "0.30", "0.9875", "0.9632", "0.9752", "3"}));
   EXPECT_EQ(count(section(html, "confusion"), "<table"), 2u);  // decisions and co-occurrence
   EXPECT_NE(section(html, "types"), "");
-  EXPECT_EQ(nav_links(html), (std::vector<std::string>{"Summary", "Training", "Labels", "Confusion",
-                                                       "Pattern types", "Class activation maps"}));
+  EXPECT_EQ(nav_links(html),
+            (std::vector<std::string>{"Summary", "Training", "Labels", "Confusion", "Pattern types",
+                                      "Class activation maps", "Unknown maps"}));
   EXPECT_NE(html.find("3 (validation exact match 91.00%)"), std::string::npos);
 }
 

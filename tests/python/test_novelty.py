@@ -1,7 +1,8 @@
 """Novelty in Python: the calibrated threshold flags the share training asked for (counted here),
 the score is 1 - the k-th largest cosine similarity to the training maps (recomputed with
 numpy), classify carries the same values, a load-time threshold replaces the calibrated one,
-fit_novelty gives the built-in model statistics, and models without them say so."""
+the built-in model has statistics, fit_novelty gives an untrained one some, and models without
+them say so."""
 
 import math
 
@@ -70,13 +71,24 @@ def test_saved_model_keeps_statistics_and_load_overrides_threshold(trained, data
     assert strict.info["novelty_threshold"] == pytest.approx(median)
 
 
-def test_fit_novelty_on_the_builtin_model(data):
-    train, val = data
+def test_builtin_model_has_statistics(data):
+    _, (val_maps, _) = data
     model = wdc.Model.load_builtin(threads=2)
+    assert 0 < model.novelty_threshold < 2
+    assert model.info["novelty"]["bank"] == 4096
+    assert all(0 <= r["novelty"] <= 2 for r in model.classify(val_maps[:3]))
+
+
+def test_fit_novelty_gives_an_untrained_model_statistics(data, tmp_path):
+    train, val = data
+    model = wdc.Model.create(CONFIG, threads=2)
     assert model.novelty_threshold is None
     with pytest.raises(wdc.Unsupported, match="no novelty statistics"):
         model.novelty(val[0][:2])
     assert all(r["novelty"] is None and not r["unknown"] for r in model.classify(val[0][:2]))
+    with pytest.raises(wdc.InvalidArgument, match="no novelty statistics"):
+        model.save(tmp_path / "plain.wdcm")
+        wdc.Model.load(tmp_path / "plain.wdcm", novelty_threshold=0.2)
     summary = model.fit_novelty(train, val, k=2, bank=100, share=0.1)
     assert summary["bank"] == 100 and summary["k"] == 2 and summary["calibration_maps"] == 200
     assert (model.novelty(val[0]) > model.novelty_threshold).sum() <= 20
@@ -84,8 +96,6 @@ def test_fit_novelty_on_the_builtin_model(data):
 
 def test_refusals(data):
     train, val = data
-    with pytest.raises(wdc.InvalidArgument, match="no novelty statistics"):
-        wdc.Model.load_builtin(novelty_threshold=0.2)
     model = wdc.Model.load_builtin(threads=2)
     with pytest.raises(wdc.InvalidArgument, match="fewer than k"):
         model.fit_novelty((train[0][:2], train[1][:2]), val, k=3)

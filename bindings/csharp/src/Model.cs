@@ -703,7 +703,7 @@ namespace Wdc
         /// threshold is calibrated on them.</param>
         /// <param name="optionsJson">Null for the defaults, or a JSON object of <c>"k"</c> (the
         /// neighbour whose similarity counts, 1-1000, default 5), <c>"bank"</c> (most training
-        /// maps kept, at least k, default 16384), <c>"share"</c> (of the validation maps to flag,
+        /// maps kept, at least k, default 4096), <c>"share"</c> (of the validation maps to flag,
         /// 0-0.5, default 0.01) and <c>"seed"</c> (of the sample, default 0).</param>
         /// <returns>A summary as JSON: <c>{"method": "knn", "k", "bank" (maps kept),
         /// "threshold", "calibration_share", "calibration_maps"}</c>.</returns>

@@ -1,8 +1,8 @@
 // NUnit 2.6 tests of novelty through the C# binding (ctest -L csharp, with the other *Tests.cs;
 // same environment): Model.Novelty against 1 - the k-th nearest training similarity computed
 // from Model.Embed, NoveltyThreshold as the calibrated order statistic of the validation maps,
-// Classify's "novelty" and "unknown", Load's "novelty_threshold", FitNovelty on the built-in
-// model (which has no statistics of its own), and the errors.
+// Classify's "novelty" and "unknown", Load's "novelty_threshold", the built-in model's own
+// statistics and FitNovelty replacing them, untrained models (no statistics), and the errors.
 using System;
 using System.Collections.Generic;
 using System.Linq;
@@ -164,7 +164,7 @@ namespace Wdc.Tests
             var novelty = (Dictionary<string, object>)Json.Object(_trainReport)["novelty"];
             Assert.That(novelty["method"], Is.EqualTo("knn"));
             Assert.That(novelty["k"], Is.EqualTo((double)K));
-            Assert.That(novelty["bank"], Is.EqualTo((double)TrainMaps));  // fewer than 16384: all
+            Assert.That(novelty["bank"], Is.EqualTo((double)TrainMaps));  // fewer than 4096: all
             Assert.That(novelty["calibration_share"], Is.EqualTo(Share));
             Assert.That(novelty["calibration_maps"], Is.EqualTo((double)ValMaps));
             Assert.That((float)(double)novelty["threshold"], Is.EqualTo(threshold));
@@ -273,6 +273,37 @@ namespace Wdc.Tests
             ModelTests.AssertWdcError(Status.Config, () => Model.Load(path, "{\"novelty_threshold\": \"high\"}"));
         }
 
+        // ---- the built-in model -------------------------------------------------------------------
+
+        [Test]
+        [Timeout(120000)]
+        public void TheBuiltinModelHasNoveltyStatistics()
+        {
+            byte[,,] maps = Concat(ModelTests.MakeMaps(2, 52, 52), OddMaps());
+            float[] novelty;
+            using (Model builtin = Model.LoadBuiltin())
+            {
+                float threshold = builtin.NoveltyThreshold;
+                Assert.That(threshold, Is.GreaterThan(0f));
+                Assert.That(threshold, Is.LessThanOrEqualTo(2f));
+                novelty = builtin.Novelty(maps);
+                Assert.That(novelty.Length, Is.EqualTo(5));
+                foreach (float s in novelty)
+                    Assert.That(s, Is.InRange(0f, 2f));
+                Assert.That(builtin.Novelty(Flatten(maps), 5, 52, 52), Is.EqualTo(novelty).Within(1e-6f));
+                // Classify reports a number for every map, and decides "unknown" by the threshold.
+                AssertNoveltyInClassify(builtin.Classify(maps), novelty, threshold);
+            }
+            // With statistics, a threshold may be given at load time.
+            using (Model builtin = Model.LoadBuiltin("{\"novelty_threshold\": 0.2}"))
+            {
+                Assert.That(builtin.NoveltyThreshold, Is.EqualTo(0.2f));
+                Assert.That(builtin.Novelty(maps), Is.EqualTo(novelty).Within(1e-6f));
+                AssertNoveltyInClassify(builtin.Classify(maps), novelty, 0.2f);
+            }
+            ModelTests.AssertWdcError(Status.Config, () => Model.LoadBuiltin("{\"novelty_threshold\": \"high\"}"));
+        }
+
         // ---- models without novelty statistics ---------------------------------------------------
 
         [Test]
@@ -280,29 +311,40 @@ namespace Wdc.Tests
         public void ModelsWithoutStatisticsRefuseNovelty()
         {
             byte[,,] maps = Concat(ModelTests.MakeMaps(2, 52, 52), OddMaps());
-            using (Model builtin = Model.LoadBuiltin())
+            // An untrained model of the built-in model's network (the default), and its file.
+            using (Model untrained = Model.Create())
             {
-                ModelTests.AssertWdcError(Status.Unsupported, () => builtin.Novelty(maps));
-                ModelTests.AssertWdcError(Status.Unsupported, () => builtin.Novelty(Flatten(maps), 5, 52, 52));
-                WdcException e = ModelTests.AssertWdcError(Status.Unsupported, () => { var t = builtin.NoveltyThreshold; });
+                ModelTests.AssertWdcError(Status.Unsupported, () => untrained.Novelty(maps));
+                ModelTests.AssertWdcError(Status.Unsupported, () => untrained.Novelty(Flatten(maps), 5, 52, 52));
+                WdcException e = ModelTests.AssertWdcError(Status.Unsupported, () => { var t = untrained.NoveltyThreshold; });
                 StringAssert.Contains("novelty", e.NativeMessage);
                 // Classify still answers: novelty null, nothing unknown.
-                foreach (Dictionary<string, object> map in Objects(builtin.Classify(maps)))
+                List<Dictionary<string, object>> classified = Objects(untrained.Classify(maps));
+                Assert.That(classified.Count, Is.EqualTo(5));
+                foreach (Dictionary<string, object> map in classified)
                 {
                     Assert.That(map.ContainsKey("novelty"), Is.True);
                     Assert.That(map["novelty"], Is.Null);
                     Assert.That(map["unknown"], Is.EqualTo(false));
                 }
-            }
-            ModelTests.AssertWdcError(Status.InvalidArgument, () => Model.LoadBuiltin("{\"novelty_threshold\": 0.2}"));
 
-            // An untrained model, and its file.
+                string path = TempPath("untrained-default.wdcm");
+                untrained.Save(path);
+                ModelTests.AssertWdcError(Status.InvalidArgument, () => Model.Load(path, "{\"novelty_threshold\": 0.2}"));
+                using (Model loaded = Model.Load(path))
+                {
+                    ModelTests.AssertWdcError(Status.Unsupported, () => { var t = loaded.NoveltyThreshold; });
+                    ModelTests.AssertWdcError(Status.Unsupported, () => loaded.Novelty(maps));
+                }
+            }
+
+            // The shared untrained tiny model, and its file.
             ModelTests.AssertWdcError(Status.Unsupported, () => _model.Novelty(maps));
             ModelTests.AssertWdcError(Status.Unsupported, () => { var t = _model.NoveltyThreshold; });
-            string path = TempPath("untrained.wdcm");
-            _model.Save(path);
-            ModelTests.AssertWdcError(Status.InvalidArgument, () => Model.Load(path, "{\"novelty_threshold\": 0.2}"));
-            using (Model loaded = Model.Load(path))
+            string tiny = TempPath("untrained.wdcm");
+            _model.Save(tiny);
+            ModelTests.AssertWdcError(Status.InvalidArgument, () => Model.Load(tiny, "{\"novelty_threshold\": 0.2}"));
+            using (Model loaded = Model.Load(tiny))
                 ModelTests.AssertWdcError(Status.Unsupported, () => { var t = loaded.NoveltyThreshold; });
         }
 
@@ -330,13 +372,17 @@ namespace Wdc.Tests
 
         [Test]
         [Timeout(300000)]
-        public void FitNoveltyGivesTheBuiltinModelStatistics()
+        public void FitNoveltyReplacesTheBuiltinModelStatistics()
         {
             const int trainCount = 40, valCount = 30;
             using (Model model = Model.LoadBuiltin())
             using (Dataset train = Dataset.Synthesize(trainCount, 21))
             using (Dataset val = Dataset.Synthesize(valCount, 22))
             {
+                // The built-in model comes with statistics of its own (a bank of 4096 training
+                // maps); fitting replaces them with a bank of these 40.
+                float builtinThreshold = model.NoveltyThreshold;
+                Assert.That(builtinThreshold, Is.GreaterThan(0f));
                 string json = model.FitNovelty(train, val, "{\"k\": 2, \"share\": 0.1, \"seed\": 3}");
                 Dictionary<string, object> result = Json.Object(json);
                 Assert.That(result["method"], Is.EqualTo("knn"));
@@ -360,7 +406,7 @@ namespace Wdc.Tests
                     Assert.That(novelty[i], Is.EqualTo(expected[i]).Within(1e-5), "map " + i);
                 AssertNoveltyInClassify(model.Classify(queries), novelty, threshold);
 
-                // Saved, the statistics load back; and now a threshold may be given.
+                // Saved, the new statistics load back; and a threshold may be given.
                 string path = TempPath("builtin-with-novelty.wdcm");
                 model.Save(path);
                 using (Model loaded = Model.Load(path))
@@ -387,8 +433,8 @@ namespace Wdc.Tests
                 for (int i = 0; i < expected.Length; ++i)
                     Assert.That(sampled[i], Is.GreaterThanOrEqualTo(expected[i] - 1e-5), "map " + i);
 
-                // The defaults: k 5, share 0.01, which flags none of 30 maps: the threshold is
-                // the highest validation novelty.
+                // The defaults: k 5, bank 4096 (more than the 40 maps: all of them), share 0.01,
+                // which flags none of 30 maps: the threshold is the highest validation novelty.
                 result = Json.Object(model.FitNovelty(train, val));
                 Assert.That(result["k"], Is.EqualTo(5.0));
                 Assert.That(result["bank"], Is.EqualTo((double)trainCount));

@@ -328,7 +328,7 @@ class Model:
         train: DataArg,
         val: DataArg,
         k: int = 5,
-        bank: int = 16384,
+        bank: int = 4096,
         share: float = 0.01,
         seed: int = 0,
     ) -> Dict[str, Any]:
