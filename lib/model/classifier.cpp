@@ -733,10 +733,14 @@ NoveltySummary Classifier::fit_novelty_locked(const data::WaferSet& train,
                                               const data::WaferSet& val, int64_t k, int64_t bank,
                                               double share, uint64_t seed,
                                               std::vector<float>* val_probabilities) {
-  const int64_t dim = embedding_size();
+  // Only the maps the bank keeps are embedded: a sample of a large training set costs no more
+  // than the sample.
+  const std::vector<int64_t> rows = search::bank_rows(train.count, k, bank, seed);
+  const int64_t kept = static_cast<int64_t>(rows.size());
   std::vector<float> embeddings;
-  run_set_locked(train, nullptr, &embeddings);
-  search::Novelty novelty = search::make_novelty(embeddings, train.count, dim, k, bank, seed);
+  const data::WaferSet sample = kept < train.count ? data::subset(train, rows) : data::WaferSet{};
+  run_set_locked(kept < train.count ? sample : train, nullptr, &embeddings);
+  search::Novelty novelty = search::make_novelty(embeddings, kept, embedding_size(), k);
   embeddings.clear();
   run_set_locked(val, val_probabilities, &embeddings);
   novelty.threshold = search::calibrated_threshold(

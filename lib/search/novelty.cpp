@@ -9,8 +9,7 @@
 
 namespace wdc::search {
 
-Novelty make_novelty(const std::vector<float>& embeddings, int64_t count, int64_t dim, int64_t k,
-                     int64_t max_bank, uint64_t seed) {
+std::vector<int64_t> bank_rows(int64_t count, int64_t k, int64_t max_bank, uint64_t seed) {
   if (k < 1) fail(ErrorCode::kInvalidArgument, "novelty: k must be at least 1");
   if (count < k)
     fail(ErrorCode::kInvalidArgument, "novelty: " + std::to_string(count) +
@@ -19,23 +18,32 @@ Novelty make_novelty(const std::vector<float>& embeddings, int64_t count, int64_
   if (max_bank < k)
     fail(ErrorCode::kInvalidArgument, "novelty: the bank size (" + std::to_string(max_bank) +
                                           ") must be at least k (" + std::to_string(k) + ")");
+  std::vector<int64_t> rows;
+  if (count <= max_bank) {
+    rows.resize(static_cast<size_t>(count));
+    for (int64_t i = 0; i < count; ++i) rows[i] = i;
+    return rows;
+  }
+  // A seeded generator of our own: the sample must not depend on LibTorch's global state.
+  torch::Generator generator = at::detail::createCPUGenerator(seed);
+  const torch::Tensor chosen =
+      std::get<0>(torch::randperm(count, generator, torch::kLong).narrow(0, 0, max_bank).sort());
+  rows.assign(chosen.data_ptr<int64_t>(), chosen.data_ptr<int64_t>() + max_bank);
+  return rows;
+}
+
+Novelty make_novelty(const std::vector<float>& embeddings, int64_t count, int64_t dim, int64_t k) {
+  if (count < k || k < 1)
+    fail(ErrorCode::kInvalidArgument, "novelty: a bank of " + std::to_string(count) +
+                                          " maps cannot serve k = " + std::to_string(k));
   if (dim < 1 || embeddings.size() != static_cast<size_t>(count * dim))
     fail(ErrorCode::kInvalidArgument, "novelty: expected " + std::to_string(count) + " x " +
                                           std::to_string(dim) + " embedding values, got " +
                                           std::to_string(embeddings.size()));
-  torch::Tensor all =
-      torch::from_blob(const_cast<float*>(embeddings.data()), {count, dim}, torch::kFloat);
   Novelty novelty;
   novelty.k = k;
-  if (count <= max_bank) {
-    novelty.bank = all.clone();
-  } else {
-    // A seeded generator of our own: the sample must not depend on LibTorch's global state.
-    torch::Generator generator = at::detail::createCPUGenerator(seed);
-    const torch::Tensor rows =
-        std::get<0>(torch::randperm(count, generator, torch::kLong).narrow(0, 0, max_bank).sort());
-    novelty.bank = all.index_select(0, rows);
-  }
+  novelty.bank =
+      torch::from_blob(const_cast<float*>(embeddings.data()), {count, dim}, torch::kFloat).clone();
   return novelty;
 }
 

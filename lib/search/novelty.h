@@ -25,11 +25,15 @@ struct Novelty {
   int64_t calibration_maps = 0;
 };
 
-// A bank of at most `max_bank` of `count` embeddings (row-major, `dim` each, unit length),
-// sampled without replacement by `seed` when there are more; Error(kInvalidArgument) when
-// count < k or k < 1.
-Novelty make_novelty(const std::vector<float>& embeddings, int64_t count, int64_t dim, int64_t k,
-                     int64_t max_bank, uint64_t seed);
+// Which of `count` training maps the bank keeps: all of them, or when there are more than
+// `max_bank` a sample of that many drawn without replacement by `seed`, in increasing order (so
+// that only those maps need embedding). Error(kInvalidArgument) when count < k, k < 1 or
+// max_bank < k.
+std::vector<int64_t> bank_rows(int64_t count, int64_t k, int64_t max_bank, uint64_t seed);
+
+// Novelty statistics whose bank is `count` embeddings (row-major, `dim` each, unit length: the
+// maps bank_rows chose); the threshold is left for calibrated_threshold.
+Novelty make_novelty(const std::vector<float>& embeddings, int64_t count, int64_t dim, int64_t k);
 
 // Novelty of `count` maps from their embeddings (unit rows of the bank's width), in [0, 2].
 std::vector<float> novelty_scores(const Novelty& novelty, const float* embeddings, int64_t count);
