@@ -68,8 +68,7 @@ RuntimeOptions parse_runtime_options(const char* options_json) {
     } else {
       unknown_option(key,
                      "\"device\", \"threads\", \"buffer_cache\", \"novelty_threshold\", "
-                     "\"max_map_side\", "
-                     "\"max_batch\", \"max_file_bytes\", \"max_parameters\"");
+                     "\"max_map_side\", \"max_batch\", \"max_file_bytes\", \"max_parameters\"");
     }
   }
   return options;

@@ -622,6 +622,27 @@ std::string group_note(const json& eval, bool single_label, const std::string& i
   return "";
 }
 
+// One picture as a <figure>: the map at a whole multiple of its size of at least 200 pixels
+// (drawn pixelated), its caption's first line `heading` (HTML), its true and predicted labels and
+// the label of its CAM, then `tail` (HTML).
+std::string figure_html(const ReportPicture& p, const char* css_class, const std::string& alt,
+                        const std::string& heading, const std::string& tail) {
+  auto [w, h] = png_size(p.png);
+  const uint32_t factor = w == 0 ? 1 : std::max<uint32_t>(1, (200 + w - 1) / w);
+  std::string out = std::string("<figure class=\"") + css_class + "\">";
+  out += "<img src=\"data:image/png;base64," + base64_encode(p.png.data(), p.png.size()) + "\"";
+  if (w > 0 && h > 0)
+    out += " width=\"" + std::to_string(w * factor) + "\" height=\"" + std::to_string(h * factor) +
+           "\"";
+  out += " alt=\"" + html_escape(alt) + "\">";
+  out += "<figcaption><div>" + heading + "</div>";
+  out += "<div>true: " + html_escape(labels_text(p.true_labels)) + "</div>";
+  out += "<div>predicted: " + html_escape(labels_text(p.predicted_labels)) + "</div>";
+  out +=
+      "<div>CAM of " + html_escape(p.cam_label) + " (p " + fixed(p.cam_probability, 3) + ")</div>";
+  return out + tail + "</figcaption></figure>\n";
+}
+
 std::string gallery_section(const std::vector<ReportPicture>& gallery, const json& eval,
                             bool single_label, std::vector<std::string>& type_order) {
   std::string out = "<section id=\"gallery\">\n<h2>Class activation maps</h2>\n";
@@ -658,26 +679,12 @@ std::string gallery_section(const std::vector<ReportPicture>& gallery, const jso
            html_escape(group_title(id, pics.front()->type_name)) + "<span class=\"note\">" +
            html_escape(count_note) + "</span></h3>\n<div class=\"pics\">\n";
     for (const ReportPicture* p : pics) {
-      auto [w, h] = png_size(p->png);
-      // Shown at a whole multiple of its size of at least 200 pixels, drawn pixelated.
-      const uint32_t factor = w == 0 ? 1 : std::max<uint32_t>(1, (200 + w - 1) / w);
-      const std::string alt = "map " + std::to_string(p->index) + ", " +
-                              group_title(p->type_id, p->type_name) + ", CAM of " + p->cam_label;
-      out += "<figure class=\"" + std::string(p->correct ? "pic-ok" : "pic-bad") + "\">";
-      out +=
-          "<img src=\"data:image/png;base64," + base64_encode(p->png.data(), p->png.size()) + "\"";
-      if (w > 0 && h > 0)
-        out += " width=\"" + std::to_string(w * factor) + "\" height=\"" +
-               std::to_string(h * factor) + "\"";
-      out += " alt=\"" + html_escape(alt) + "\">";
-      out += "<figcaption><div><b>map " + std::to_string(p->index) + "</b> " +
-             html_escape(group_title(p->type_id, p->type_name)) + "</div>";
-      out += "<div>true: " + html_escape(labels_text(p->true_labels)) + "</div>";
-      out += "<div>predicted: " + html_escape(labels_text(p->predicted_labels)) + "</div>";
-      out += "<div>CAM of " + html_escape(p->cam_label) + " (p " + fixed(p->cam_probability, 3) +
-             ")</div>";
-      out += std::string("<div class=\"") + (p->correct ? "ok\">correct" : "bad\">wrong") +
-             "</div></figcaption></figure>\n";
+      const std::string title = group_title(p->type_id, p->type_name);
+      out += figure_html(
+          *p, p->correct ? "pic-ok" : "pic-bad",
+          "map " + std::to_string(p->index) + ", " + title + ", CAM of " + p->cam_label,
+          "<b>map " + std::to_string(p->index) + "</b> " + html_escape(title),
+          std::string("<div class=\"") + (p->correct ? "ok\">correct" : "bad\">wrong") + "</div>");
     }
     out += "</div>\n</div>\n";
   }
@@ -713,22 +720,10 @@ std::string unknown_section(const ReportInputs& in, const json& info) {
   out += "<p class=\"note\">The " + std::to_string(in.unknown_pictures.size()) +
          " most novel, with the class activation map of the most probable label.</p>\n"
          "<div class=\"pics\">\n";
-  for (const ReportPicture& p : in.unknown_pictures) {
-    auto [w, h] = png_size(p.png);
-    const uint32_t factor = w == 0 ? 1 : std::max<uint32_t>(1, (200 + w - 1) / w);
-    out += "<figure class=\"pic-bad\"><img src=\"data:image/png;base64," +
-           base64_encode(p.png.data(), p.png.size()) + "\"";
-    if (w > 0 && h > 0)
-      out += " width=\"" + std::to_string(w * factor) + "\" height=\"" +
-             std::to_string(h * factor) + "\"";
-    out += " alt=\"" + html_escape("unknown map " + std::to_string(p.index)) + "\">";
-    out += "<figcaption><div><b>map " + std::to_string(p.index) + "</b> novelty " +
-           fixed(p.novelty, 4) + "</div>";
-    out += "<div>true: " + html_escape(labels_text(p.true_labels)) + "</div>";
-    out += "<div>predicted: " + html_escape(labels_text(p.predicted_labels)) + "</div>";
-    out += "<div>CAM of " + html_escape(p.cam_label) + " (p " + fixed(p.cam_probability, 3) +
-           ")</div></figcaption></figure>\n";
-  }
+  for (const ReportPicture& p : in.unknown_pictures)
+    out += figure_html(p, "pic-bad", "unknown map " + std::to_string(p.index),
+                       "<b>map " + std::to_string(p.index) + "</b> novelty " + fixed(p.novelty, 4),
+                       "");
   return out + "</div>\n</section>\n";
 }
 

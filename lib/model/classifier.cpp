@@ -669,19 +669,17 @@ void Classifier::add_novelty_locked(const std::vector<float>& embeddings,
   }
   result.novelty =
       search::novelty_scores(*state_->novelty, embeddings.data(), static_cast<int64_t>(count));
-  const float threshold = std::isnan(state_->novelty_threshold) ? state_->novelty->threshold
-                                                                : state_->novelty_threshold;
+  const float threshold = novelty_threshold_locked();
   result.unknown.resize(count);
   for (size_t i = 0; i < count; ++i) result.unknown[i] = result.novelty[i] > threshold;
 }
 
-bool Classifier::has_novelty() const {
-  auto lock = read_lock(state_->mutex, "has_novelty");
-  return state_->novelty.has_value();
-}
-
 float Classifier::novelty_threshold() const {
   auto lock = read_lock(state_->mutex, "novelty_threshold");
+  return novelty_threshold_locked();
+}
+
+float Classifier::novelty_threshold_locked() const {
   if (!state_->novelty) return std::numeric_limits<float>::quiet_NaN();
   return std::isnan(state_->novelty_threshold) ? state_->novelty->threshold
                                                : state_->novelty_threshold;

@@ -116,8 +116,6 @@ class Classifier {
   Classification classify_set(const data::WaferSet& set) const;
   // Per label, the probability from which the label counts as present (multi-label models).
   std::vector<float> thresholds() const;
-  // Whether the model can tell how novel a map is (training computed its statistics).
-  bool has_novelty() const;
   // The novelty above which a map is unknown: the run-time option if given, else the one
   // calibrated in training; NaN when the model has no novelty statistics.
   float novelty_threshold() const;
@@ -178,6 +176,7 @@ class Classifier {
   // Novelty and unknown flags of maps from their embeddings, into `result` (NaN and 0 without
   // novelty statistics).
   void add_novelty_locked(const std::vector<float>& embeddings, Classification& result) const;
+  float novelty_threshold_locked() const;
   NoveltySummary fit_novelty_locked(const data::WaferSet& train, const data::WaferSet& val,
                                     int64_t k, int64_t bank, double share, uint64_t seed,
                                     std::vector<float>* val_probabilities);
