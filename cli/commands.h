@@ -18,7 +18,7 @@ namespace wdc::cli {
 // Options given before or after the subcommand name (`wdc --threads 4 train ...` or
 // `wdc train ... --threads 4`).
 struct GlobalOptions {
-  int threads = 0;     // 0 = all cores
+  int threads = 0;     // 0 = by the work (predictions), all cores (training)
   std::string device;  // "" = the library's default
 };
 

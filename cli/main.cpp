@@ -54,7 +54,8 @@ int main(int argc, char** argv) {
   // Options of `wdc` itself are accepted after the subcommand too.
   app.fallthrough();
   app.set_version_flag("--version", version);
-  app.add_option("--threads", global.threads, "CPU threads (0 = all cores)")
+  app.add_option("--threads", global.threads,
+                 "CPU threads (0 = predictions: one per map up to all cores; training: all cores)")
       ->check(CLI::Range(0, 4096))
       ->type_name("T");
   app.add_option("--device", global.device, "Where the network runs: cpu, cuda or auto")

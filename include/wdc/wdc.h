@@ -38,7 +38,11 @@
  *   by side); and the cache of large CPU buffers that the first model created or loaded installs
  *   as LibTorch's CPU allocator (freed blocks of 1 MiB and more are kept for reuse, so repeated
  *   calls do not page-fault fresh memory; "buffer_cache": false in the options of that first
- *   wdc_load, wdc_load_builtin or wdc_create_with_options leaves LibTorch's allocator alone).
+ *   wdc_load, wdc_load_builtin or wdc_create_with_options leaves LibTorch's allocator alone);
+ *   and the size of OpenBLAS's own thread pool, where the process's BLAS is OpenBLAS (LibTorch
+ *   computes some matrix products there, outside its OpenMP threads): every model sets it to
+ *   its "openblas_threads" option, 1 by default, so that the pool does not compete with the
+ *   library's threads; 0 leaves it as it is (for a host whose own BLAS calls need the pool).
  *   Each model draws its training's random numbers from generators of its own, so models trained
  *   at the same time in one process (with the same "threads") end as each would alone; creating
  *   a model initialises its weights from LibTorch's global generator under a lock of the
@@ -179,8 +183,10 @@ WDC_API wdc_status wdc_create_with_options(const char *config_json, const char *
    path: the model file.
    options_json: a JSON object of run-time options, NULL or "" for the defaults:
      "device": "cpu" (default), "cuda" or "auto" (cuda when available, else cpu);
-     "threads": the number of CPU threads each call on this model may use, 0 (default) = all
-       cores (wdc_train uses its own "threads" option when given);
+     "threads": the number of CPU threads each call on this model uses; 0 (default) = chosen
+       per call by its work, one thread per map up to all cores (one map on one thread is the
+       shortest and steadiest call; wdc_train uses its own "threads" option when given, else
+       all cores);
      limits that protect the host process (going past one is an error, raised before anything
      is allocated for it):
      "max_map_side": largest height or width wdc_predict and wdc_cam accept (default 4096);
@@ -190,6 +196,8 @@ WDC_API wdc_status wdc_create_with_options(const char *config_json, const char *
      "max_parameters": largest network wdc_load or wdc_create builds (default 50000000);
      "buffer_cache": true (default) or false: whether the first model installs the process-wide
        cache of large CPU buffers (see Threading); false once it is installed does not remove it;
+     "openblas_threads": the size this model sets OpenBLAS's thread pool to, for the whole
+       process (see Threading), 0 to 4096, default 1; 0 leaves it as it is;
      "novelty_threshold": the novelty above which a map is unknown (see Novelty), instead of
        the threshold calibrated in training.
    out: receives the new handle (release with wdc_free); untouched on failure.

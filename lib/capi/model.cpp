@@ -50,11 +50,14 @@ RuntimeOptions parse_runtime_options(const char* options_json) {
         fail(ErrorCode::kConfig, "options_json: \"device\" must be \"cpu\", \"cuda\" or "
                                  "\"auto\", got \"" + options.device + "\"");
     } else if (key == "threads") {
-      options.threads = static_cast<int>(integer_option(value, key, 0, 4096, " (0 = all cores)"));
+      options.threads = static_cast<int>(integer_option(value, key, 0, 4096, " (0 = by the work)"));
     } else if (key == "buffer_cache") {
       if (!value.is_boolean())
         fail(ErrorCode::kConfig, "options_json: \"buffer_cache\" must be true or false");
       options.buffer_cache = value.get<bool>();
+    } else if (key == "openblas_threads") {
+      options.openblas_threads =
+          static_cast<int>(integer_option(value, key, 0, 4096, " (0 = leave OpenBLAS as it is)"));
     } else if (key == "novelty_threshold") {
       if (!value.is_number() || !std::isfinite(value.get<double>()))
         fail(ErrorCode::kConfig, "options_json: \"novelty_threshold\" must be a number, got " +
@@ -67,7 +70,8 @@ RuntimeOptions parse_runtime_options(const char* options_json) {
       set_limit(options.limits, key, value.get<int64_t>());
     } else {
       unknown_option(key,
-                     "\"device\", \"threads\", \"buffer_cache\", \"novelty_threshold\", "
+                     "\"device\", \"threads\", \"buffer_cache\", \"openblas_threads\", "
+                     "\"novelty_threshold\", "
                      "\"max_map_side\", \"max_batch\", \"max_file_bytes\", \"max_parameters\"");
     }
   }

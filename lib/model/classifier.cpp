@@ -21,6 +21,8 @@
 #include "io/weights_section.h"
 #include "model/builtin_model.h"
 #include "model/cpu_buffer_cache.h"
+#include "model/cpu_threads.h"
+#include "model/openblas_threads.h"
 #include "nn/inference.h"
 #include "nn/network_config.h"
 #include "nn/wafer_net.h"
@@ -42,7 +44,7 @@ struct Classifier::State {
   std::optional<search::Novelty> novelty;  // none until training (or fit_novelty) computes it
   float novelty_threshold = std::numeric_limits<float>::quiet_NaN();  // run-time override
   torch::Device device{torch::kCPU};
-  int threads = 0;  // per call; 0 = all cores
+  int threads = 0;  // per call; 0 = by the work (threads_for_work)
   Limits limits;
   // Shared by predict/cam/evaluate/info, exclusive for train/save; never waited on (kBusy).
   mutable std::shared_mutex mutex;
@@ -317,6 +319,9 @@ Classifier::~Classifier() = default;
 std::unique_ptr<Classifier> Classifier::create(const std::string& config_json,
                                                const RuntimeOptions& runtime) {
   if (runtime.buffer_cache) use_cpu_buffer_cache();
+  if (runtime.openblas_threads < 0)
+    fail(ErrorCode::kInvalidArgument, "openblas_threads must be >= 0 (0 = leave OpenBLAS alone)");
+  set_openblas_threads(runtime.openblas_threads);
   auto state = std::make_unique<State>();
   state->config = nn::parse_network_config(config_json);
   const int64_t parameters = nn::parameter_count(state->config);  // of the config's labels
@@ -447,8 +452,8 @@ std::vector<float> Classifier::embed_set(const data::WaferSet& set) const {
 void Classifier::run_locked(const uint8_t* maps, int64_t count, int64_t height, int64_t width,
                             std::vector<float>* probabilities,
                             std::vector<float>* embeddings) const {
-  use_threads(state_->threads);
   const std::vector<uint8_t> input = prepare_maps(maps, count, height, width, state_->config);
+  use_threads(threads_for_work(state_->threads, count * input_height() * input_width()));
   const nn::NetworkOutputs out =
       nn::run_network(state_->net, input.data(), count, input_height(), input_width(),
                       state_->device, probabilities != nullptr, embeddings != nullptr);
@@ -458,7 +463,7 @@ void Classifier::run_locked(const uint8_t* maps, int64_t count, int64_t height, 
 
 void Classifier::run_set_locked(const data::WaferSet& set, std::vector<float>* probabilities,
                                 std::vector<float>* embeddings) const {
-  use_threads(state_->threads);
+  use_threads(threads_for_work(state_->threads, set.count * input_height() * input_width()));
   // Chunks bound the prepared input's memory whatever the set's size.
   constexpr int64_t kChunk = 4096;
   for (int64_t first = 0; first < set.count; first += kChunk) {
@@ -486,8 +491,8 @@ std::vector<float> Classifier::cam(const uint8_t* map, int64_t height, int64_t w
                                           " is out of range [0, " +
                                           std::to_string(num_labels()) + ")");
   auto lock = read_lock(state_->mutex, "cam");
-  use_threads(state_->threads);
   const std::vector<uint8_t> input = prepare_maps(map, 1, height, width, state_->config);
+  use_threads(threads_for_work(state_->threads, input_height() * input_width()));
   c10::InferenceMode inference;
   nn::WaferNet& net = state_->net;
   const torch::Tensor x =
@@ -543,6 +548,7 @@ void Classifier::prepare_network(const data::WaferSet& set, const std::string& i
     runtime.threads = state_->threads;
     runtime.limits = state_->limits;
     runtime.buffer_cache = false;
+    runtime.openblas_threads = 0;  // process-wide settings are the caller's model's to make
     const std::unique_ptr<Classifier> source =
         init == "builtin" ? load_builtin(runtime) : load(init, runtime);
     const nn::NetworkConfig& from = source->state_->config;

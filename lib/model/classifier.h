@@ -42,11 +42,14 @@ void set_limit(Limits& limits, const std::string& name, int64_t value);
 
 struct RuntimeOptions {
   std::string device = "cpu";  // "cpu", "cuda" or "auto"
-  int threads = 0;             // 0 = all cores
+  int threads = 0;             // per call; 0 = by the work (threads_for_work)
   Limits limits;
   // Install the process-wide cache of large CPU buffers (model/cpu_buffer_cache.h) if no model
   // did before; false leaves LibTorch's allocator as it is.
   bool buffer_cache = true;
+  // Size OpenBLAS's own thread pool to this many threads for the whole process
+  // (model/openblas_threads.h); 0 leaves it as it is.
+  int openblas_threads = 1;
   // Novelty above which a map is unknown, instead of the threshold calibrated in training
   // (NaN: the model's).
   float novelty_threshold = std::numeric_limits<float>::quiet_NaN();

@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "ops/onednn_conv2d.h"
+
 namespace wdc::nn {
 
 DeformBlockImpl::DeformBlockImpl(int64_t in_channels, const BlockConfig& config)
@@ -28,10 +30,12 @@ DeformBlockImpl::DeformBlockImpl(int64_t in_channels, const BlockConfig& config)
 
 torch::Tensor DeformBlockImpl::forward(const torch::Tensor& x) {
   if (!config_.deformable) {
-    const torch::Tensor y = torch::conv2d(x, weight_, {}, options_.stride, options_.padding);
+    const torch::Tensor y = ops::onednn_conv2d(x, weight_, {}, options_.stride, options_.padding);
     return torch::relu(norm_->forward(y));
   }
-  const torch::Tensor field = offset_conv_->forward(x);
+  // The offset convolution has the block's stride and padding (see the constructor).
+  const torch::Tensor field = ops::onednn_conv2d(x, offset_conv_->weight, offset_conv_->bias,
+                                                 options_.stride, options_.padding);
   const int64_t taps = config_.kernel * config_.kernel;
   torch::Tensor offset = field, mask;
   if (config_.modulated) {

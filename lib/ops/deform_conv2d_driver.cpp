@@ -11,6 +11,7 @@
 
 #include "ops/deform_conv2d_check.h"
 #include "ops/deform_conv2d_device.h"
+#include "ops/onednn_conv2d.h"
 
 namespace wdc::ops {
 namespace {
@@ -148,8 +149,8 @@ at::Tensor deform_conv2d_forward_impl(const at::Tensor& input_, const at::Tensor
     const int64_t count = std::min(block, g.batch - begin);
     at::Tensor columns = new_columns(g, count, t.input, channels_last);
     im2col(t.input, t.offset, t.mask, g, begin, count, columns);
-    at::Tensor out = at::conv2d(columns, weight_1x1, t.bias, at::IntArrayRef{1, 1},
-                                 at::IntArrayRef{0, 0}, at::IntArrayRef{1, 1}, options.groups);
+    at::Tensor out = onednn_conv2d(columns, weight_1x1, t.bias, at::IntArrayRef{1, 1},
+                                   at::IntArrayRef{0, 0}, options.groups);
     if (count == g.batch) {
       if (keep_columns) *keep_columns = columns;
       return out;

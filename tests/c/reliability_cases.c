@@ -276,6 +276,7 @@ static void config_cases(void) {
       {NULL, "{\"max_map_side\": \"big\"}", "options: a limit as a string", WDC_E_CONFIG},
       {NULL, "{\"max_maps\": 4}", "options: an unknown limit", WDC_E_CONFIG},
       {NULL, "{\"buffer_cache\": 1}", "options: buffer_cache as a number", WDC_E_CONFIG},
+      {NULL, "{\"openblas_threads\": -1}", "options: openblas_threads -1", WDC_E_CONFIG},
       {NULL, "{\"device\": \"cuda\"}", "options: device cuda on a machine without CUDA",
        WDC_E_UNSUPPORTED},
   };

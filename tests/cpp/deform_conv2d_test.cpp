@@ -113,6 +113,23 @@ TEST_F(DeformConv2dTest, ForwardMatchesReferenceOnRandomShapes) {
   }
 }
 
+// Inference sends the op's GEMM to oneDNN whatever the batch (ops/onednn_conv2d.h); training
+// lets LibTorch choose. Both must give the reference's output.
+TEST_F(DeformConv2dTest, InferenceForwardMatchesReference) {
+  for (const Case& c : random_cases(20, 41)) {
+    const Inputs in = make_inputs(c, torch::kDouble, 43);
+    const auto expected = wdc::testing::deform_conv2d_reference(in.input, in.offset, in.weight,
+                                                                in.bias, in.mask, in.options);
+    auto f = [](const torch::Tensor& t) { return t.defined() ? t.to(torch::kFloat) : t; };
+    c10::InferenceMode inference;
+    const auto actual = wdc::ops::deform_conv2d(f(in.input), f(in.offset), f(in.weight), f(in.bias),
+                                                f(in.mask), in.options);
+    EXPECT_TRUE(torch::allclose(actual.to(torch::kDouble), expected, 1e-4, 1e-3))
+        << describe(c) << " max diff "
+        << (actual.to(torch::kDouble) - expected).abs().max().item<double>();
+  }
+}
+
 TEST_F(DeformConv2dTest, Float32ForwardMatchesFloat64) {
   for (const Case& c : random_cases(15, 99)) {
     const Inputs in = make_inputs(c, torch::kDouble, 3);

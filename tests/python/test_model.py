@@ -79,6 +79,24 @@ def test_device_and_threads_arguments():
     assert m.info["device"] in ("cpu", "cuda", "cuda:0")
 
 
+def test_openblas_threads_sizes_the_process_pool_or_leaves_it():
+    # The OpenBLAS that LibTorch links, as the process has it loaded (the same soname).
+    ctypes = pytest.importorskip("ctypes")
+    try:
+        openblas = ctypes.CDLL("libopenblas.so.0")
+    except OSError:
+        pytest.skip("this process's BLAS is not OpenBLAS")
+    openblas.openblas_set_num_threads(2)
+    before = openblas.openblas_get_num_threads()  # 2, or fewer where OpenBLAS caps it
+    wdc.Model.create(TINY, openblas_threads=0)
+    assert openblas.openblas_get_num_threads() == before
+    with pytest.raises(wdc.InvalidArgument):
+        wdc.Model.create(TINY, openblas_threads=-1)
+    assert openblas.openblas_get_num_threads() == before
+    wdc.Model.create(TINY)
+    assert openblas.openblas_get_num_threads() == 1
+
+
 def test_cuda_device_without_gpu_is_unsupported():
     try:
         m = wdc.Model.create(TINY, device="cuda")

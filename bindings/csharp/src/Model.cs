@@ -113,12 +113,14 @@ namespace Wdc
         /// <param name="path">The model file.</param>
         /// <param name="optionsJson">Run-time options as a JSON object, null for the defaults:
         /// <c>"device"</c>: <c>"cpu"</c> (default), <c>"cuda"</c> or <c>"auto"</c>;
-        /// <c>"threads"</c>: the CPU threads each call on this model may use, 0 (default) = all
-        /// cores; limits, going past which is an error: <c>"max_map_side"</c> (default 4096),
+        /// <c>"threads"</c>: the CPU threads each call on this model uses, 0 (default) = chosen
+        /// per call by its work (one thread per map, up to all cores); limits, going past which is an error: <c>"max_map_side"</c> (default 4096),
         /// <c>"max_batch"</c> (maps per <see cref="Predict(byte[,,])"/>, default 65536),
         /// <c>"max_file_bytes"</c> (default 2 GiB), <c>"max_parameters"</c> (default 50000000);
         /// <c>"buffer_cache"</c>: false keeps the first model from installing the process-wide
         /// cache of large CPU buffers in LibTorch's allocator (default true);
+        /// <c>"openblas_threads"</c>: the size this model sets OpenBLAS's own thread pool to,
+        /// for the whole process (default 1; 0 leaves it as it is);
         /// <c>"novelty_threshold"</c>: the novelty above which a map is unknown
         /// (<see cref="NoveltyThreshold"/>), in place of the threshold calibrated in training;
         /// only for a model with novelty statistics.</param>

@@ -19,10 +19,11 @@ namespace {
 using LimitMap = std::map<std::string, int64_t>;
 
 RuntimeOptions runtime(const std::string& device, int threads, const LimitMap& limits,
-                       std::optional<float> novelty_threshold) {
+                       std::optional<float> novelty_threshold, int openblas_threads) {
   RuntimeOptions options;
   options.device = device;
   options.threads = threads;
+  options.openblas_threads = openblas_threads;
   for (const auto& [name, value] : limits) set_limit(options.limits, name, value);
   if (novelty_threshold) options.novelty_threshold = *novelty_threshold;
   return options;
@@ -30,23 +31,28 @@ RuntimeOptions runtime(const std::string& device, int threads, const LimitMap& l
 
 std::unique_ptr<Classifier> create(const std::string& config_json, const std::string& device,
                                    int threads, const LimitMap& limits,
-                                   std::optional<float> novelty_threshold) {
-  const RuntimeOptions options = runtime(device, threads, limits, novelty_threshold);
+                                   std::optional<float> novelty_threshold, int openblas_threads) {
+  const RuntimeOptions options =
+      runtime(device, threads, limits, novelty_threshold, openblas_threads);
   py::gil_scoped_release release;
   return Classifier::create(config_json, options);
 }
 
 std::unique_ptr<Classifier> load(const std::string& path, const std::string& device, int threads,
-                                 const LimitMap& limits, std::optional<float> novelty_threshold) {
-  const RuntimeOptions options = runtime(device, threads, limits, novelty_threshold);
+                                 const LimitMap& limits, std::optional<float> novelty_threshold,
+                                 int openblas_threads) {
+  const RuntimeOptions options =
+      runtime(device, threads, limits, novelty_threshold, openblas_threads);
   py::gil_scoped_release release;
   return Classifier::load(path, options);
 }
 
 std::unique_ptr<Classifier> load_builtin(const std::string& device, int threads,
                                          const LimitMap& limits,
-                                         std::optional<float> novelty_threshold) {
-  const RuntimeOptions options = runtime(device, threads, limits, novelty_threshold);
+                                         std::optional<float> novelty_threshold,
+                                         int openblas_threads) {
+  const RuntimeOptions options =
+      runtime(device, threads, limits, novelty_threshold, openblas_threads);
   py::gil_scoped_release release;
   return Classifier::load_builtin(options);
 }
@@ -253,11 +259,14 @@ void register_classifier(py::module_& m) {
                          "wdc::Classifier (internal; use wdc.Model). Every method but the label "
                          "accessors releases the GIL.")
       .def_static("create", &create, py::arg("config_json"), py::arg("device"), py::arg("threads"),
-                  py::arg("limits") = LimitMap{}, py::arg("novelty_threshold") = py::none())
+                  py::arg("limits") = LimitMap{}, py::arg("novelty_threshold") = py::none(),
+                  py::arg("openblas_threads") = 1)
       .def_static("load", &load, py::arg("path"), py::arg("device"), py::arg("threads"),
-                  py::arg("limits") = LimitMap{}, py::arg("novelty_threshold") = py::none())
+                  py::arg("limits") = LimitMap{}, py::arg("novelty_threshold") = py::none(),
+                  py::arg("openblas_threads") = 1)
       .def_static("load_builtin", &load_builtin, py::arg("device"), py::arg("threads"),
-                  py::arg("limits") = LimitMap{}, py::arg("novelty_threshold") = py::none())
+                  py::arg("limits") = LimitMap{}, py::arg("novelty_threshold") = py::none(),
+                  py::arg("openblas_threads") = 1)
       .def("save", &save, py::arg("path"))
       .def("predict", &predict, py::arg("maps"),
            "(N, H, W) uint8 C-contiguous maps -> (N, num_labels) float32 probabilities")

@@ -1,16 +1,18 @@
 // wdc._wdc.deform_conv2d / deform_conv2d_backward on numpy arrays. The inputs are wrapped without
 // a copy (the op only reads them, and the arrays stay referenced for the whole call); the results
-// are copied into fresh numpy arrays.
+// are copied into fresh numpy arrays. Like a model, the op installs the process-wide cache of
+// large CPU buffers: without it every call page-faulted fresh column buffers and outputs in,
+// which took 44% of a call's time on 32 maps of 32 channels at 52x52 (docs/PERFORMANCE.md).
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
 #include <pybind11/stl.h>
 
 #include <array>
-#include <cstring>
 #include <optional>
 
 #include "bindings.h"
 #include "base/error.h"
+#include "model/cpu_buffer_cache.h"
 #include "ops/deform_conv2d.h"
 
 namespace wdc::python {
@@ -43,13 +45,17 @@ at::Tensor wrap_optional(const std::optional<py::array>& a, const char* name) {
   return a ? wrap(*a, name) : at::Tensor();
 }
 
-py::object tensor_to_numpy(const at::Tensor& t_) {
-  if (!t_.defined()) return py::none();
-  const at::Tensor t = t_.contiguous();
+// A new C-contiguous array of t's values, copied in one pass from whatever layout t has (the
+// op's outputs are channels-last on the CPU).
+py::object tensor_to_numpy(const at::Tensor& t) {
+  if (!t.defined()) return py::none();
   std::vector<py::ssize_t> shape(t.sizes().begin(), t.sizes().end());
   py::array out = t.scalar_type() == at::kFloat ? py::array(py::dtype::of<float>(), shape)
                                                 : py::array(py::dtype::of<double>(), shape);
-  if (t.numel() > 0) std::memcpy(out.mutable_data(), t.data_ptr(), t.nbytes());
+  if (t.numel() > 0) {
+    py::gil_scoped_release release;
+    at::from_blob(out.mutable_data(), t.sizes(), t.options()).copy_(t);
+  }
   return out;
 }
 
@@ -75,8 +81,9 @@ py::object deform_conv2d(const py::array& input, const py::array& offset, const 
   at::Tensor out;
   {
     py::gil_scoped_release release;
+    use_cpu_buffer_cache();
     c10::AutoGradMode no_grad(false);
-    out = ops::deform_conv2d(x, off, w, b, m, options).contiguous();
+    out = ops::deform_conv2d(x, off, w, b, m, options);
   }
   return tensor_to_numpy(out);
 }
@@ -95,11 +102,9 @@ py::dict deform_conv2d_backward(const py::array& grad_output, const py::array& i
   ops::DeformConv2dGrads g;
   {
     py::gil_scoped_release release;
+    use_cpu_buffer_cache();
     c10::AutoGradMode no_grad(false);
     g = ops::deform_conv2d_backward(go, x, off, w, b, m, options);
-    // Materialise while the inputs are certainly alive and the GIL is free.
-    for (at::Tensor* t : {&g.input, &g.offset, &g.weight, &g.bias, &g.mask})
-      if (t->defined()) *t = t->contiguous();
   }
   py::dict d;
   d["input"] = tensor_to_numpy(g.input);

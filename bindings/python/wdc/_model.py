@@ -62,6 +62,10 @@ def _threads(threads: Optional[int]) -> int:
     return 0 if threads is None else as_int(threads, "threads", 0)
 
 
+def _openblas_threads(threads: Optional[int]) -> int:
+    return 1 if threads is None else as_int(threads, "openblas_threads", 0)
+
+
 def _device(device: str) -> str:
     if not isinstance(device, str):
         raise InvalidArgument(f'device must be "cpu", "cuda" or "auto", got {device!r}')
@@ -99,6 +103,7 @@ class Model:
         threads: Optional[int] = None,
         limits: Optional[Mapping[str, int]] = None,
         novelty_threshold: Optional[float] = None,
+        openblas_threads: Optional[int] = None,
     ) -> "Model":
         """An untrained model.
 
@@ -109,16 +114,21 @@ class Model:
         "train": {...}}`` (dict, JSON text, or the path of such a file), whose "train" part
         becomes the default options of :meth:`train`.
 
-        ``device``: "cpu", "cuda" or "auto". ``threads``: LibTorch's intra-op threads (a
-        process-wide setting); None or 0 = all cores. ``limits``: bounds that protect the
-        process, e.g. ``{"max_map_side": 512, "max_batch": 1024, "max_file_bytes": 2**30,
+        ``device``: "cpu", "cuda" or "auto". ``threads``: the CPU threads each call uses;
+        None or 0 = chosen per call by its work (one thread per map, up to all cores).
+        ``openblas_threads``: the size of OpenBLAS's own thread pool, which LibTorch (and
+        numpy, where it links the same OpenBLAS) computes some matrix products on, set for the
+        whole process; None = 1, which keeps that pool from competing with wdc's threads;
+        0 leaves it as it is (docs/PERFORMANCE.md, "Latency"). ``limits``: bounds that protect
+        the process, e.g. ``{"max_map_side": 512, "max_batch": 1024, "max_file_bytes": 2**30,
         "max_parameters": 10**7}`` (docs/RELIABILITY.md). Raises ConfigError naming a bad key.
         ``novelty_threshold``: the novelty above which :meth:`classify` calls a map unknown,
         instead of the threshold training calibrates (see :meth:`novelty`).
         """
         network, train = _split_config(config)
         impl = _wdc.Classifier.create(
-            network, _device(device), _threads(threads), dict(limits or {}), novelty_threshold
+            network, _device(device), _threads(threads), dict(limits or {}), novelty_threshold,
+            _openblas_threads(openblas_threads),
         )
         return cls(impl, train)
 
@@ -130,17 +140,18 @@ class Model:
         threads: Optional[int] = None,
         limits: Optional[Mapping[str, int]] = None,
         novelty_threshold: Optional[float] = None,
+        openblas_threads: Optional[int] = None,
     ) -> "Model":
         """A model from a ``.wdcm`` file written by :meth:`save` or ``wdc train``.
 
-        ``limits`` and ``novelty_threshold`` as for :meth:`create` (a threshold for a model
-        without novelty statistics raises InvalidArgument). Raises IoError when the file cannot
-        be read and FormatError when it is not a valid model file (or is larger than
-        max_file_bytes).
+        ``limits``, ``openblas_threads`` and ``novelty_threshold`` as for :meth:`create` (a
+        threshold for a model without novelty statistics raises InvalidArgument). Raises IoError
+        when the file cannot be read and FormatError when it is not a valid model file (or is
+        larger than max_file_bytes).
         """
         impl = _wdc.Classifier.load(
             as_path(path, "path"), _device(device), _threads(threads), dict(limits or {}),
-            novelty_threshold,
+            novelty_threshold, _openblas_threads(openblas_threads),
         )
         return cls(impl)
 
@@ -151,14 +162,17 @@ class Model:
         threads: Optional[int] = None,
         limits: Optional[Mapping[str, int]] = None,
         novelty_threshold: Optional[float] = None,
+        openblas_threads: Optional[int] = None,
     ) -> "Model":
         """The trained MixedWM38 model that ships inside the library (``models/mixedwm38-dcn.wdcm``
         of the source tree): the DCNv2 network trained on real MixedWM38 maps, 8 labels, 52x52
         input. Its accuracy and recipe are in docs/ACCURACY.md; :attr:`info` has its training
-        history. ``limits`` and ``novelty_threshold`` as for :meth:`load`.
+        history. ``limits``, ``openblas_threads`` and ``novelty_threshold`` as for
+        :meth:`load`.
         """
         impl = _wdc.Classifier.load_builtin(
-            _device(device), _threads(threads), dict(limits or {}), novelty_threshold
+            _device(device), _threads(threads), dict(limits or {}), novelty_threshold,
+            _openblas_threads(openblas_threads),
         )
         return cls(impl)
 

@@ -19,17 +19,17 @@ class Classifier:
     @staticmethod
     def create(
         config_json: str, device: str, threads: int, limits: Dict[str, int] = ...,
-        novelty_threshold: Optional[float] = ...,
+        novelty_threshold: Optional[float] = ..., openblas_threads: int = ...,
     ) -> Classifier: ...
     @staticmethod
     def load(
         path: str, device: str, threads: int, limits: Dict[str, int] = ...,
-        novelty_threshold: Optional[float] = ...,
+        novelty_threshold: Optional[float] = ..., openblas_threads: int = ...,
     ) -> Classifier: ...
     @staticmethod
     def load_builtin(
         device: str, threads: int, limits: Dict[str, int] = ...,
-        novelty_threshold: Optional[float] = ...,
+        novelty_threshold: Optional[float] = ..., openblas_threads: int = ...,
     ) -> Classifier: ...
     def save(self, path: str) -> None: ...
     def predict(self, maps: Maps) -> npt.NDArray[np.float32]: ...
