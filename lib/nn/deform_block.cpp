@@ -23,8 +23,12 @@ DeformBlockImpl::DeformBlockImpl(int64_t in_channels, const BlockConfig& config)
     torch::nn::init::zeros_(offset_conv_->bias);
   }
   // The deformable convolution has no bias: BatchNorm follows and would cancel it.
-  weight_ = register_parameter("weight", torch::empty({config.channels, in_channels, k, k}));
-  torch::nn::init::kaiming_uniform_(weight_, std::sqrt(5.0));  // conv2d's default
+  torch::Tensor weight = torch::empty({config.channels, in_channels, k, k});
+  torch::nn::init::kaiming_uniform_(weight, std::sqrt(5.0));  // conv2d's default
+  // Kept in channels-last memory, [O][kh][kw][C], the order of the CPU kernels' columns, so
+  // that the op's GEMM takes the weight as it is instead of reordering it on every call
+  // (ops/deform_conv2d_driver.cpp). Drawn planar first: the same values for a seed as before.
+  weight_ = register_parameter("weight", weight.contiguous(at::MemoryFormat::ChannelsLast));
   norm_ = register_module("norm", torch::nn::BatchNorm2d(config.channels));
 }
 

@@ -32,7 +32,9 @@ int64_t images_per_block(const DeformConv2dGeometry& g, const at::Tensor& input,
 }
 
 // The weight [O, C/groups, kh, kw] as the weight of a grouped 1x1 convolution over columns,
-// its input channels in the order of the columns' K (see deform_conv2d_device.h).
+// its input channels in the order of the columns' K (see deform_conv2d_device.h): a view when
+// the weight's memory is already in that order (channels-last for the CPU kernels), else a
+// reordered copy.
 at::Tensor weight_as_1x1(const at::Tensor& weight, bool channels_last) {
   const int64_t k = weight.size(1) * weight.size(2) * weight.size(3);
   const at::Tensor ordered = channels_last ? weight.permute({0, 2, 3, 1}) : weight;
@@ -106,7 +108,8 @@ void col2im_coord(const at::Tensor& columns, const at::Tensor& input, const at::
 
 // The arguments in the layouts the kernels read: input as [N, H, W, C] memory on CPU (a
 // no-op for the channels-last activations the op itself produces; .contiguous() first would
-// have copied them to planar and back) or [N, C, H, W] on CUDA; the rest contiguous.
+// have copied them to planar and back) or [N, C, H, W] on CUDA; the weight as it is on CPU
+// (only the GEMM reads it, see weight_as_1x1); the rest contiguous.
 struct KernelArgs {
   bool channels_last;
   at::Tensor input, offset, weight, bias, mask;
@@ -118,7 +121,7 @@ KernelArgs kernel_args(const at::Tensor& input, const at::Tensor& offset, const 
   return {channels_last,
           channels_last ? input.permute({0, 2, 3, 1}).contiguous() : input.contiguous(),
           offset.contiguous(),
-          weight.contiguous(),
+          channels_last ? weight : weight.contiguous(),
           bias.defined() ? bias.contiguous() : bias,
           mask.defined() ? mask.contiguous() : mask};
 }
