@@ -10,7 +10,6 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
-#include <thread>
 
 #include "base/error.h"
 #include "data/resize.h"
@@ -79,8 +78,7 @@ torch::Device resolve_device(const std::string& name) {
 // sets it for its own thread (cheaply: only when it differs).
 void use_threads(int threads) {
   if (threads < 0) fail(ErrorCode::kInvalidArgument, "threads must be >= 0 (0 = all cores)");
-  const int n = std::max(
-      threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()), 1);
+  const int n = threads > 0 ? threads : machine_cores();
   if (at::get_num_threads() != n) at::set_num_threads(n);
 }
 
@@ -318,9 +316,10 @@ Classifier::~Classifier() = default;
 
 std::unique_ptr<Classifier> Classifier::create(const std::string& config_json,
                                                const RuntimeOptions& runtime) {
-  if (runtime.buffer_cache) use_cpu_buffer_cache();
+  // Checked before any process-wide setting is made, so that a refused call changes nothing.
   if (runtime.openblas_threads < 0)
     fail(ErrorCode::kInvalidArgument, "openblas_threads must be >= 0 (0 = leave OpenBLAS alone)");
+  if (runtime.buffer_cache) use_cpu_buffer_cache();
   set_openblas_threads(runtime.openblas_threads);
   auto state = std::make_unique<State>();
   state->config = nn::parse_network_config(config_json);

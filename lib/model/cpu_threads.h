@@ -10,6 +10,9 @@
 
 namespace wdc {
 
+// The machine's cores as the standard library counts them, at least 1.
+int machine_cores();
+
 // The threads for a call over `pixels` input values (maps x height x width): `requested` when
 // it is > 0, else one per 52x52 map of work, at least 1 and at most the machine's cores.
 int threads_for_work(int requested, int64_t pixels);
