@@ -7,6 +7,7 @@
  *   TEMP_DIR is a writable directory for the model files the test saves. */
 #define _POSIX_C_SOURCE 200809L
 
+#include <dlfcn.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -302,6 +303,34 @@ static void test_create_with_options(void) {
   CHECK(s == WDC_OK || s == WDC_E_UNSUPPORTED);
   if (s == WDC_OK) wdc_free(model);
   else CHECK(model == MODEL_SENTINEL);
+}
+
+/* "openblas_threads": every model sets OpenBLAS's own pool to it for the whole process, 0
+   leaves the pool as it is. Asked of OpenBLAS itself where the process has it (the library
+   LibTorch links, so dlopen returns the copy already loaded); skipped elsewhere. */
+static void test_openblas_threads_option(void) {
+  void *openblas = dlopen("libopenblas.so.0", RTLD_LAZY);
+  int (*get)(void) = NULL;
+  void (*set)(int) = NULL;
+  wdc_model *model = NULL;
+  int before;
+  if (openblas == NULL) {
+    printf("  skipped: this process has no libopenblas.so.0\n");
+    return;
+  }
+  *(void **)(&get) = dlsym(openblas, "openblas_get_num_threads");
+  *(void **)(&set) = dlsym(openblas, "openblas_set_num_threads");
+  REQUIRE(get != NULL && set != NULL);
+  set(2);
+  before = get(); /* 2, or fewer where OpenBLAS caps it */
+  REQUIRE_OK(wdc_create_with_options(TINY_CONFIG, "{\"openblas_threads\": 0}", &model));
+  CHECK(get() == before);
+  wdc_free(model);
+  model = NULL;
+  REQUIRE_OK(wdc_create_with_options(TINY_CONFIG, "{}", &model));
+  CHECK(get() == 1);
+  wdc_free(model);
+  dlclose(openblas);
 }
 
 static void test_create_misuse(void) {
@@ -1006,6 +1035,7 @@ int main(int argc, char **argv) {
   RUN_TEST(test_last_error);
   RUN_TEST(test_create);
   RUN_TEST(test_create_with_options);
+  RUN_TEST(test_openblas_threads_option);
   RUN_TEST(test_create_misuse);
   RUN_TEST(test_handle_misuse);
   RUN_TEST(test_predict);
