@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -219,7 +220,33 @@ struct TrainOptions {
   std::string init;  // --init: a model file or "builtin"
   int epochs = 0;
   bool resume = false, json = false;
+  int world_size = 0, rank = -1;  // 0, -1: not given
+  std::string dist_url;
 };
+
+// Data-parallel training: the flags, else (as torchrun's workers) WORLD_SIZE and the other
+// variables of the environment, which the library reads for "env://"; else the config's.
+void add_distributed_options(const TrainOptions& o, json& train) {
+  const bool flags = o.world_size > 0 || o.rank >= 0 || !o.dist_url.empty();
+  if (flags) {
+    if (o.world_size > 0) train["world_size"] = o.world_size;
+    if (o.rank >= 0) train["rank"] = o.rank;
+    if (!o.dist_url.empty()) train["dist_url"] = o.dist_url;
+  } else if (const char* w = std::getenv("WORLD_SIZE"); w && *w && !train.contains("dist_url")) {
+    train["dist_url"] = "env://";
+  }
+}
+
+// How many ranks train together, as far as the CLI can tell (the library checks the options).
+int64_t ranks_of(const json& train) {
+  if (train.contains("world_size") && train["world_size"].is_number_integer())
+    return std::max<int64_t>(1, train["world_size"].get<int64_t>());
+  if (train.contains("dist_url") && train["dist_url"] == "env://")
+    if (const char* w = std::getenv("WORLD_SIZE")) return std::max(1, std::atoi(w));
+  return 1;
+}
+
+bool distributed(const json& train) { return train.contains("dist_url") || ranks_of(train) > 1; }
 
 // The network of the --init model without its labels and task, which the data then names: what
 // fine-tuning trains when the config names no network.
@@ -246,9 +273,11 @@ int run_train(const TrainOptions& o, const GlobalOptions& global) {
   const std::string checkpoint = o.out + ".ckpt";
   train["checkpoint"] = checkpoint;
   train["resume"] = o.resume;
+  add_distributed_options(o, train);
 
   check_writable_destination(o.out);
-  if (o.resume && !std::filesystem::exists(checkpoint))
+  // In a group rank 0 alone has the checkpoint (and the library says so if it is missing).
+  if (o.resume && !distributed(train) && !std::filesystem::exists(checkpoint))
     fail(WDC_E_IO,
          "--resume: there is no checkpoint " + checkpoint + " (train writes it after every epoch)");
 
@@ -259,6 +288,8 @@ int run_train(const TrainOptions& o, const GlobalOptions& global) {
   int64_t batch_size = 32;
   if (train.contains("batch_size") && train["batch_size"].is_number_integer())
     batch_size = std::max<int64_t>(1, train["batch_size"].get<int64_t>());
+  // The rates shown count every rank's maps: each step takes batch_size maps per rank.
+  batch_size *= ranks_of(train);
 
   message(std::string(o.resume ? "resuming" : "training") + " on " + o.data +
           (o.val.empty() ? "" : ", validating on " + o.val) +
@@ -295,11 +326,16 @@ int run_train(const TrainOptions& o, const GlobalOptions& global) {
     }
     reporter.finish();
   }
-  check(wdc_save(model.get(), o.out.c_str()));
-  message("saved the model to " + o.out);
+  const int rank = report.value("rank", 0);
+  if (rank == 0) {
+    check(wdc_save(model.get(), o.out.c_str()));
+    message("saved the model to " + o.out);
+  } else {
+    message("rank " + std::to_string(rank) + " done: rank 0 writes the model");
+  }
 
   if (o.json) {
-    report["model"] = o.out;
+    report["model"] = rank == 0 ? json(o.out) : json(nullptr);
     report["checkpoint"] = checkpoint;
     print_json(report);
   } else {
@@ -311,6 +347,13 @@ int run_train(const TrainOptions& o, const GlobalOptions& global) {
     summary += ", " + std::to_string(report.value("train_samples", int64_t{0})) +
                " training maps, " + std::to_string(report.value("val_samples", int64_t{0})) +
                " validation maps, " + duration(report.value("seconds", 0.0));
+    const int ranks = report.value("world_size", 1);
+    if (ranks > 1) {
+      const double seconds = report.value("seconds", 0.0);
+      const double collective = report.value("collective_seconds", 0.0);
+      summary += ", " + std::to_string(ranks) + " ranks (" + fixed(collective, 1) + " s, " +
+                 percent(seconds > 0 ? collective / seconds : 0) + ", in collectives)";
+    }
     std::cout << summary << '\n';
   }
   return 0;
@@ -348,6 +391,19 @@ Command add_train_command(CLI::App& parent, const GlobalOptions& global) {
                   "a new head when its labels differ from the data's")
       ->type_name("MODEL");
   app->add_flag("--resume", o->resume, "Continue an interrupted run from its checkpoint OUT.ckpt");
+  app->add_option("--world-size", o->world_size,
+                  "Data-parallel training: the number of processes (ranks) training together; "
+                  "without these three flags, torchrun's WORLD_SIZE, RANK, MASTER_ADDR and "
+                  "MASTER_PORT are used if set (docs/DISTRIBUTED.md)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 4096));
+  app->add_option("--rank", o->rank, "This process's rank, 0 to N-1; rank 0 writes the model")
+      ->type_name("R")
+      ->check(CLI::Range(0, 4095));
+  app->add_option("--dist-url", o->dist_url,
+                  "Where the ranks meet: tcp://HOST:PORT, rank 0's address (it listens on PORT), "
+                  "or env://")
+      ->type_name("URL");
   app->add_flag("--json", o->json, "Print the training report as JSON on stdout");
 
   return {app, [o, &global]() { return run_train(*o, global); }};

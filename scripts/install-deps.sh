@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libtorch-dev               # LibTorch 1.13 (CPU)
+  libgloo-dev                # the headers of c10d's Gloo backend: distributed training
   libopenblas0-pthread       # without it LibTorch's matmul falls back to the reference BLAS
   nlohmann-json3-dev libcli11-dev libzip-dev libspng-dev
   libgtest-dev googletest libbenchmark-dev

@@ -337,7 +337,9 @@ typedef int32_t (*wdc_progress_fn)(const wdc_progress *progress, void *user);
      "val_fraction": the share of data held out for validation; "epochs", "batch_size", "lr",
      "momentum", "weight_decay", "seed", "threads", "checkpoint" (a path), "resume" (bool),
      "augment" (bool), "init" (a model file or "builtin" whose weights training starts from:
-     fine-tuning), ...
+     fine-tuning), "world_size", "rank", "dist_url" ("tcp://HOST:PORT" or "env://"),
+     "dist_timeout", "sync_batch_norm" (data-parallel training: world_size processes, each
+     calling wdc_train with its rank, train one model; docs/DISTRIBUTED.md), ...
    A model whose config named no labels takes the training data's names (and, without a
    "task", the data's: class indices make it single-label), with a new head; one whose config
    named labels must get data of those labels.
@@ -357,7 +359,8 @@ typedef int32_t (*wdc_progress_fn)(const wdc_progress *progress, void *user);
      malformed, unknown key, value out of range, not exactly one of "data" and "synthetic"),
      WDC_E_IO, WDC_E_FORMAT (the data files, the "init" model file), WDC_E_INVALID_ARGUMENT
      (data of other labels than the model's; an "init" model of another network),
-     WDC_E_CANCELLED, WDC_E_BUSY, WDC_E_OUT_OF_MEMORY.
+     WDC_E_CANCELLED, WDC_E_BUSY, WDC_E_OUT_OF_MEMORY, WDC_E_RUNTIME (data-parallel: the
+     group could not be joined, or another rank stopped, within "dist_timeout" seconds).
    Threading: needs the model to itself (see Threading): fails at once with WDC_E_BUSY while
      another thread uses the model; while it runs, other calls on the model fail with
      WDC_E_BUSY. */

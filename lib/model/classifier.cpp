@@ -27,6 +27,7 @@
 #include "nn/wafer_net.h"
 #include "search/novelty.h"
 #include "train/metrics.h"
+#include "train/process_group.h"
 #include "train/thresholds.h"
 #include "train/trainer.h"
 #include "wdc_version.h"
@@ -595,8 +596,18 @@ std::string Classifier::train(const std::string& train_json, const ProgressFn& p
     val_set = fit_to_input(data::subset(all, split.val), c);
   }
   loaded = data::WaferSet{};  // the fitted copies are what training needs
+  // Data-parallel training: the ranks meet once each has its data ready.
+  std::unique_ptr<train::ProcessGroup> group;
+  if (options.world_size > 1) {
+    if (state_->device.is_cuda())
+      fail(ErrorCode::kConfig,
+           "train: distributed training runs on the CPU (Gloo); on CUDA devices (NCCL) it is not "
+           "built yet");
+    group = train::ProcessGroup::join({options.world_size, options.rank, options.dist_host,
+                                       options.dist_port, options.dist_timeout});
+  }
   const train::TrainOutcome outcome =
-      train::fit(state_->net, train_set, val_set, options, progress, state_->device);
+      train::fit(state_->net, train_set, val_set, options, progress, state_->device, group.get());
   // The old thresholds belonged to the old weights; a single-label model decides by argmax.
   state_->thresholds.assign(num_labels(), 0.5f);
   const bool tune = options.tune_thresholds && val_set.count > 0 && !c.single_label();
@@ -610,7 +621,12 @@ std::string Classifier::train(const std::string& train_json, const ProgressFn& p
     state_->thresholds = train::tune_thresholds(val_probabilities, val_set.labels, num_labels());
   // The labels are the model's now, whatever named them.
   state_->config.labels_given = state_->config.task_given = true;
+  // Every rank has finished (thresholds and novelty are computed alike on each) before any
+  // returns: rank 0 then writes the model, the others leave that to it.
+  if (group) group->barrier();
   json report = train::to_json(outcome);
+  report["world_size"] = options.world_size;
+  report["rank"] = options.rank;
   report["thresholds"] = state_->thresholds;
   report["novelty"] = state_->novelty ? novelty_json(*state_->novelty) : json(nullptr);
   state_->training = {{"options", train::to_json(options)},

@@ -35,7 +35,7 @@ DeformBlockImpl::DeformBlockImpl(int64_t in_channels, const BlockConfig& config)
 torch::Tensor DeformBlockImpl::forward(const torch::Tensor& x) {
   if (!config_.deformable) {
     const torch::Tensor y = ops::onednn_conv2d(x, weight_, {}, options_.stride, options_.padding);
-    return torch::relu(norm_->forward(y));
+    return torch::relu(normalize(y));
   }
   // The offset convolution has the block's stride and padding (see the constructor).
   const torch::Tensor field = ops::onednn_conv2d(x, offset_conv_->weight, offset_conv_->bias,
@@ -48,7 +48,11 @@ torch::Tensor DeformBlockImpl::forward(const torch::Tensor& x) {
     mask = torch::sigmoid(field.narrow(1, 2 * taps, taps));
   }
   torch::Tensor y = ops::deform_conv2d(x, offset, weight_, {}, mask, options_);
-  return torch::relu(norm_->forward(y));
+  return torch::relu(normalize(y));
+}
+
+torch::Tensor DeformBlockImpl::normalize(const torch::Tensor& y) {
+  return sum_ != nullptr && is_training() ? synced_batch_norm(*norm_, y, *sum_) : norm_->forward(y);
 }
 
 }  // namespace wdc::nn

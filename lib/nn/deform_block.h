@@ -10,6 +10,7 @@
 #include <torch/nn/pimpl.h>
 
 #include "nn/network_config.h"
+#include "nn/synced_batch_norm.h"
 #include "ops/deform_conv2d.h"
 
 namespace wdc::nn {
@@ -18,14 +19,20 @@ class DeformBlockImpl : public torch::nn::Module {
  public:
   DeformBlockImpl(int64_t in_channels, const BlockConfig& config);
   torch::Tensor forward(const torch::Tensor& x);
+  // In training, normalise by the statistics of the batch summed across ranks by `sum`
+  // (data-parallel training); nullptr: by this process's batch alone (the default).
+  void sync_batch_norm(const CrossRankSum* sum) { sum_ = sum; }
 
  private:
+  torch::Tensor normalize(const torch::Tensor& y);
+
   BlockConfig config_;
   ops::DeformConv2dOptions options_;
   torch::nn::Conv2d offset_conv_{nullptr};  // 2·k² offsets (+ k² mask logits when modulated);
                                             // absent in a plain block
   torch::Tensor weight_;
   torch::nn::BatchNorm2d norm_{nullptr};
+  const CrossRankSum* sum_ = nullptr;
 };
 TORCH_MODULE(DeformBlock);
 

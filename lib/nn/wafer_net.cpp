@@ -40,9 +40,13 @@ torch::Tensor WaferNetImpl::head(const torch::Tensor& features) {
     // What torch::nn::Dropout computes (Bernoulli(1 - p) noise scaled by 1 / (1 - p)), from
     // this network's generator; drawn on the CPU whatever the device, so the masks, and a run
     // seeded alike, are the same on every device.
-    torch::Tensor noise = torch::empty(pooled.sizes(), pooled.options().device(torch::kCPU));
+    const bool shared = share_.global_count > 0;
+    torch::Tensor noise =
+        torch::empty({shared ? share_.global_count : pooled.size(0), pooled.size(1)},
+                     pooled.options().device(torch::kCPU));
     noise.bernoulli_(1 - p, dropout_generator_);
     noise.div_(1 - p);
+    if (shared) noise = noise.narrow(0, share_.offset, pooled.size(0));
     pooled = pooled * noise.to(pooled.device());
   }
   return fc_->forward(pooled);
@@ -57,6 +61,12 @@ torch::Tensor WaferNetImpl::embed(const torch::Tensor& pooled) {
 void WaferNetImpl::seed_dropout(uint64_t seed) {
   std::lock_guard<std::mutex> lock(dropout_generator_.mutex());
   dropout_generator_.set_current_seed(seed);
+}
+
+void WaferNetImpl::set_batch_share(const BatchShare& share) {
+  share_ = share;
+  for (const auto& block : *blocks_)
+    block->as<DeformBlock>()->sync_batch_norm(share.batch_norm_sum);
 }
 
 torch::Tensor WaferNetImpl::probabilities(const torch::Tensor& logits) const {

@@ -9,6 +9,7 @@
 #include <torch/nn/pimpl.h>
 
 #include "nn/network_config.h"
+#include "nn/synced_batch_norm.h"
 
 namespace wdc::nn {
 
@@ -46,11 +47,23 @@ class WaferNetImpl : public torch::nn::Module {
   // take numbers from each other's stream.
   void seed_dropout(uint64_t seed);
 
+  // Data-parallel training runs each rank on its share of a global batch: `offset` maps into it,
+  // of `global_count`. With a share set, dropout draws the global batch's mask and keeps the
+  // share's rows, and with `batch_norm_sum` training-mode BatchNorm uses the global batch's
+  // statistics, summed across the ranks by it: N ranks then compute what one process computes on
+  // the whole batch. Without it each rank normalises by its own share's statistics.
+  struct BatchShare {
+    int64_t offset = 0, global_count = 0;  // 0: the whole batch is here (the default)
+    const CrossRankSum* batch_norm_sum = nullptr;
+  };
+  void set_batch_share(const BatchShare& share);
+
  private:
   NetworkConfig config_;
   torch::nn::ModuleList blocks_;
   torch::nn::Linear fc_{nullptr};
   at::Generator dropout_generator_;
+  BatchShare share_;
 };
 TORCH_MODULE(WaferNet);
 

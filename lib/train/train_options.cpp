@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
+#include <cstdlib>
+
 #include "base/error.h"
 
 namespace wdc::train {
@@ -43,6 +46,64 @@ void read_string(const json& j, const char* key, std::string& out) {
   out = j.at(key).get<std::string>();
 }
 
+// A number from the environment for "env://", or an error naming the variable.
+int64_t env_number(const char* name, int64_t min, int64_t max) {
+  const char* text = std::getenv(name);
+  if (text == nullptr || *text == '\0')
+    option_error("dist_url", std::string("is \"env://\", but ") + name + " is not set");
+  char* end = nullptr;
+  errno = 0;
+  const long long value = std::strtoll(text, &end, 10);
+  if (errno != 0 || *end != '\0' || value < min || value > max)
+    option_error("dist_url", std::string("is \"env://\", but ") + name + "=\"" + text +
+                                 "\" is not an integer in [" + std::to_string(min) + ", " +
+                                 std::to_string(max) + "]");
+  return value;
+}
+
+void read_distributed(const json& j, TrainOptions& o) {
+  constexpr int32_t kMaxRanks = 4096;
+  read_number(j, "world_size", o.world_size, 1, kMaxRanks);
+  read_number(j, "rank", o.rank, 0, kMaxRanks - 1);
+  read_string(j, "dist_url", o.dist_url);
+  read_number(j, "dist_timeout", o.dist_timeout, 1, 86400);
+  read_bool(j, "sync_batch_norm", o.sync_batch_norm);
+  if (o.dist_url == "env://") {
+    if (!j.contains("world_size"))
+      o.world_size = static_cast<int32_t>(env_number("WORLD_SIZE", 1, kMaxRanks));
+    if (!j.contains("rank")) o.rank = static_cast<int32_t>(env_number("RANK", 0, kMaxRanks - 1));
+    const char* host = std::getenv("MASTER_ADDR");
+    if (host == nullptr || *host == '\0')
+      option_error("dist_url", "is \"env://\", but MASTER_ADDR is not set");
+    o.dist_host = host;
+    o.dist_port = static_cast<int32_t>(env_number("MASTER_PORT", 1, 65535));
+  } else if (!o.dist_url.empty()) {
+    const std::string prefix = "tcp://";
+    const size_t colon = o.dist_url.rfind(':');
+    const std::string port = colon == std::string::npos ? "" : o.dist_url.substr(colon + 1);
+    const bool digits = !port.empty() && port.size() <= 5 &&
+                        port.find_first_not_of("0123456789") == std::string::npos;
+    if (o.dist_url.rfind(prefix, 0) != 0 || colon <= prefix.size() || !digits ||
+        std::stoi(port) < 1 || std::stoi(port) > 65535)
+      option_error("dist_url",
+                   "must be \"tcp://HOST:PORT\" (PORT in [1, 65535]) or \"env://\", "
+                   "got \"" +
+                       o.dist_url + "\"");
+    o.dist_host = o.dist_url.substr(prefix.size(), colon - prefix.size());
+    // An IPv6 address in brackets, as in URLs.
+    if (o.dist_host.size() > 2 && o.dist_host.front() == '[' && o.dist_host.back() == ']')
+      o.dist_host = o.dist_host.substr(1, o.dist_host.size() - 2);
+    o.dist_port = std::stoi(port);
+  }
+  if (o.rank >= o.world_size)
+    option_error("rank", "must be below world_size (" + std::to_string(o.world_size) + "), got " +
+                             std::to_string(o.rank));
+  if (o.world_size > 1 && o.dist_host.empty())
+    option_error("dist_url",
+                 "is needed when world_size is above 1 (\"tcp://HOST:PORT\", where "
+                 "rank 0 listens, or \"env://\")");
+}
+
 }  // namespace
 
 TrainOptions parse_train_options(const std::string& json_text, bool data_given, bool val_given) {
@@ -76,7 +137,12 @@ TrainOptions parse_train_options(const std::string& json_text, bool data_given, 
                                 "init",
                                 "novelty_k",
                                 "novelty_bank",
-                                "novelty_share"};
+                                "novelty_share",
+                                "world_size",
+                                "rank",
+                                "dist_url",
+                                "dist_timeout",
+                                "sync_batch_norm"};
   for (auto it = j.begin(); it != j.end(); ++it)
     if (std::find(std::begin(kKeys), std::end(kKeys), it.key()) == std::end(kKeys))
       option_error(it.key(), "is not a known key");
@@ -111,6 +177,7 @@ TrainOptions parse_train_options(const std::string& json_text, bool data_given, 
   if (o.novelty_bank > 0 && o.novelty_bank < o.novelty_k)
     option_error("novelty_bank", "must be 0 (no novelty) or at least novelty_k (" +
                                      std::to_string(o.novelty_k) + ")");
+  read_distributed(j, o);
   if (data_given) {
     for (const char* key : {"data", "synthetic"})
       if (j.contains(key))
@@ -151,7 +218,12 @@ nlohmann::json to_json(const TrainOptions& o) {
               {"init", o.init},
               {"novelty_k", o.novelty_k},
               {"novelty_bank", o.novelty_bank},
-              {"novelty_share", o.novelty_share}};
+              {"novelty_share", o.novelty_share},
+              {"world_size", o.world_size},
+              {"rank", o.rank},
+              {"dist_url", o.dist_url},
+              {"dist_timeout", o.dist_timeout},
+              {"sync_batch_norm", o.sync_batch_norm}};
 }
 
 }  // namespace wdc::train

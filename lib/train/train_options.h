@@ -19,7 +19,17 @@
 //   novelty_k 5, novelty_bank 4096, novelty_share 0.01 (novelty, search/novelty.h: each map's
 //   novelty is 1 - its cosine similarity to the novelty_k-th nearest of a seeded sample of at
 //   most novelty_bank training maps, and the model calls a map unknown above the threshold that
-//   flags novelty_share of the validation maps; novelty_bank 0: no novelty)
+//   flags novelty_share of the validation maps; novelty_bank 0: no novelty),
+//   world_size 1, rank 0, dist_url "", dist_timeout 300 (data-parallel training, docs/
+//   DISTRIBUTED.md: world_size processes, each given its rank, meet at dist_url,
+//   "tcp://HOST:PORT" (rank 0 listens there) or "env://" (MASTER_ADDR and MASTER_PORT, and
+//   WORLD_SIZE and RANK unless given, from the environment, as torchrun sets them); batch_size
+//   is per rank; every collective waits at most dist_timeout seconds for the other ranks;
+//   sync_batch_norm false: in training BatchNorm normalises by each rank's share of the batch,
+//   as PyTorch's DistributedDataParallel does, and the running statistics are averaged over the
+//   ranks after every epoch; true: by the whole global batch's statistics, so N ranks train
+//   the model that one process trains with N times the batch, at two more round trips per
+//   BatchNorm layer and step)
 #pragma once
 
 #include <cstdint>
@@ -53,6 +63,13 @@ struct TrainOptions {
   int64_t novelty_k = 5;
   int64_t novelty_bank = 4096;
   double novelty_share = 0.01;
+  int32_t world_size = 1;
+  int32_t rank = 0;
+  std::string dist_url;  // as given; "env://" resolved into dist_host and dist_port
+  std::string dist_host;
+  int32_t dist_port = 0;
+  double dist_timeout = 300;
+  bool sync_batch_norm = false;
 };
 
 // Throws wdc::Error(kConfig) naming the bad key; unknown keys are errors. `data_given`: the

@@ -8,12 +8,14 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "base/error.h"
 #include "data/atomic_write.h"
 #include "data/rng.h"
 #include "nn/inference.h"
+#include "train/process_group.h"
 #include "train/thresholds.h"
 
 namespace wdc::train {
@@ -46,18 +48,17 @@ struct Batch {
   torch::Tensor labels;  // multi-label: [N, L] float 0/1; single-label: [N] class indices
 };
 
-Batch make_batch(const data::WaferSet& set, const std::vector<int64_t>& order, int64_t begin,
-                 int64_t count, bool augment, bool single_label, data::Rng& rng,
-                 const torch::Device& device) {
+Batch make_batch(const data::WaferSet& set, const std::vector<int64_t>& order,
+                 const std::vector<uint8_t>& symmetries, int64_t begin, int64_t count,
+                 bool single_label, const torch::Device& device) {
   const int64_t size = set.map_size();
   const int64_t L = set.num_labels();
   std::vector<uint8_t> maps(static_cast<size_t>(count * size));
   torch::Tensor labels =
       single_label ? torch::empty({count}, torch::kLong) : torch::empty({count, L}, torch::kFloat);
-  const bool square = set.height == set.width;
   for (int64_t i = 0; i < count; ++i) {
     const int64_t index = order[begin + i];
-    const int symmetry = augment && square ? static_cast<int>(rng.below(8)) : 0;
+    const int symmetry = symmetries.empty() ? 0 : symmetries[begin + i];
     if (symmetry)
       apply_symmetry(set.map(index), maps.data() + i * size, set.height, symmetry);
     else
@@ -70,20 +71,55 @@ Batch make_batch(const data::WaferSet& set, const std::vector<int64_t>& order, i
   return {nn::maps_to_tensor(maps.data(), count, set.height, set.width, device), labels.to(device)};
 }
 
-double exact_match(nn::WaferNet& net, const data::WaferSet& set, const torch::Device& device) {
+// The symmetry (apply_symmetry) of each position of the epoch's order: drawn in order, one per
+// map, as the batches once drew them, so seeded runs keep their results; none without
+// augmentation.
+std::vector<uint8_t> epoch_symmetries(const data::WaferSet& set, size_t positions, bool augment,
+                                      data::Rng& rng) {
+  std::vector<uint8_t> symmetries;
+  if (!augment || set.height != set.width) return symmetries;
+  symmetries.resize(positions);
+  for (uint8_t& s : symmetries) s = static_cast<uint8_t>(rng.below(8));
+  return symmetries;
+}
+
+// The part of `count` maps that falls to `rank` of `ranks`: as even as can be, in rank order.
+struct Share {
+  int64_t offset = 0, count = 0;
+};
+Share share_of(int64_t count, int32_t rank, int32_t ranks) {
+  const int64_t base = count / ranks, extra = count % ranks;
+  return {rank * base + std::min<int64_t>(rank, extra), base + (rank < extra ? 1 : 0)};
+}
+
+// Exact match at 0.5 on the validation maps; with a group, each rank scores its share of them
+// and the hits are summed, so every rank sees the same figure and picks the same best epoch.
+double exact_match(nn::WaferNet& net, const data::WaferSet& set, const torch::Device& device,
+                   ProcessGroup* group) {
   if (set.count == 0) return 0;
-  net->eval();
-  const std::vector<float> p =
-      nn::predict_probabilities(net, set.maps.data(), set.count, set.height, set.width, device);
-  net->train();
-  // Model selection decides at 0.5: the thresholds are tuned after training, on these maps.
-  // For a single-label network this is the accuracy (the most probable class decides).
+  const Share share =
+      group ? share_of(set.count, group->rank(), group->size()) : Share{0, set.count};
   const int64_t L = set.num_labels();
-  const std::vector<uint8_t> predicted =
-      decide(p, std::vector<float>(static_cast<size_t>(L), 0.5f), net->config().single_label());
   int64_t hits = 0;
-  for (int64_t i = 0; i < set.count; ++i)
-    hits += std::equal(set.label(i), set.label(i) + L, predicted.begin() + i * L);
+  if (share.count > 0) {
+    net->eval();
+    const std::vector<float> p = nn::predict_probabilities(net, set.map(share.offset), share.count,
+                                                           set.height, set.width, device);
+    net->train();
+    // Model selection decides at 0.5: the thresholds are tuned after training, on these maps.
+    // For a single-label network this is the accuracy (the most probable class decides).
+    const std::vector<uint8_t> predicted =
+        decide(p, std::vector<float>(static_cast<size_t>(L), 0.5f), net->config().single_label());
+    for (int64_t i = 0; i < share.count; ++i) {
+      const uint8_t* truth = set.label(share.offset + i);
+      hits += std::equal(truth, truth + L, predicted.begin() + i * L);
+    }
+  }
+  if (group) {
+    const torch::Tensor total = torch::tensor({hits}, torch::kLong);
+    group->sum({total});
+    hits = total.item<int64_t>();
+  }
   return static_cast<double>(hits) / set.count;
 }
 
@@ -188,14 +224,32 @@ void save_checkpoint(const std::string& path, nn::WaferNet& net,
   }
 }
 
-void load_checkpoint(const std::string& path, nn::WaferNet& net, std::vector<torch::Tensor>& best,
-                     torch::optim::SGD& optimizer, TrainOutcome& outcome,
-                     const torch::Device& device) {
-  if (!std::filesystem::exists(path))
-    fail(ErrorCode::kIo, "resume: checkpoint " + path + " does not exist");
+// The checkpoint file's bytes. In a group rank 0 reads them and every rank receives them, so
+// the other ranks need no copy of the file (rank 0 alone writes it).
+std::string checkpoint_bytes(const std::string& path, ProcessGroup* group) {
+  std::string bytes, problem;
+  if (!group || group->rank() == 0) {
+    std::ifstream in(path, std::ios::binary);
+    if (!std::filesystem::exists(path))
+      problem = "resume: checkpoint " + path + " does not exist";
+    else if (!in)
+      problem = "resume: cannot read checkpoint " + path;
+    else
+      bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  if (group) bytes = group->broadcast_bytes(problem.empty() ? bytes : std::string());
+  if (!problem.empty()) fail(ErrorCode::kIo, problem);
+  if (bytes.empty()) fail(ErrorCode::kIo, "resume: rank 0 could not read checkpoint " + path);
+  return bytes;
+}
+
+void load_checkpoint(const std::string& path, const std::string& bytes, nn::WaferNet& net,
+                     std::vector<torch::Tensor>& best, torch::optim::SGD& optimizer,
+                     TrainOutcome& outcome, const torch::Device& device) {
   torch::serialize::InputArchive archive, best_archive, optimizer_archive;
   try {
-    archive.load_from(path, device);
+    std::istringstream stream(bytes);
+    archive.load_from(stream, device);
     net->load(archive);
     archive.read("best", best_archive);
     for (size_t i = 0; i < best.size(); ++i) best_archive.read(std::to_string(i), best[i]);
@@ -215,11 +269,40 @@ void load_checkpoint(const std::string& path, nn::WaferNet& net, std::vector<tor
   }
 }
 
+// Every rank's gradients summed (each rank's loss is its share of the global batch's mean), with
+// the loss itself in the same message; returns the global batch's loss.
+double sum_gradients(nn::WaferNet& net, const torch::Tensor& loss, ProcessGroup& group) {
+  std::vector<torch::Tensor> tensors;
+  // The last layers first, as their gradients are the first ready (DistributedDataParallel's
+  // order): the buckets then follow the backward pass.
+  std::vector<torch::Tensor> parameters = net->parameters();
+  for (auto it = parameters.rbegin(); it != parameters.rend(); ++it) {
+    torch::Tensor& grad = it->mutable_grad();
+    if (!grad.defined()) grad = torch::zeros_like(*it);  // every rank sends the same layout
+    tensors.push_back(grad);
+  }
+  const torch::Tensor total_loss = loss.detach().reshape({1}).clone();
+  tensors.push_back(total_loss);
+  group.sum(tensors);
+  return total_loss.item<double>();
+}
+
+// With BatchNorm per rank, each rank's running statistics saw its own shares alone: their mean
+// over the ranks, once an epoch before validation, gives every rank the same model.
+void average_batch_norm_statistics(nn::WaferNet& net, ProcessGroup& group) {
+  std::vector<torch::Tensor> statistics;
+  for (const auto& buffer : net->buffers())
+    if (buffer.is_floating_point()) statistics.push_back(buffer);
+  group.sum(statistics);
+  torch::NoGradGuard no_grad;
+  for (auto& s : statistics) s.div_(group.size());
+}
+
 }  // namespace
 
-TrainOutcome fit(nn::WaferNet& net, const data::WaferSet& train_set,
-                 const data::WaferSet& val_set, const TrainOptions& o, const ProgressFn& progress,
-                 const torch::Device& device) {
+TrainOutcome fit(nn::WaferNet& net, const data::WaferSet& train_set, const data::WaferSet& val_set,
+                 const TrainOptions& o, const ProgressFn& progress, const torch::Device& device,
+                 ProcessGroup* group) {
   const auto start = Clock::now();
   if (train_set.count == 0)
     fail(ErrorCode::kConfig, "train: the training set is empty (is val_fraction too large?)");
@@ -232,12 +315,29 @@ TrainOutcome fit(nn::WaferNet& net, const data::WaferSet& train_set,
                                                      .weight_decay(o.weight_decay)
                                                      .nesterov(o.nesterov));
   std::vector<torch::Tensor> best = snapshot(net);
-  if (o.resume) load_checkpoint(o.checkpoint, net, best, optimizer, outcome, device);
+  if (o.resume)
+    load_checkpoint(o.checkpoint, checkpoint_bytes(o.checkpoint, group), net, best, optimizer,
+                    outcome, device);
+  // Every rank starts from rank 0's weights (they agree anyway: same config, seed and init).
+  if (group) group->broadcast(state_of(net));
+  const int32_t ranks = group ? group->size() : 1;
+  const bool writer = !group || group->rank() == 0;  // of checkpoints
 
   const auto rare = rare_types(train_set, o.min_type_samples);
   int64_t epoch_maps = train_set.count;
   for (const auto& members : rare) epoch_maps += o.min_type_samples - static_cast<int64_t>(members.size());
-  const int64_t steps = (epoch_maps + o.batch_size - 1) / o.batch_size;
+  // Each step takes the next batch_size maps of the order per rank; a last batch with fewer
+  // maps than ranks is left out (it could not give every rank a map).
+  const int64_t global_batch = o.batch_size * ranks;
+  const int64_t remainder = epoch_maps % global_batch;
+  const int64_t steps = epoch_maps / global_batch + (remainder >= ranks ? 1 : 0);
+  if (steps == 0)
+    fail(ErrorCode::kConfig, "train: " + std::to_string(epoch_maps) +
+                                 " training maps are too few for " + std::to_string(ranks) +
+                                 " ranks");
+  const nn::CrossRankSum cross_rank_sum = [group](const std::vector<torch::Tensor>& tensors) {
+    group->sum(tensors);
+  };
   const bool single_label = net->config().single_label();
   const int64_t labels = static_cast<int64_t>(net->config().labels.size());
   for (const data::WaferSet* set : {&train_set, &val_set})
@@ -255,13 +355,19 @@ TrainOutcome fit(nn::WaferNet& net, const data::WaferSet& train_set,
       data::Rng rng(o.seed * 1000003 + static_cast<uint64_t>(epoch));
       net->seed_dropout(o.seed * 1000003 + static_cast<uint64_t>(epoch));
       const std::vector<int64_t> order = epoch_order(train_set.count, rare, o.min_type_samples, rng);
+      const std::vector<uint8_t> symmetries =
+          epoch_symmetries(train_set, order.size(), o.augment, rng);
 
       double loss_sum = 0;
       for (int64_t step = 0; step < steps; ++step) {
-        const int64_t begin = step * o.batch_size;
-        const int64_t count = std::min(o.batch_size, epoch_maps - begin);
-        const Batch batch =
-            make_batch(train_set, order, begin, count, o.augment, single_label, rng, device);
+        const int64_t begin = step * global_batch;
+        const int64_t count = std::min(global_batch, epoch_maps - begin);
+        const Share share = group ? share_of(count, group->rank(), ranks) : Share{0, count};
+        const Batch batch = make_batch(train_set, order, symmetries, begin + share.offset,
+                                       share.count, single_label, device);
+        if (group)
+          net->set_batch_share(
+              {share.offset, count, o.sync_batch_norm ? &cross_rank_sum : nullptr});
         for (auto& group : optimizer.param_groups())
           static_cast<torch::optim::SGDOptions&>(group.options())
               .lr(learning_rate(o, (epoch - 1) * steps + step, steps));
@@ -271,9 +377,19 @@ TrainOutcome fit(nn::WaferNet& net, const data::WaferSet& train_set,
             single_label
                 ? torch::nn::functional::cross_entropy(logits, batch.labels)
                 : torch::binary_cross_entropy_with_logits(logits, batch.labels, {}, pos_weight);
-        loss.backward();
+        double step_loss = 0;
+        if (group) {
+          // This rank's part of the global batch's mean loss; the sum over ranks is that mean.
+          const torch::Tensor part = loss * (static_cast<double>(share.count) / count);
+          part.backward();
+          step_loss = sum_gradients(net, part, *group);
+        } else {
+          loss.backward();
+          step_loss = loss.item<double>();
+        }
         optimizer.step();
-        loss_sum += loss.item<double>();
+        ++outcome.steps;
+        loss_sum += step_loss;
         if (progress) {
           TrainProgress p;
           p.epoch = epoch;
@@ -284,7 +400,8 @@ TrainOutcome fit(nn::WaferNet& net, const data::WaferSet& train_set,
           if (progress(p)) fail(ErrorCode::kCancelled, "train: cancelled by the progress callback");
         }
       }
-      EpochRecord record{epoch, loss_sum / steps, exact_match(net, val_set, device), 0};
+      if (group && !o.sync_batch_norm) average_batch_norm_statistics(net, *group);
+      EpochRecord record{epoch, loss_sum / steps, exact_match(net, val_set, device, group), 0};
       record.seconds = seconds_since(epoch_start);
       outcome.history.push_back(record);
       // Without a validation set every epoch counts as the best so far: the last one is kept.
@@ -293,7 +410,11 @@ TrainOutcome fit(nn::WaferNet& net, const data::WaferSet& train_set,
         outcome.best_epoch = epoch;
         best = snapshot(net);
       }
-      if (!o.checkpoint.empty()) save_checkpoint(o.checkpoint, net, best, optimizer, outcome, o);
+      if (!o.checkpoint.empty()) {
+        if (writer) save_checkpoint(o.checkpoint, net, best, optimizer, outcome, o);
+        // No rank runs ahead of the checkpoint: a group resumes from one epoch for all.
+        if (group) group->barrier();
+      }
       if (progress) {
         TrainProgress p;
         p.epoch = epoch;
@@ -305,13 +426,16 @@ TrainOutcome fit(nn::WaferNet& net, const data::WaferSet& train_set,
       }
     }
   } catch (...) {
+    net->set_batch_share({});
     restore(net, best);
     net->eval();
     throw;
   }
+  net->set_batch_share({});
   restore(net, best);
   net->eval();
   outcome.seconds = seconds_since(start);
+  if (group) outcome.collective_seconds = group->seconds();
   return outcome;
 }
 
@@ -322,7 +446,9 @@ nlohmann::json to_json(const TrainOutcome& o) {
                         {"epochs_run", o.history.size()},
                         {"train_samples", o.train_samples},
                         {"val_samples", o.val_samples},
-                        {"seconds", o.seconds}};
+                        {"seconds", o.seconds},
+                        {"steps", o.steps},
+                        {"collective_seconds", o.collective_seconds}};
 }
 
 }  // namespace wdc::train

@@ -313,6 +313,15 @@ static void training_option_cases(wdc_model *m) {
        WDC_E_CONFIG},
       {"{\"data\": \"/nonexistent/train.npz\"}", "train: a data file that does not exist",
        WDC_E_IO},
+      {"{\"synthetic\": 10, \"world_size\": 2}", "train: 2 ranks without dist_url",
+       WDC_E_CONFIG},
+      {"{\"synthetic\": 10, \"world_size\": 2, \"rank\": 2, \"dist_url\": \"tcp://127.0.0.1:1\"}",
+       "train: rank 2 of 2", WDC_E_CONFIG},
+      {"{\"synthetic\": 10, \"world_size\": 2, \"dist_url\": \"tcp://127.0.0.1:99999\"}",
+       "train: dist_url port 99999", WDC_E_CONFIG},
+      {"{\"synthetic\": 10, \"world_size\": 2, \"rank\": 1, \"dist_url\": "
+       "\"tcp://127.0.0.1:9\", \"dist_timeout\": 1}",
+       "train: a rendezvous nobody serves (dist_timeout 1 s)", WDC_E_RUNTIME},
   };
   size_t i;
   for (i = 0; i < sizeof cases / sizeof cases[0]; ++i)

@@ -857,7 +857,10 @@ namespace Wdc
         /// cref="WdcException"/>.</exception>
         /// <exception cref="WdcException">Config (trainJson), IO, Format (data files, the
         /// <c>"init"</c> model file), InvalidArgument (the data's labels are not the model's; an
-        /// <c>"init"</c> model whose network differs from this one), Busy. The model is
+        /// <c>"init"</c> model whose network differs from this one), Busy, Runtime
+        /// (data-parallel training, options <c>"world_size"</c>, <c>"rank"</c>,
+        /// <c>"dist_url"</c>: the group could not be joined, or another rank stopped, within
+        /// <c>"dist_timeout"</c> seconds; docs/DISTRIBUTED.md). The model is
         /// unchanged, except that one whose config named no labels may already have taken the
         /// data's names and task, with a new, untrained classifier head.</exception>
         public string Train(string trainJson, Func<Progress, bool> onProgress = null)

@@ -438,7 +438,9 @@ class Model:
         weight_decay 0, nesterov False, schedule "constant"|"cosine", warmup_epochs 0,
         augment False, seed 0, threads 0, checkpoint "", resume False, pos_weight 1,
         val_fraction 0.1, synthetic 0, min_type_samples 0, tune_thresholds False, init ""
-        (a model file or "builtin" to start from: fine-tuning). Unknown or bad options raise
+        (a model file or "builtin" to start from: fine-tuning); for data-parallel training
+        (docs/DISTRIBUTED.md) world_size 1, rank 0, dist_url "" ("tcp://HOST:PORT" or
+        "env://"), dist_timeout 300, sync_batch_norm False. Unknown or bad options raise
         ConfigError.
         """
         if callback is not None and not callable(callback):
