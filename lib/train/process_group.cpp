@@ -81,20 +81,15 @@ class GlooGroup final : public ProcessGroup {
     std::vector<c10::intrusive_ptr<c10d::Work>> works;
     run("sum", [&] {
       for (size_t b = 0; b < buckets.size(); ++b) {
-        std::vector<at::Tensor> pieces;
-        for (const at::Tensor& t : buckets[b]) pieces.push_back(t.reshape({-1}));
-        flat[b] = {torch::cat(pieces)};
+        flat[b] = {at::flatten_dense_tensors(buckets[b])};
         works.push_back(group_->allreduce(flat[b]));
       }
       for (auto& work : works) work->wait();
     });
     torch::NoGradGuard no_grad;
     for (size_t b = 0; b < buckets.size(); ++b) {
-      int64_t at = 0;
-      for (const at::Tensor& t : buckets[b]) {
-        t.copy_(flat[b][0].narrow(0, at, t.numel()).view(t.sizes()));
-        at += t.numel();
-      }
+      const std::vector<at::Tensor> sums = at::unflatten_dense_tensors(flat[b][0], buckets[b]);
+      for (size_t i = 0; i < sums.size(); ++i) buckets[b][i].copy_(sums[i]);
     }
   }
 

@@ -230,10 +230,9 @@ std::string checkpoint_bytes(const std::string& path, ProcessGroup* group) {
   std::string bytes, problem;
   if (!group || group->rank() == 0) {
     std::ifstream in(path, std::ios::binary);
-    if (!std::filesystem::exists(path))
-      problem = "resume: checkpoint " + path + " does not exist";
-    else if (!in)
-      problem = "resume: cannot read checkpoint " + path;
+    if (!in)
+      problem = std::filesystem::exists(path) ? "resume: cannot read checkpoint " + path
+                                              : "resume: checkpoint " + path + " does not exist";
     else
       bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
