@@ -5,9 +5,13 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 
 #include "commands.h"
 #include "output.h"
@@ -219,7 +223,7 @@ struct TrainOptions {
   std::string config, data, val, out;
   std::string init;  // --init: a model file or "builtin"
   int epochs = 0;
-  bool resume = false, json = false;
+  bool resume = false, json = false, deterministic = false;
   int world_size = 0, rank = -1;  // 0, -1: not given
   std::string dist_url;
 };
@@ -260,8 +264,49 @@ std::string init_network(const std::string& init, const GlobalOptions& global) {
   return network.dump();
 }
 
+// Deterministic training needs ATen's and OpenBLAS's AVX2 kernels, and both libraries choose
+// theirs once, from the environment, as they load or first compute — before the library can
+// (lib/model/deterministic_training.h). So the command sets the two variables and starts itself
+// again with the same arguments; the second start finds them set and goes on.
+void pin_kernels_for_deterministic_training() {
+  const std::pair<const char*, const char*> pins[] = {{"ATEN_CPU_CAPABILITY", "avx2"},
+                                                      {"OPENBLAS_CORETYPE", "Haswell"}};
+  bool pinned = true;
+  for (const auto& [name, value] : pins) {
+    const char* now = std::getenv(name);
+    pinned = pinned && now != nullptr && std::strcmp(now, value) == 0;
+  }
+  if (pinned) return;
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  const std::string line{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::vector<std::string> words;
+  for (size_t begin = 0; begin < line.size();) {
+    const size_t end = line.find('\0', begin);
+    words.push_back(line.substr(begin, end - begin));
+    begin = end == std::string::npos ? line.size() : end + 1;
+  }
+  std::vector<char*> argv;
+  for (std::string& word : words) argv.push_back(word.data());
+  argv.push_back(nullptr);
+  for (const auto& [name, value] : pins) setenv(name, value, 1);
+  message(
+      "deterministic training: starting again with ATEN_CPU_CAPABILITY=avx2 "
+      "OPENBLAS_CORETYPE=Haswell");
+  std::cout.flush();
+  if (words.empty())
+    errno = ENOENT;
+  else
+    execv("/proc/self/exe", argv.data());
+  fail(WDC_E_RUNTIME, std::string("--deterministic: could not start wdc again with its kernels "
+                                  "pinned: ") +
+                          std::strerror(errno));
+}
+
 int run_train(const TrainOptions& o, const GlobalOptions& global) {
   ConfigFile config = read_config(o.config);
+  if (o.deterministic) config.train["deterministic"] = true;
+  if (config.train.contains("deterministic") && config.train["deterministic"] == true)
+    pin_kernels_for_deterministic_training();
   if (!o.init.empty() && config.network_json.empty())
     config.network_json = init_network(o.init, global);
   json train = config.train;
@@ -404,6 +449,9 @@ Command add_train_command(CLI::App& parent, const GlobalOptions& global) {
                   "Where the ranks meet: tcp://HOST:PORT, rank 0's address (it listens on PORT), "
                   "or env://")
       ->type_name("URL");
+  app->add_flag("--deterministic", o->deterministic,
+                "The same weights, bit for bit, on any x86-64 CPU with AVX2 given the same "
+                "--threads, at some speed (docs/TRAINING.md)");
   app->add_flag("--json", o->json, "Print the training report as JSON on stdout");
 
   return {app, [o, &global]() { return run_train(*o, global); }};

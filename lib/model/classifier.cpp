@@ -21,6 +21,7 @@
 #include "model/builtin_model.h"
 #include "model/cpu_buffer_cache.h"
 #include "model/cpu_threads.h"
+#include "model/deterministic_training.h"
 #include "model/openblas_threads.h"
 #include "nn/inference.h"
 #include "nn/network_config.h"
@@ -575,6 +576,9 @@ std::string Classifier::train(const std::string& train_json, const ProgressFn& p
   state_->fingerprint.clear();
   state_->novelty.reset();
   use_threads(options.threads > 0 ? options.threads : state_->threads);
+  // From the first weight drawn to the last threshold chosen.
+  std::optional<DeterministicTraining> deterministic;
+  if (options.deterministic) deterministic.emplace(state_->device.is_cuda());
   data::WaferSet loaded;
   if (given.train == nullptr) loaded = load_training_set(options, state_->limits);
   const data::WaferSet& all = given.train != nullptr ? *given.train : loaded;

@@ -52,6 +52,12 @@ torch::Tensor DeformBlockImpl::forward(const torch::Tensor& x) {
 }
 
 torch::Tensor DeformBlockImpl::normalize(const torch::Tensor& y) {
+  if (fixed_order_ && is_training())
+    return normalize_in_order(y.contiguous()).contiguous(y.suggest_memory_format());
+  return normalize_in_order(y);
+}
+
+torch::Tensor DeformBlockImpl::normalize_in_order(const torch::Tensor& y) {
   return sum_ != nullptr && is_training() ? synced_batch_norm(*norm_, y, *sum_) : norm_->forward(y);
 }
 

@@ -22,9 +22,12 @@ class DeformBlockImpl : public torch::nn::Module {
   // In training, normalise by the statistics of the batch summed across ranks by `sum`
   // (data-parallel training); nullptr: by this process's batch alone (the default).
   void sync_batch_norm(const CrossRankSum* sum) { sum_ = sum; }
+  // In training, normalise a channels-first copy (WaferNet::set_fixed_order_batch_norm).
+  void fixed_order_batch_norm(bool on) { fixed_order_ = on; }
 
  private:
   torch::Tensor normalize(const torch::Tensor& y);
+  torch::Tensor normalize_in_order(const torch::Tensor& y);  // in y's own memory format
 
   BlockConfig config_;
   ops::DeformConv2dOptions options_;
@@ -33,6 +36,7 @@ class DeformBlockImpl : public torch::nn::Module {
   torch::Tensor weight_;
   torch::nn::BatchNorm2d norm_{nullptr};
   const CrossRankSum* sum_ = nullptr;
+  bool fixed_order_ = false;
 };
 TORCH_MODULE(DeformBlock);
 

@@ -69,6 +69,10 @@ void WaferNetImpl::set_batch_share(const BatchShare& share) {
     block->as<DeformBlock>()->sync_batch_norm(share.batch_norm_sum);
 }
 
+void WaferNetImpl::set_fixed_order_batch_norm(bool on) {
+  for (const auto& block : *blocks_) block->as<DeformBlock>()->fixed_order_batch_norm(on);
+}
+
 torch::Tensor WaferNetImpl::probabilities(const torch::Tensor& logits) const {
   return config_.single_label() ? torch::softmax(logits, 1) : torch::sigmoid(logits);
 }

@@ -57,6 +57,10 @@ class WaferNetImpl : public torch::nn::Module {
     const CrossRankSum* batch_norm_sum = nullptr;
   };
   void set_batch_share(const BatchShare& share);
+  // In training, BatchNorm sums over a channels-first copy of its input, whose per-channel sums
+  // ATen takes in one order whatever the thread count (channels-last sums split the batch
+  // among the threads): deterministic training, at two copies per layer.
+  void set_fixed_order_batch_norm(bool on);
 
  private:
   NetworkConfig config_;

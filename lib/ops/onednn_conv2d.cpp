@@ -9,7 +9,8 @@ namespace wdc::ops {
 
 at::Tensor onednn_conv2d(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias,
                          at::IntArrayRef stride, at::IntArrayRef padding, int64_t groups) {
-  const bool onednn = input.device().is_cpu() && at::hasMKLDNN() && !at::GradMode::is_enabled() &&
+  const bool onednn = input.device().is_cpu() && at::hasMKLDNN() &&
+                      at::globalContext().userEnabledMkldnn() && !at::GradMode::is_enabled() &&
                       input.dim() == 4 && input.layout() == at::kStrided &&
                       (input.scalar_type() == at::kFloat || input.scalar_type() == at::kBFloat16) &&
                       weight.scalar_type() == input.scalar_type();

@@ -11,7 +11,8 @@ namespace wdc::ops {
 // a pthread pool of its own, whose worker then spins in sched_yield beside LibTorch's OpenMP
 // threads: one-map calls slowed to 5-30 ms now and then (docs/PERFORMANCE.md, "Latency").
 // oneDNN runs on the calling thread's OpenMP threads and is as fast at these sizes. Training,
-// other devices and builds without oneDNN go through at::conv2d.
+// other devices, builds without oneDNN and a process that switched oneDNN off (deterministic
+// training, model/deterministic_training.h) go through at::conv2d.
 at::Tensor onednn_conv2d(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias,
                          at::IntArrayRef stride, at::IntArrayRef padding, int64_t groups = 1);
 

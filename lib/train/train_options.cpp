@@ -142,7 +142,8 @@ TrainOptions parse_train_options(const std::string& json_text, bool data_given, 
                                 "rank",
                                 "dist_url",
                                 "dist_timeout",
-                                "sync_batch_norm"};
+                                "sync_batch_norm",
+                                "deterministic"};
   for (auto it = j.begin(); it != j.end(); ++it)
     if (std::find(std::begin(kKeys), std::end(kKeys), it.key()) == std::end(kKeys))
       option_error(it.key(), "is not a known key");
@@ -178,6 +179,7 @@ TrainOptions parse_train_options(const std::string& json_text, bool data_given, 
     option_error("novelty_bank", "must be 0 (no novelty) or at least novelty_k (" +
                                      std::to_string(o.novelty_k) + ")");
   read_distributed(j, o);
+  read_bool(j, "deterministic", o.deterministic);
   if (data_given) {
     for (const char* key : {"data", "synthetic"})
       if (j.contains(key))
@@ -223,7 +225,8 @@ nlohmann::json to_json(const TrainOptions& o) {
               {"rank", o.rank},
               {"dist_url", o.dist_url},
               {"dist_timeout", o.dist_timeout},
-              {"sync_batch_norm", o.sync_batch_norm}};
+              {"sync_batch_norm", o.sync_batch_norm},
+              {"deterministic", o.deterministic}};
 }
 
 }  // namespace wdc::train

@@ -29,7 +29,9 @@
 //   as PyTorch's DistributedDataParallel does, and the running statistics are averaged over the
 //   ranks after every epoch; true: by the whole global batch's statistics, so N ranks train
 //   the model that one process trains with N times the batch, at two more round trips per
-//   BatchNorm layer and step)
+//   BatchNorm layer and step),
+//   deterministic false (true: the same weights, bit for bit, on any x86-64 CPU with AVX2 and
+//   FMA given the same thread count, at some speed; CPU only; model/deterministic_training.h)
 #pragma once
 
 #include <cstdint>
@@ -70,6 +72,7 @@ struct TrainOptions {
   int32_t dist_port = 0;
   double dist_timeout = 300;
   bool sync_batch_norm = false;
+  bool deterministic = false;
 };
 
 // Throws wdc::Error(kConfig) naming the bad key; unknown keys are errors. `data_given`: the

@@ -313,6 +313,7 @@ TrainOutcome fit(nn::WaferNet& net, const data::WaferSet& train_set, const data:
                                                      .momentum(o.momentum)
                                                      .weight_decay(o.weight_decay)
                                                      .nesterov(o.nesterov));
+  net->set_fixed_order_batch_norm(o.deterministic);
   std::vector<torch::Tensor> best = snapshot(net);
   if (o.resume)
     load_checkpoint(o.checkpoint, checkpoint_bytes(o.checkpoint, group), net, best, optimizer,
@@ -426,11 +427,13 @@ TrainOutcome fit(nn::WaferNet& net, const data::WaferSet& train_set, const data:
     }
   } catch (...) {
     net->set_batch_share({});
+    net->set_fixed_order_batch_norm(false);
     restore(net, best);
     net->eval();
     throw;
   }
   net->set_batch_share({});
+  net->set_fixed_order_batch_norm(false);
   restore(net, best);
   net->eval();
   outcome.seconds = seconds_since(start);

@@ -12,12 +12,12 @@
 // A corner off the map reads a vector of zeros instead of pixel 0 with weight 0, so an inf or NaN
 // in the input cannot leak into samples that do not touch it, and scatters skip it.
 //
-// Each row kernel is built for AVX-512, AVX2 and baseline x86-64 and chosen at run time
-// (target_clones; the helpers are always inlined into each clone), so no -march flag or
-// environment variable is needed for the fast path. The file is compiled with reassociation
-// allowed (lib/CMakeLists.txt), so per-sample dot products reduce with shuffles. Threads split
-// the work so that each writes memory no other thread touches: output rows for im2col and the
-// offset gradient, (image, channel range) for the input gradient's scatter.
+// Each row kernel is built for AVX-512, AVX2 and baseline x86-64 (target attributes; the helpers
+// are always inlined into each build) and a call runs the one ops/cpu/kernel_isa.h chooses: the
+// best the CPU offers, or the one deterministic training pins. The file is compiled with
+// reassociation allowed (lib/CMakeLists.txt), so per-sample dot products reduce with shuffles.
+// Threads split the work so that each writes memory no other thread touches: output rows for im2col
+// and the offset gradient, (image, channel range) for the input gradient's scatter.
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
 #include <ATen/core/Tensor.h>
@@ -27,18 +27,18 @@
 #include <cstdint>
 #include <vector>
 
+#include "ops/cpu/kernel_isa.h"
 #include "ops/deform_conv2d_device.h"
 
 namespace wdc::ops::cpu {
 namespace {
 
-// The clones are named by x86-64 feature level, which the resolver tests feature by feature;
-// "arch=skylake-avx512" or "arch=haswell" would test the CPU model and pick the baseline clone
-// on every AMD processor.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define WDC_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define WDC_SIMD_CLONES
+// The builds are named by x86-64 feature level (kernel_isa.cpp tests the CPU for the same
+// levels), not by CPU model: "arch=haswell" would also assume Intel's tuning.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define WDC_ISA_BUILDS 1
+#define WDC_TARGET_AVX512 __attribute__((target("arch=x86-64-v4")))
+#define WDC_TARGET_AVX2 __attribute__((target("arch=x86-64-v3")))
 #endif
 #define WDC_INLINE inline __attribute__((always_inline))
 
@@ -406,23 +406,60 @@ WDC_INLINE void coord_rows(const Layout<T>& L, const Tensors<T>& t, int64_t firs
   }
 }
 
-// One clone set per element type (target_clones does not apply to templates).
-#define WDC_DEFINE_ROW_KERNELS(T)                                                                 \
-  WDC_SIMD_CLONES void run_im2col(const Layout<T>& L, const Tensors<T>& t, int64_t first,        \
-                                  int64_t last) {                                                 \
-    im2col_rows(L, t, first, last);                                                               \
-  }                                                                                               \
-  WDC_SIMD_CLONES void run_col2im(const Layout<T>& L, const Tensors<T>& t, int64_t local_b,      \
-                                  int64_t c_lo, int64_t c_hi) {                                   \
-    col2im_image(L, t, local_b, c_lo, c_hi);                                                      \
-  }                                                                                               \
-  WDC_SIMD_CLONES void run_coord(const Layout<T>& L, const Tensors<T>& t, int64_t first,         \
-                                 int64_t last) {                                                  \
-    coord_rows(L, t, first, last);                                                                \
+// The row kernels of one build.
+template <typename T>
+struct RowKernels {
+  void (*im2col)(const Layout<T>&, const Tensors<T>&, int64_t first, int64_t last);
+  void (*col2im)(const Layout<T>&, const Tensors<T>&, int64_t local_b, int64_t c_lo, int64_t c_hi);
+  void (*coord)(const Layout<T>&, const Tensors<T>&, int64_t first, int64_t last);
+};
+
+#define WDC_DEFINE_ROW_KERNELS(T, BUILD, TARGET)                                       \
+  TARGET void im2col_##BUILD(const Layout<T>& L, const Tensors<T>& t, int64_t first,   \
+                             int64_t last) {                                           \
+    im2col_rows(L, t, first, last);                                                    \
+  }                                                                                    \
+  TARGET void col2im_##BUILD(const Layout<T>& L, const Tensors<T>& t, int64_t local_b, \
+                             int64_t c_lo, int64_t c_hi) {                             \
+    col2im_image(L, t, local_b, c_lo, c_hi);                                           \
+  }                                                                                    \
+  TARGET void coord_##BUILD(const Layout<T>& L, const Tensors<T>& t, int64_t first,    \
+                            int64_t last) {                                            \
+    coord_rows(L, t, first, last);                                                     \
   }
-WDC_DEFINE_ROW_KERNELS(float)
-WDC_DEFINE_ROW_KERNELS(double)
+
+// One set per element type and build (target attributes do not apply to templates).
+#define WDC_DEFINE_BUILDS(T)                                            \
+  namespace builds_##T{WDC_DEFINE_ROW_KERNELS(T, baseline, )            \
+                           WDC_DEFINE_AVX_ROW_KERNELS(T)} RowKernels<T> \
+  row_kernels(KernelIsa isa, T*) {                                      \
+    using namespace builds_##T;                                         \
+    WDC_SELECT_AVX_ROW_KERNELS                                          \
+    return {im2col_baseline, col2im_baseline, coord_baseline};          \
+  }
+#ifdef WDC_ISA_BUILDS
+#define WDC_DEFINE_AVX_ROW_KERNELS(T)              \
+  WDC_DEFINE_ROW_KERNELS(T, avx2, WDC_TARGET_AVX2) \
+  WDC_DEFINE_ROW_KERNELS(T, avx512, WDC_TARGET_AVX512)
+#define WDC_SELECT_AVX_ROW_KERNELS                                                    \
+  if (isa == KernelIsa::kAvx512) return {im2col_avx512, col2im_avx512, coord_avx512}; \
+  if (isa == KernelIsa::kAvx2) return {im2col_avx2, col2im_avx2, coord_avx2};
+#else
+#define WDC_DEFINE_AVX_ROW_KERNELS(T)
+#define WDC_SELECT_AVX_ROW_KERNELS (void)isa;
+#endif
+WDC_DEFINE_BUILDS(float)
+WDC_DEFINE_BUILDS(double)
+#undef WDC_DEFINE_BUILDS
+#undef WDC_DEFINE_AVX_ROW_KERNELS
+#undef WDC_SELECT_AVX_ROW_KERNELS
 #undef WDC_DEFINE_ROW_KERNELS
+
+// The calling thread's build: chosen here, before the work goes to other threads.
+template <typename T>
+RowKernels<T> row_kernels() {
+  return row_kernels(kernel_isa(), static_cast<T*>(nullptr));
+}
 
 template <typename T>
 Tensors<T> tensors(const at::Tensor& offset, const at::Tensor& mask, const DeformConv2dGeometry& g,
@@ -446,8 +483,9 @@ void deformable_im2col(const at::Tensor& input, const at::Tensor& offset, const 
     Tensors<scalar_t> t = tensors(offset, mask, geometry, batch_begin, zeros);
     t.input = input.data_ptr<scalar_t>();
     t.columns = columns.data_ptr<scalar_t>();
+    const RowKernels<scalar_t> k = row_kernels<scalar_t>();
     at::parallel_for(0, batch_count * geometry.out_h, 1,
-                     [&](int64_t first, int64_t last) { run_im2col(L, t, first, last); });
+                     [&](int64_t first, int64_t last) { k.im2col(L, t, first, last); });
   });
 }
 
@@ -465,10 +503,11 @@ void deformable_col2im(const at::Tensor& columns, const at::Tensor& offset, cons
     const int64_t ranges = std::max<int64_t>(
         1, std::min<int64_t>(L.C, (2 * at::get_num_threads() + batch_count - 1) / batch_count));
     const int64_t width = (L.C + ranges - 1) / ranges;
+    const RowKernels<scalar_t> k = row_kernels<scalar_t>();
     at::parallel_for(0, batch_count * ranges, 1, [&](int64_t first, int64_t last) {
       for (int64_t task = first; task < last; ++task) {
         const int64_t c_lo = (task % ranges) * width, c_hi = std::min(L.C, c_lo + width);
-        if (c_lo < c_hi) run_col2im(L, t, task / ranges, c_lo, c_hi);
+        if (c_lo < c_hi) k.col2im(L, t, task / ranges, c_lo, c_hi);
       }
     });
   });
@@ -487,8 +526,9 @@ void deformable_col2im_coord(const at::Tensor& columns, const at::Tensor& input,
     t.columns = columns.data_ptr<scalar_t>();
     t.grad_offset = grad_offset.data_ptr<scalar_t>();
     t.grad_mask = t.mask ? grad_mask.data_ptr<scalar_t>() : nullptr;
+    const RowKernels<scalar_t> k = row_kernels<scalar_t>();
     at::parallel_for(0, batch_count * geometry.out_h, 1,
-                     [&](int64_t first, int64_t last) { run_coord(L, t, first, last); });
+                     [&](int64_t first, int64_t last) { k.coord(L, t, first, last); });
   });
 }
 
