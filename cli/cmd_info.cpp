@@ -44,6 +44,9 @@ void print_info(const json& info, const std::string& path) {
                                    "class decides)"
                                  : "multi-label: any set of labels per map (sigmoid, thresholds)"});
   if (info.contains("parameters")) rows.push_back({"parameters", scalar_text(info["parameters"])});
+  if (info.contains("fingerprint"))
+    rows.push_back(
+        {"fingerprint", scalar_text(info["fingerprint"]) + " (of the config and weights)"});
   if (info.contains("device")) rows.push_back({"device", scalar_text(info["device"])});
 
   const json training = info.value("training", json::object());

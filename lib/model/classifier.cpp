@@ -419,6 +419,10 @@ int64_t Classifier::embedding_size() const { return state_->net->embedding_size(
 
 std::string Classifier::fingerprint() const {
   auto lock = read_lock(state_->mutex, "fingerprint");
+  return fingerprint_locked();
+}
+
+std::string Classifier::fingerprint_locked() const {
   std::lock_guard<std::mutex> cache_lock(state_->fingerprint_mutex);
   if (state_->fingerprint.empty()) {
     // FNV-1a (64 bit) of the config and the weights as the model file stores them.
@@ -822,6 +826,7 @@ std::string Classifier::info() const {
       {"novelty_threshold",
        std::isnan(state_->novelty_threshold) ? json(nullptr) : json(state_->novelty_threshold)},
       {"parameters", parameters},
+      {"fingerprint", fingerprint_locked()},
       {"device", state_->device.str()},
       {"training", state_->training}}
       .dump();

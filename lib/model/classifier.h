@@ -144,7 +144,8 @@ class Classifier {
   // embed for every map of a set, whatever their sizes.
   std::vector<float> embed_set(const data::WaferSet& set) const;
   // Sixteen hex digits that identify the network's config and weights: an index of embeddings
-  // records its model's, so that it is never queried with another model's embeddings.
+  // records its model's, so that it is never queried with another model's embeddings, and
+  // info() shows it, so that two models' weights compare at a glance.
   std::string fingerprint() const;
   // Class activation map of `label` for one map, at the map's own size, scaled to [0, 1].
   std::vector<float> cam(const uint8_t* map, int64_t height, int64_t width, int label) const;
@@ -180,6 +181,7 @@ class Classifier {
   // novelty statistics).
   void add_novelty_locked(const std::vector<float>& embeddings, Classification& result) const;
   float novelty_threshold_locked() const;
+  std::string fingerprint_locked() const;
   NoveltySummary fit_novelty_locked(const data::WaferSet& train, const data::WaferSet& val,
                                     int64_t k, int64_t bank, double share, uint64_t seed,
                                     std::vector<float>* val_probabilities);
