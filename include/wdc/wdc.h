@@ -255,8 +255,10 @@ WDC_API const char *wdc_label_name(const wdc_model *model, int32_t index);
 WDC_API wdc_status wdc_input_size(const wdc_model *model, int64_t *height, int64_t *width);
 
 /* The model as JSON: "library_version", "config" (the network config), "labels", "thresholds"
-   (per label, the probability from which the label counts as present), "parameters", "device"
-   and "training" (options and history of the last training run).
+   (per label, the probability from which the label counts as present), "parameters",
+   "fingerprint" (16 hex digits of a hash of the config and weights: equal for models whose
+   weights are equal bit for bit), "device" and "training" (options and history of the last
+   training run).
    info_json: receives a string that the caller releases with wdc_string_free; untouched on
      failure.
    Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT (info_json NULL), WDC_E_BUSY, WDC_E_OUT_OF_MEMORY.
@@ -339,7 +341,10 @@ typedef int32_t (*wdc_progress_fn)(const wdc_progress *progress, void *user);
      "augment" (bool), "init" (a model file or "builtin" whose weights training starts from:
      fine-tuning), "world_size", "rank", "dist_url" ("tcp://HOST:PORT" or "env://"),
      "dist_timeout", "sync_batch_norm" (data-parallel training: world_size processes, each
-     calling wdc_train with its rank, train one model; docs/DISTRIBUTED.md), ...
+     calling wdc_train with its rank, train one model; docs/DISTRIBUTED.md), "deterministic"
+     (bool: the same weights, bit for bit, on any x86-64 CPU with AVX2 and FMA and any thread
+     count; the process must have been started with ATEN_CPU_CAPABILITY=avx2 and
+     OPENBLAS_CORETYPE=Haswell in its environment; docs/TRAINING.md), ...
    A model whose config named no labels takes the training data's names (and, without a
    "task", the data's: class indices make it single-label), with a new head; one whose config
    named labels must get data of those labels.
@@ -360,7 +365,9 @@ typedef int32_t (*wdc_progress_fn)(const wdc_progress *progress, void *user);
      WDC_E_IO, WDC_E_FORMAT (the data files, the "init" model file), WDC_E_INVALID_ARGUMENT
      (data of other labels than the model's; an "init" model of another network),
      WDC_E_CANCELLED, WDC_E_BUSY, WDC_E_OUT_OF_MEMORY, WDC_E_RUNTIME (data-parallel: the
-     group could not be joined, or another rank stopped, within "dist_timeout" seconds).
+     group could not be joined, or another rank stopped, within "dist_timeout" seconds),
+     WDC_E_UNSUPPORTED ("deterministic" on a CUDA device, on a CPU without AVX2 and FMA, or in
+     a process whose ATen or OpenBLAS runs other kernels: the message names what to set).
    Threading: needs the model to itself (see Threading): fails at once with WDC_E_BUSY while
      another thread uses the model; while it runs, other calls on the model fail with
      WDC_E_BUSY. */

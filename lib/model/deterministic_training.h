@@ -1,5 +1,5 @@
 // Deterministic training (the training option "deterministic"): the same options and data give
-// the same weights, bit for bit, on any x86-64 CPU with AVX2 and FMA, with the same thread count
+// the same weights, bit for bit, on any x86-64 CPU with AVX2 and FMA, with any thread count
 // (docs/TRAINING.md, "Reproducible training", says what was measured).
 //
 // Why it takes more than a seed: every library under the network picks its kernels by the CPU

@@ -31,7 +31,7 @@
 //   the model that one process trains with N times the batch, at two more round trips per
 //   BatchNorm layer and step),
 //   deterministic false (true: the same weights, bit for bit, on any x86-64 CPU with AVX2 and
-//   FMA given the same thread count, at some speed; CPU only; model/deterministic_training.h)
+//   FMA and any thread count, at some speed; CPU only; model/deterministic_training.h)
 #pragma once
 
 #include <cstdint>

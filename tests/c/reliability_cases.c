@@ -322,6 +322,8 @@ static void training_option_cases(wdc_model *m) {
       {"{\"synthetic\": 10, \"world_size\": 2, \"rank\": 1, \"dist_url\": "
        "\"tcp://127.0.0.1:9\", \"dist_timeout\": 1}",
        "train: a rendezvous nobody serves (dist_timeout 1 s)", WDC_E_RUNTIME},
+      {"{\"synthetic\": 10, \"deterministic\": 1}", "train: deterministic as a number",
+       WDC_E_CONFIG},
   };
   size_t i;
   for (i = 0; i < sizeof cases / sizeof cases[0]; ++i)

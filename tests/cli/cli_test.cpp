@@ -53,9 +53,10 @@ json g_train_report;
 
 std::string file(const std::string& name) { return (g_dir / name).string(); }
 
-// Starts `wdc args...` with stdin from /dev/null and stdout/stderr into the given files.
+// Starts `wdc args...` with stdin from /dev/null and stdout/stderr into the given files, and
+// `env` ("NAME=VALUE" each) added to its environment.
 pid_t spawn_wdc(const std::vector<std::string>& args, const fs::path& out_path,
-                const fs::path& err_path) {
+                const fs::path& err_path, const std::vector<std::string>& env = {}) {
   std::vector<std::string> argv_strings{WDC_CLI_PATH};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -72,6 +73,10 @@ pid_t spawn_wdc(const std::vector<std::string>& args, const fs::path& out_path,
     ::dup2(in, 0);
     ::dup2(out, 1);
     ::dup2(err, 2);
+    for (const std::string& entry : env) {
+      const size_t eq = entry.find('=');
+      ::setenv(entry.substr(0, eq).c_str(), entry.substr(eq + 1).c_str(), 1);
+    }
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
@@ -83,11 +88,11 @@ int exit_status(int status) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-Result run_wdc(const std::vector<std::string>& args) {
+Result run_wdc(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
   static int counter = 0;
   const fs::path out_path = g_dir / ("stdout." + std::to_string(counter));
   const fs::path err_path = g_dir / ("stderr." + std::to_string(counter++));
-  const pid_t pid = spawn_wdc(args, out_path, err_path);
+  const pid_t pid = spawn_wdc(args, out_path, err_path, env);
   Result r;
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -962,5 +967,68 @@ TEST_F(CliTest, BadGroupOptions) {
       "PORT in [1, 65535]");
   expect_error(with({"--world-size", "0"}), 2, "--world-size");
   expect_train_error(with({"--dist-url", "env://"}), "is not set");
+  EXPECT_FALSE(fs::exists(file("never.wdcm")));
+}
+
+// ---- deterministic training --------------------------------------------------------------
+
+// What other machines would choose, forced on this one: ATen's and oneDNN's baseline kernels
+// and an older OpenBLAS kernel set (each changes a trained model: docs/ACCURACY.md).
+const std::vector<std::string> kOtherMachinesKernels{
+    "ATEN_CPU_CAPABILITY=default", "ONEDNN_MAX_CPU_ISA=SSE41", "DNNL_MAX_CPU_ISA=SSE41",
+    "OPENBLAS_CORETYPE=Sandybridge"};
+
+json info_of(const std::string& model) {
+  const Result r = run_wdc({"info", "--model", model, "--json"});
+  EXPECT_EQ(r.status, 0) << describe(r);
+  return parse_stdout(r);
+}
+
+// The suite's model's training (tiny.json, 1 epoch), with more flags and environment.
+Result train_tiny(const std::string& out, const std::vector<std::string>& more,
+                  const std::vector<std::string>& env = {}) {
+  std::vector<std::string> args{
+      "train", "--config",       file("tiny.json"), "--data",  file("train.npz"),
+      "--val", file("test.npz"), "--out",           file(out), "--epochs",
+      "1",     "--json"};
+  args.insert(args.end(), more.begin(), more.end());
+  return run_wdc(args, env);
+}
+
+TEST_F(CliTest, DeterministicTrainingGivesOneModelWhateverTheKernelsAndThreads) {
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+    GTEST_SKIP() << "deterministic training needs AVX2 and FMA";
+  const Result here = train_tiny("det_here.wdcm", {"--threads", "2", "--deterministic"});
+  ASSERT_EQ(here.status, 0) << describe(here);
+  const Result elsewhere = train_tiny("det_elsewhere.wdcm", {"--threads", "1", "--deterministic"},
+                                      kOtherMachinesKernels);
+  ASSERT_EQ(elsewhere.status, 0) << describe(elsewhere);
+  EXPECT_NE(here.err.find("starting again with ATEN_CPU_CAPABILITY=avx2 OPENBLAS_CORETYPE=Haswell"),
+            std::string::npos)
+      << describe(here);
+  const json a = info_of(file("det_here.wdcm")), b = info_of(file("det_elsewhere.wdcm"));
+  EXPECT_EQ(a["fingerprint"], b["fingerprint"]);
+  EXPECT_EQ(a["training"]["options"]["deterministic"], true);
+  const json losses_here = parse_stdout(here)["history"],
+             losses_elsewhere = parse_stdout(elsewhere)["history"];
+  ASSERT_EQ(losses_here.size(), 1u);
+  ASSERT_EQ(losses_elsewhere.size(), 1u);
+  EXPECT_EQ(losses_here[0]["loss"], losses_elsewhere[0]["loss"]);
+  // The forced kernels are real: without the mode they train another model than the suite's
+  // (same options, this machine's own kernels).
+  const Result fast = train_tiny("fast_elsewhere.wdcm", {"--threads", "2"}, kOtherMachinesKernels);
+  ASSERT_EQ(fast.status, 0) << describe(fast);
+  EXPECT_NE(info_of(file("fast_elsewhere.wdcm"))["fingerprint"],
+            info_of(file("model.wdcm"))["fingerprint"]);
+}
+
+TEST_F(CliTest, DeterministicTrainingRefusesACpuWithoutAvx2) {
+  const Result r = train_tiny("never.wdcm", {"--deterministic"}, {"WDC_MAX_CPU_ISA=baseline"});
+  EXPECT_EQ(r.status, 1) << describe(r);
+  EXPECT_EQ(r.out, "") << describe(r);
+  EXPECT_NE(r.err.find("wdc: error: train: deterministic training: it needs a CPU with AVX2 and "
+                       "FMA (x86-64-v3); this one offers baseline"),
+            std::string::npos)
+      << describe(r);
   EXPECT_FALSE(fs::exists(file("never.wdcm")));
 }

@@ -280,8 +280,9 @@ namespace Wdc
 
         /// <summary>The model as JSON (the text of <c>wdc info --json</c>): "library_version",
         /// "config" (the network config), "labels", "thresholds" (per label, the probability from
-        /// which the label counts as present), "parameters", "device" and "training" (options and
-        /// history of the last training run).</summary>
+        /// which the label counts as present), "parameters", "fingerprint" (16 hex digits hashing
+        /// the config and weights: equal for models whose weights are equal bit for bit),
+        /// "device" and "training" (options and history of the last training run).</summary>
         /// <exception cref="WdcException">Busy (training or saving on another thread).</exception>
         public string Info
         {
@@ -843,7 +844,12 @@ namespace Wdc
         /// <c>{"synthetic":200,"epochs":1}</c>. <c>"init"</c>: a model file, or
         /// <c>"builtin"</c> for <see cref="LoadBuiltin"/>'s model, to fine-tune: training starts
         /// from its weights, its classifier head included only when its labels and task are this
-        /// model's (the networks must share blocks and input encoding).</param>
+        /// model's (the networks must share blocks and input encoding). <c>"deterministic"</c>:
+        /// true gives the same weights, bit for bit (the same <c>"fingerprint"</c> in
+        /// <see cref="Info"/>), on any x86-64 CPU with AVX2 and FMA and any <c>"threads"</c>;
+        /// CPU only, and the process must have been started with
+        /// <c>ATEN_CPU_CAPABILITY=avx2</c> and <c>OPENBLAS_CORETYPE=Haswell</c> in its
+        /// environment (docs/TRAINING.md).</param>
         /// <param name="onProgress">Called on this thread after every batch and after every
         /// epoch's validation, while training is paused; return true to cancel. It should return
         /// quickly and not use this model (calls on it fail with Busy while it trains). If it
@@ -860,7 +866,9 @@ namespace Wdc
         /// <c>"init"</c> model whose network differs from this one), Busy, Runtime
         /// (data-parallel training, options <c>"world_size"</c>, <c>"rank"</c>,
         /// <c>"dist_url"</c>: the group could not be joined, or another rank stopped, within
-        /// <c>"dist_timeout"</c> seconds; docs/DISTRIBUTED.md). The model is
+        /// <c>"dist_timeout"</c> seconds; docs/DISTRIBUTED.md), Unsupported
+        /// (<c>"deterministic"</c> on a CUDA model, a CPU without AVX2 and FMA, or a process not
+        /// started with the two variables above; the message names what is missing). The model is
         /// unchanged, except that one whose config named no labels may already have taken the
         /// data's names and task, with a new, untrained classifier head.</exception>
         public string Train(string trainJson, Func<Progress, bool> onProgress = null)
@@ -887,7 +895,8 @@ namespace Wdc
         /// <exception cref="WdcException">Config (trainJson, or a data source named in it),
         /// InvalidArgument (a data set of 0 maps, labels that are not the model's, an
         /// <c>"init"</c> model whose network differs), IO and Format (the <c>"init"</c> model
-        /// file), Busy. The model is unchanged, except as for the other overload.</exception>
+        /// file), Busy, Unsupported (<c>"deterministic"</c>, as for the other overload). The
+        /// model is unchanged, except as for the other overload.</exception>
         public string Train(Dataset data, Dataset val, string trainJson,
                             Func<Progress, bool> onProgress = null)
         {

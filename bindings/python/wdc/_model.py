@@ -440,8 +440,11 @@ class Model:
         val_fraction 0.1, synthetic 0, min_type_samples 0, tune_thresholds False, init ""
         (a model file or "builtin" to start from: fine-tuning); for data-parallel training
         (docs/DISTRIBUTED.md) world_size 1, rank 0, dist_url "" ("tcp://HOST:PORT" or
-        "env://"), dist_timeout 300, sync_batch_norm False. Unknown or bad options raise
-        ConfigError.
+        "env://"), dist_timeout 300, sync_batch_norm False; deterministic False (True: the
+        same weights, bit for bit, on any x86-64 CPU with AVX2 and FMA and any thread count,
+        for a process started with ATEN_CPU_CAPABILITY=avx2 and OPENBLAS_CORETYPE=Haswell in
+        its environment, else :class:`wdc.Unsupported`; docs/TRAINING.md). Unknown or bad
+        options raise ConfigError.
         """
         if callback is not None and not callable(callback):
             raise InvalidArgument("callback must be callable or None")
