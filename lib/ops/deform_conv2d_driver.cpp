@@ -1,14 +1,18 @@
 // The GEMMs are 1x1 convolutions over the column buffer viewed as a [images, C*kh*kw, Ho, Wo]
 // image: LibTorch routes them to oneDNN on CPU (which picks the right vector ISA by itself,
 // unlike the BLAS behind at::matmul on some CPUs) and to cuDNN/cuBLAS on GPU, and
-// at::convolution_backward gives grad-columns, grad-weight and grad-bias in one call.
+// at::convolution_backward gives grad-columns, grad-weight and grad-bias in one call. While
+// oneDNN is switched off (deterministic training), the CPU's go to OpenBLAS directly
+// (ops/cpu/column_gemm.h).
 #include "ops/deform_conv2d_driver.h"
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
 
 #include <algorithm>
+#include <tuple>
 
+#include "ops/cpu/column_gemm.h"
 #include "ops/deform_conv2d_check.h"
 #include "ops/deform_conv2d_device.h"
 #include "ops/onednn_conv2d.h"
@@ -152,8 +156,10 @@ at::Tensor deform_conv2d_forward_impl(const at::Tensor& input_, const at::Tensor
     const int64_t count = std::min(block, g.batch - begin);
     at::Tensor columns = new_columns(g, count, t.input, channels_last);
     im2col(t.input, t.offset, t.mask, g, begin, count, columns);
-    at::Tensor out = onednn_conv2d(columns, weight_1x1, t.bias, at::IntArrayRef{1, 1},
-                                   at::IntArrayRef{0, 0}, options.groups);
+    at::Tensor out = cpu::use_column_gemm(columns, options.groups)
+                         ? cpu::column_gemm_forward(columns, weight_1x1, t.bias)
+                         : onednn_conv2d(columns, weight_1x1, t.bias, at::IntArrayRef{1, 1},
+                                         at::IntArrayRef{0, 0}, options.groups);
     if (count == g.batch) {
       if (keep_columns) *keep_columns = columns;
       return out;
@@ -204,9 +210,15 @@ DeformConv2dGrads deform_conv2d_backward_impl(const at::Tensor& grad_output_,
       columns = new_columns(g, count, t.input, channels_last);
       im2col(input, t.offset, t.mask, g, begin, count, columns);
     }
-    auto [grad_columns, grad_w, unused_grad_bias] = at::convolution_backward(
-        grad_output.narrow(0, begin, count), columns, weight_1x1, c10::nullopt, {1, 1}, {0, 0},
-        {1, 1}, false, {0, 0}, options.groups, {true, true, false});
+    at::Tensor grad_columns, grad_w;
+    if (cpu::use_column_gemm(columns, options.groups)) {
+      std::tie(grad_columns, grad_w) =
+          cpu::column_gemm_backward(grad_output.narrow(0, begin, count), columns, weight_1x1);
+    } else {
+      std::tie(grad_columns, grad_w, std::ignore) = at::convolution_backward(
+          grad_output.narrow(0, begin, count), columns, weight_1x1, c10::nullopt, {1, 1}, {0, 0},
+          {1, 1}, false, {0, 0}, options.groups, {true, true, false});
+    }
     grads.weight.add_(weight_from_1x1(grad_w, t.weight, channels_last));
     grad_columns = as_kernel_layout(grad_columns, channels_last);
     if (input_grad) col2im(grad_columns, t.offset, t.mask, g, begin, count, grad_input);
