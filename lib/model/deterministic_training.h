@@ -8,8 +8,9 @@
 // oneDNN's (which also block by the caches' sizes), OpenBLAS's, and wdc's own sampling kernels.
 // So while a deterministic training runs:
 // - wdc's sampling kernels run their AVX2 build (ops/cpu/kernel_isa.h);
-// - oneDNN is switched off for the process (LibTorch then convolves with im2col and OpenBLAS),
-//   because no setting of it fixes its cache-dependent blocking;
+// - oneDNN is switched off for the process, because no setting of it fixes its cache-dependent
+//   blocking: the op's GEMMs then go to OpenBLAS directly (ops/cpu/column_gemm.h), the plain
+//   convolutions through LibTorch's im2col + OpenBLAS;
 // - ATen and OpenBLAS must already run their AVX2 ("avx2" and "Haswell") kernels. Both choose once,
 //   from the environment, before wdc is called: ATEN_CPU_CAPABILITY=avx2 and
 //   OPENBLAS_CORETYPE=Haswell. The `wdc` CLI sets them itself (it starts itself again);
