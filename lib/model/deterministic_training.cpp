@@ -1,7 +1,6 @@
 #include "model/deterministic_training.h"
 
 #include <ATen/Context.h>
-#include <dlfcn.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -9,6 +8,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "model/openblas_threads.h"
 #include "ops/cpu/kernel_isa.h"
 
 namespace wdc {
@@ -34,13 +34,6 @@ bool aten_runs_avx2() {
 #else
   return false;
 #endif
-}
-
-// OpenBLAS's kernel set, by its own name, or null when the process's BLAS is not OpenBLAS.
-const char* openblas_core() {
-  const auto corename =
-      reinterpret_cast<const char* (*)()>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
-  return corename == nullptr ? nullptr : corename();
 }
 
 // oneDNN is off while any deterministic training runs; the last one to end restores the switch.

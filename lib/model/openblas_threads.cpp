@@ -24,4 +24,9 @@ int openblas_threads() {
   return get == nullptr ? 0 : get();
 }
 
+const char* openblas_core() {
+  static const auto get = openblas_symbol<const char* (*)()>("openblas_get_corename");
+  return get == nullptr ? nullptr : get();
+}
+
 }  // namespace wdc

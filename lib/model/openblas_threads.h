@@ -18,4 +18,8 @@ bool set_openblas_threads(int threads);
 // OpenBLAS's pool size, or 0 when the process's BLAS is not OpenBLAS.
 int openblas_threads();
 
+// The kernel set OpenBLAS chose for this CPU ("Haswell", "Zen", ...), or null when the
+// process's BLAS is not OpenBLAS.
+const char* openblas_core();
+
 }  // namespace wdc
