@@ -40,4 +40,21 @@ Split stratified_split(const WaferSet& set, double val_fraction, double test_fra
   return split;
 }
 
+std::vector<int32_t> stratified_folds(const WaferSet& set, int32_t folds, uint64_t seed) {
+  if (folds < 2 || folds > set.count)
+    fail("stratified_folds", std::to_string(folds) + " folds of " + std::to_string(set.count) +
+                                 " maps: between 2 and the number of maps");
+  set.validate("stratified_folds");
+  std::vector<int32_t> fold_of(static_cast<size_t>(set.count));
+  Rng rng(seed);
+  int64_t dealt =
+      0;  // carried from group to group: a group's extra maps start where the last left off
+  for (auto& members : label_groups(set)) {
+    rng.shuffle(members);
+    for (int64_t i : members)
+      fold_of[static_cast<size_t>(i)] = static_cast<int32_t>(dealt++ % folds);
+  }
+  return fold_of;
+}
+
 }  // namespace wdc::data

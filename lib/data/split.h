@@ -27,4 +27,11 @@ struct Split {
 Split stratified_split(const WaferSet& set, double val_fraction = 0.1, double test_fraction = 0.1,
                        uint64_t seed = 0);
 
+// The fold, 0 to folds - 1, of each map for k-fold cross-validation, stratified as
+// stratified_split: each label group is shuffled, and the groups' maps, one group after another,
+// are dealt to the folds in turn, so that every fold holds each group's share to within one map
+// and the folds' sizes differ by at most one. Fixed by `seed` on every platform. DataError when
+// folds < 2 or folds > the number of maps.
+std::vector<int32_t> stratified_folds(const WaferSet& set, int32_t folds, uint64_t seed = 0);
+
 }  // namespace wdc::data

@@ -122,6 +122,34 @@ WaferSet subset(const WaferSet& set, const std::vector<int64_t>& indices) {
   return out;
 }
 
+WaferSet join(const WaferSet& first, const WaferSet& second) {
+  if (first.names() != second.names() || first.single_label != second.single_label) {
+    auto listed = [](const WaferSet& set) {
+      std::string text = set.single_label ? "one class of " : "labels ";
+      for (size_t i = 0; i < set.names().size(); ++i) text += (i ? ", " : "") + set.names()[i];
+      return text;
+    };
+    fail("join", "the two sets' labels differ: " + listed(first) + " vs " + listed(second));
+  }
+  WaferSet out;
+  out.count = first.count + second.count;
+  out.label_names = first.label_names;
+  out.single_label = first.single_label;
+  out.maps.reserve(first.maps.size() + second.maps.size());
+  out.maps.insert(out.maps.end(), first.maps.begin(), first.maps.end());
+  out.maps.insert(out.maps.end(), second.maps.begin(), second.maps.end());
+  out.labels.reserve(first.labels.size() + second.labels.size());
+  out.labels.insert(out.labels.end(), first.labels.begin(), first.labels.end());
+  out.labels.insert(out.labels.end(), second.labels.begin(), second.labels.end());
+  std::vector<int64_t> shapes;
+  shapes.reserve(static_cast<size_t>(2 * out.count));
+  for (const WaferSet* set : {&first, &second})
+    for (int64_t i = 0; i < set->count; ++i)
+      shapes.insert(shapes.end(), {set->rows(i), set->cols(i)});
+  out.set_shapes(std::move(shapes), "join");  // one size again where both share it
+  return out;
+}
+
 std::vector<std::vector<int64_t>> label_groups(const WaferSet& set) {
   if (is_mixedwm38_label_set(set.names())) {
     std::vector<std::vector<int64_t>> groups(kNumPatternTypes + 1);

@@ -55,6 +55,11 @@ struct WaferSet {
 // and sizes; DataError on an index outside [0, count).
 WaferSet subset(const WaferSet& set, const std::vector<int64_t>& indices);
 
+// The maps of `first` followed by those of `second`, which must carry the same labels (names and
+// task); maps of two sizes make a set of mixed sizes. DataError naming both label lists when
+// they differ.
+WaferSet join(const WaferSet& first, const WaferSet& second);
+
 // The maps grouped by label vector, for stratified splits and rare-class oversampling: for
 // MixedWM38's labels, the 38 pattern types in C1..C38 order (empty groups included) and last one
 // group of every other vector; for a single-label set one group per class, in class order; else

@@ -18,14 +18,23 @@ EvalReport evaluate_predictions(const std::vector<float>& probabilities,
   if (L == 0 || thresholds.size() != L || probabilities.size() != truth.size() ||
       probabilities.size() % L != 0)
     fail(ErrorCode::kInvalidArgument, "evaluate: predictions, truth and labels disagree in size");
+  return evaluate_decisions(decide(probabilities, thresholds, single_label), truth, names,
+                            single_label);
+}
+
+EvalReport evaluate_decisions(const std::vector<uint8_t>& predicted,
+                              const std::vector<uint8_t>& truth,
+                              const std::vector<std::string>& names, bool single_label) {
+  const size_t L = names.size();
+  if (L == 0 || predicted.size() != truth.size() || predicted.size() % L != 0)
+    fail(ErrorCode::kInvalidArgument, "evaluate: decisions, truth and labels disagree in size");
   EvalReport r;
-  r.samples = static_cast<int64_t>(probabilities.size() / L);
+  r.samples = static_cast<int64_t>(predicted.size() / L);
   std::vector<int64_t> tp(L), fp(L), fn(L);
   r.single_label = single_label;
   // Pattern types belong to MixedWM38's labels, recognised by name (the order may differ).
   const bool typed = !single_label && data::is_mixedwm38_label_set(names);
   std::vector<TypeMetrics> types(data::kNumPatternTypes);
-  const std::vector<uint8_t> predicted = decide(probabilities, thresholds, single_label);
   if (single_label) r.confusion.assign(L, std::vector<int64_t>(L, 0));
   int64_t exact = 0, label_hits = 0;
   for (int64_t s = 0; s < r.samples; ++s) {

@@ -44,6 +44,13 @@ EvalReport evaluate_predictions(const std::vector<float>& probabilities,
                                 const std::vector<std::string>& names,
                                 const std::vector<float>& thresholds, bool single_label = false);
 
+// evaluate_predictions of decisions already made (samples x names.size() values, 1 where a label
+// is predicted; a single-label row holds one 1): for scoring maps decided by different thresholds,
+// as cross-validation's folds are.
+EvalReport evaluate_decisions(const std::vector<uint8_t>& predicted,
+                              const std::vector<uint8_t>& truth,
+                              const std::vector<std::string>& names, bool single_label = false);
+
 // The JSON of `wdc eval --json`: for a single-label report "task", "samples", "accuracy",
 // "macro_f1", "min_f1", "labels" and "confusion" (rows: true class, columns: predicted); for a
 // multi-label one "task", "samples", "exact_match", "hamming", "mean_f1", "min_f1", "labels",

@@ -124,5 +124,49 @@ TEST(StratifiedSplit, EdgeFractionsAndErrors) {
   EXPECT_TRUE(stratified_split(WaferSet{}, 0.1, 0.1, 0).train.empty());
 }
 
+TEST(StratifiedFolds, EachTypeIsDealtEvenlyAndFoldSizesDifferByAtMostOne) {
+  std::vector<int64_t> per_type;
+  const WaferSet set = labelled_set(&per_type);
+  for (int32_t folds : {2, 5, 7}) {
+    const std::vector<int32_t> fold_of = stratified_folds(set, folds, 9);
+    ASSERT_EQ(fold_of.size(), static_cast<size_t>(set.count));
+    std::vector<int64_t> sizes(static_cast<size_t>(folds), 0);
+    // per_fold[t][k]: maps of type t in fold k.
+    std::vector<std::vector<int64_t>> per_fold(per_type.size(), sizes);
+    for (int64_t i = 0; i < set.count; ++i) {
+      const int32_t k = fold_of[static_cast<size_t>(i)];
+      ASSERT_GE(k, 0);
+      ASSERT_LT(k, folds);
+      ++sizes[static_cast<size_t>(k)];
+      const int t = set.pattern_type(i);
+      ++per_fold[static_cast<size_t>(t < 0 ? kNumPatternTypes : t)][static_cast<size_t>(k)];
+    }
+    const auto [small, large] = std::minmax_element(sizes.begin(), sizes.end());
+    EXPECT_LE(*large - *small, 1) << folds << " folds";
+    for (size_t t = 0; t < per_type.size(); ++t) {
+      const auto [fewest, most] = std::minmax_element(per_fold[t].begin(), per_fold[t].end());
+      EXPECT_LE(*most - *fewest, 1) << "type " << t << ", " << folds << " folds";
+      EXPECT_EQ(std::accumulate(per_fold[t].begin(), per_fold[t].end(), int64_t{0}), per_type[t]);
+    }
+  }
+}
+
+TEST(StratifiedFolds, ReproducibleForASeedAndDifferentAcrossSeeds) {
+  std::vector<int64_t> per_type;
+  const WaferSet set = labelled_set(&per_type);
+  EXPECT_EQ(stratified_folds(set, 5, 1), stratified_folds(set, 5, 1));
+  EXPECT_NE(stratified_folds(set, 5, 1), stratified_folds(set, 5, 2));
+}
+
+TEST(StratifiedFolds, RefusesFewerThanTwoFoldsOrMoreFoldsThanMaps) {
+  std::vector<int64_t> per_type;
+  const WaferSet set = labelled_set(&per_type);
+  for (int32_t folds : {-1, 0, 1, static_cast<int32_t>(set.count + 1)})
+    EXPECT_NE(data_error_of([&] { stratified_folds(set, folds, 0); }).find("folds"),
+              std::string::npos);
+  EXPECT_EQ(stratified_folds(set, static_cast<int32_t>(set.count), 0).size(),
+            static_cast<size_t>(set.count));
+}
+
 }  // namespace
 }  // namespace wdc::data

@@ -139,6 +139,29 @@ TEST(MixedSizes, SubsetKeepsEachMapsSizeAndResizeMakesOneSize) {
     for (int c = 0; c < 4; ++c) EXPECT_EQ(m[r * 4 + c], src[(r / 2) * 2 + c / 2]);
 }
 
+TEST(MixedSizes, JoinKeepsEveryMapInOrderAndOneSizeWhereBothShareIt) {
+  const WaferSet set = load_wafer_npz(fixture("wafer_ragged.npz"));
+  const WaferSet joined = join(subset(set, {2}), subset(set, {0, 1}));
+  ASSERT_EQ(joined.count, 3);
+  ASSERT_TRUE(joined.mixed_sizes());
+  for (int64_t i = 0; i < 3; ++i) {
+    const int64_t from = i == 0 ? 2 : i - 1;
+    ASSERT_EQ(joined.rows(i), set.rows(from));
+    ASSERT_EQ(joined.cols(i), set.cols(from));
+    EXPECT_TRUE(
+        std::equal(joined.map(i), joined.map(i) + joined.rows(i) * joined.cols(i), set.map(from)));
+    EXPECT_EQ(joined.class_of(i), set.class_of(from));
+  }
+  const WaferSet same = join(subset(set, {0}), subset(set, {0}));
+  EXPECT_FALSE(same.mixed_sizes());
+  EXPECT_EQ(same.height, 4);
+  EXPECT_EQ(same.width, 5);
+
+  WaferSet renamed = subset(set, {0});
+  renamed.label_names[0] = "Centre";
+  EXPECT_NE(data_error_of([&] { join(set, renamed); }).find("labels differ"), std::string::npos);
+}
+
 TEST(PadCentered, CentresSmallMapsAndShrinksLargeOnesKeepingTheirAspect) {
   const std::vector<uint8_t> two_by_two = {1, 2, 2, 1};
   const std::vector<uint8_t> padded = pad_centered(two_by_two.data(), 2, 2, 4, 6);
