@@ -325,6 +325,8 @@ typedef struct wdc_progress {
   double loss;            /* mean training loss so far in this epoch */
   double val_exact_match; /* exact-match accuracy of this epoch's validation once it has run
                              (the call after the epoch's last batch), else -1 */
+  int32_t fold, folds;    /* wdc_cross_validate: the fold being trained (1-based) and the number
+                             of folds; 0 and 0 in wdc_train (appended: struct_size >= 56) */
 } wdc_progress;
 
 /* Called by wdc_train on the thread that called wdc_train, while training is paused. `progress`
@@ -557,6 +559,39 @@ WDC_API wdc_status wdc_classify_dataset(wdc_model *model, const wdc_dataset *dat
 WDC_API wdc_status wdc_train_dataset(wdc_model *model, const char *train_json,
                                      const wdc_dataset *data, const wdc_dataset *val,
                                      wdc_progress_fn progress, void *user, char **report_json);
+
+/* ---- Cross-validation ------------------------------------------------------------------------ */
+
+/* k-fold cross-validation of a training recipe: figures for choosing recipes (losses, sampling,
+   thresholds, widths) that do not fit one small validation split. The maps of `data` and `val`
+   (may be NULL; pooled with `data`) are cut into stratified folds (by MixedWM38 pattern type,
+   or by class; fixed by "seed"); for each fold an untrained copy of `model` (its network config
+   and run-time options; `model` itself is not changed) trains on the other folds as
+   wdc_train_dataset with no validation set ("val_fraction" of them choose the epoch and, with
+   "tune_thresholds", the thresholds) and predicts the fold's maps. Each fold is scored with
+   thresholds chosen on the other folds' out-of-fold predictions (with "tune_thresholds"; else
+   0.5), never on the maps it scores.
+   options_json: wdc_train's options plus "folds" (2 to 100, default 5) and "keep_probabilities"
+     (default false; true adds "probabilities" to the report: per map, what the model that did
+     not see it predicted, in the order of "assignment"); "data", "synthetic",
+     "val", "checkpoint", "resume" and the data-parallel options are refused. No novelty
+     statistics are computed. NULL or "" for the defaults.
+   progress, user: as wdc_train, called for every fold's batches with `fold` and `folds` set.
+   report_json: receives {"folds", "seed", "samples", "task", "thresholds" ("out_of_fold" or
+     "0.5"), "assignment" (each map's fold, 1-based: `data`'s maps, then `val`'s), "fold_results": [{"fold", "train_samples", "val_samples", "held_out_samples",
+     "best_epoch", "seconds", "thresholds", "metrics" (wdc_evaluate's report of the fold)}],
+     "summary": [{"metric" ("exact_match", "mean_f1", "f1 <label>", "accuracy C8", "recall
+     <class>", ...), "mean", "std" (sample standard deviation over the folds), "values" (per
+     fold; null where a fold holds none of a type)}], "out_of_fold" (wdc_evaluate's report of
+     every map, each decided by the model that did not see it), "seconds"}; released with
+     wdc_string_free; untouched on failure.
+   Costs `folds` trainings. Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT (NULL options
+     pointer where needed, fewer maps than folds, data of other labels than the model's,
+     `data` and `val` of different labels), WDC_E_CONFIG, WDC_E_CANCELLED, and those of
+     wdc_train_dataset. Threading: reads `model` (as wdc_predict); each fold's model is its own. */
+WDC_API wdc_status wdc_cross_validate(wdc_model *model, const char *options_json,
+                                      const wdc_dataset *data, const wdc_dataset *val,
+                                      wdc_progress_fn progress, void *user, char **report_json);
 
 /* ---- Embeddings and similar maps ------------------------------------------------------------- */
 

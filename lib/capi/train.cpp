@@ -3,13 +3,16 @@
 #include <cstddef>
 
 #include "capi_internal.h"
+#include "model/cross_validation.h"
 
 // The layout of wdc_progress is part of the ABI: the same on every platform.
 static_assert(offsetof(wdc_progress, struct_size) == 0);
 static_assert(offsetof(wdc_progress, epoch) == 4 && offsetof(wdc_progress, epochs) == 8);
 static_assert(offsetof(wdc_progress, step) == 16 && offsetof(wdc_progress, steps) == 24);
 static_assert(offsetof(wdc_progress, loss) == 32);
-static_assert(offsetof(wdc_progress, val_exact_match) == 40 && sizeof(wdc_progress) == 48);
+static_assert(offsetof(wdc_progress, val_exact_match) == 40);
+static_assert(offsetof(wdc_progress, fold) == 48 && offsetof(wdc_progress, folds) == 52);
+static_assert(sizeof(wdc_progress) == 56);
 
 using namespace wdc::capi;
 
@@ -28,6 +31,8 @@ wdc::ProgressFn progress_relay(wdc_progress_fn progress, void* user) {
     c.steps = p.steps;
     c.loss = p.loss;
     c.val_exact_match = p.val_exact_match;
+    c.fold = p.fold;
+    c.folds = p.folds;
     return progress(&c, user) != 0;
   };
 }
@@ -71,6 +76,19 @@ WDC_API wdc_status wdc_train_dataset(wdc_model* model, const char* train_json,
     const LabelRefresh refresh{m};
     const std::string report =
         m.classifier->train(train_json, progress_relay(progress, user), given);
+    if (report_json != nullptr) *report_json = copy_string(report);
+  });
+}
+
+WDC_API wdc_status wdc_cross_validate(wdc_model* model, const char* options_json,
+                                      const wdc_dataset* data, const wdc_dataset* val,
+                                      wdc_progress_fn progress, void* user, char** report_json) {
+  return guarded("wdc_cross_validate", [&] {
+    const wdc_model& m = live_model(model);
+    const wdc::data::WaferSet& first = live_dataset(data);
+    const wdc::data::WaferSet* more = val != nullptr ? &live_dataset(val) : nullptr;
+    const std::string report = wdc::cross_validate(*m.classifier, options_json ? options_json : "",
+                                                   first, more, progress_relay(progress, user));
     if (report_json != nullptr) *report_json = copy_string(report);
   });
 }

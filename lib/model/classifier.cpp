@@ -338,6 +338,10 @@ std::unique_ptr<Classifier> Classifier::create(const std::string& config_json,
   if (!std::isnan(runtime.novelty_threshold) && !std::isfinite(runtime.novelty_threshold))
     fail(ErrorCode::kInvalidArgument, "novelty_threshold must be a finite number");
   state->novelty_threshold = runtime.novelty_threshold;
+  return with_new_network(std::move(state));
+}
+
+std::unique_ptr<Classifier> Classifier::with_new_network(std::unique_ptr<State> state) {
   {
     std::lock_guard<std::mutex> lock(construction_mutex());
     state->net = nn::WaferNet(state->config);
@@ -346,6 +350,17 @@ std::unique_ptr<Classifier> Classifier::create(const std::string& config_json,
   state->net->eval();
   state->thresholds.assign(state->config.labels.size(), 0.5f);
   return std::unique_ptr<Classifier>(new Classifier(std::move(state)));
+}
+
+std::unique_ptr<Classifier> Classifier::untrained_copy() const {
+  auto lock = read_lock(state_->mutex, "untrained_copy");
+  auto state = std::make_unique<State>();
+  state->config = state_->config;
+  state->device = state_->device;
+  state->threads = state_->threads;
+  state->limits = state_->limits;
+  state->novelty_threshold = state_->novelty_threshold;
+  return with_new_network(std::move(state));
 }
 
 std::unique_ptr<Classifier> Classifier::load(const std::string& path,

@@ -91,6 +91,10 @@ class Classifier {
   // The MixedWM38 model shipped with this library: models/mixedwm38-dcn.wdcm, embedded in the
   // library when it was built (model/builtin_model.h).
   static std::unique_ptr<Classifier> load_builtin(const RuntimeOptions& runtime = {});
+  // A new classifier of this one's network config (its labels only if the config named them or
+  // training gave them) and run-time options, with freshly drawn weights: one run of a recipe,
+  // as cross-validation trains one per fold.
+  std::unique_ptr<Classifier> untrained_copy() const;
   ~Classifier();
   Classifier(const Classifier&) = delete;
   Classifier& operator=(const Classifier&) = delete;
@@ -189,6 +193,8 @@ class Classifier {
   // (Error when it named others), with a new head and every other weight kept; then `init`
   // (a model file or "builtin", may be empty) lends its weights. All or nothing.
   void prepare_network(const data::WaferSet& set, const std::string& init);
+  // Builds the state's network from its config, weights freshly drawn, thresholds at 0.5.
+  static std::unique_ptr<Classifier> with_new_network(std::unique_ptr<State> state);
   explicit Classifier(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };

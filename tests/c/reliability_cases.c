@@ -331,6 +331,45 @@ static void training_option_cases(wdc_model *m) {
                 wdc_train(m, cases[i].options, NULL, NULL, NULL));
 }
 
+static void cross_validation_cases(wdc_model *m) {
+  static const struct {
+    const char *options, *what;
+    wdc_status expected;
+  } cases[] = {
+      {"{\"folds\": 1}", "cross-validate: 1 fold", WDC_E_CONFIG},
+      {"{\"folds\": 101}", "cross-validate: 101 folds", WDC_E_CONFIG},
+      {"{\"folds\": \"5\"}", "cross-validate: folds as a string", WDC_E_CONFIG},
+      {"{\"keep_probabilities\": 1}", "cross-validate: keep_probabilities as a number",
+       WDC_E_CONFIG},
+      {"{\"checkpoint\": \"cv.ckpt\"}", "cross-validate: a checkpoint", WDC_E_CONFIG},
+      {"{\"data\": \"train.npz\"}", "cross-validate: a data file in the options", WDC_E_CONFIG},
+      {"{\"folds\": 13}", "cross-validate: 13 folds of 12 maps", WDC_E_INVALID_ARGUMENT},
+  };
+  static const uint8_t map[4] = {1, 2, 2, 1};
+  static const int64_t shape[2] = {2, 2};
+  static const uint8_t one_class[2] = {1, 0};
+  wdc_dataset *data = NULL, *other = NULL;
+  char *report = NULL;
+  size_t i;
+  if (wdc_dataset_synthesize(12, 1, &data) != WDC_OK ||
+      wdc_dataset_create_ragged(map, 4, shape, 1, one_class, 2,
+                                "{\"labels\": [\"A\", \"B\"], \"single_label\": true}",
+                                &other) != WDC_OK) {
+    fprintf(stderr, "cross_validation_cases: could not make the data sets: %s\n",
+            wdc_last_error());
+    ++g_wrong;
+    return;
+  }
+  for (i = 0; i < sizeof cases / sizeof cases[0]; ++i)
+    status_case("configs", cases[i].what, cases[i].expected,
+                wdc_cross_validate(m, cases[i].options, data, NULL, NULL, NULL, &report));
+  status_case("data sets", "wdc_cross_validate pooling data sets of other labels",
+              WDC_E_INVALID_ARGUMENT,
+              wdc_cross_validate(m, "{\"folds\": 2}", data, other, NULL, NULL, &report));
+  wdc_dataset_free(data);
+  wdc_dataset_free(other);
+}
+
 static void buffer_cases(wdc_model *m) {
   static uint8_t maps[3 * H * W];
   static float out[3 * LABELS + H * W];
@@ -785,6 +824,7 @@ int main(int argc, char **argv) {
   file_cases();
   config_cases();
   training_option_cases(m);
+  cross_validation_cases(m);
   buffer_cases(m);
   handle_cases();
   dataset_cases(m);

@@ -1,5 +1,6 @@
 // Fuzz target: the JSON a user hands to wdc_create_with_options (network config, run-time
-// options), to wdc_train and wdc_train_dataset (training options), to the data-set and picture
+// options), to wdc_train and wdc_train_dataset (training options) and wdc_cross_validate
+// (the same with "folds"), to the data-set and picture
 // functions (their options) and to wdc_config_read (a config file's text). Input: four texts
 // separated by NUL bytes, "config\0options\0train_options\0data_options" (missing parts are
 // empty). Every input must end in a result or a status with a message — never a crash, a hang
@@ -12,6 +13,7 @@
 
 #include "base/error.h"
 #include "model/config_file.h"
+#include "model/cross_validation.h"
 #include "train/train_options.h"
 #include "wdc/wdc.h"
 
@@ -53,6 +55,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       wdc::train::parse_train_options(parts[2], given, given);
     } catch (const wdc::Error&) {
     }
+  }
+  // wdc_cross_validate checks its options before any fold trains.
+  try {
+    wdc::parse_cross_validation_options(parts[2]);
+  } catch (const wdc::Error&) {
   }
   // The same text as a config file (wdc_config_read's parser).
   try {

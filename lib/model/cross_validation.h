@@ -1,0 +1,54 @@
+// k-fold cross-validation of a training recipe: figures for choosing recipes that do not fit one
+// small validation split (a rare class's 23 validation maps move its F1 by 0.02 each).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "data/wafer_set.h"
+#include "model/classifier.h"
+#include "train/progress.h"
+
+namespace wdc {
+
+// The options of cross_validate, checked (Error(kConfig) naming the problem): "folds", and the
+// training options every fold's training gets (with novelty_bank 0), as JSON text.
+struct CrossValidationOptions {
+  int32_t folds = 5;
+  uint64_t seed = 0;
+  bool tune_thresholds = false;
+  bool keep_probabilities = false;
+  std::string train_json;
+};
+CrossValidationOptions parse_cross_validation_options(const std::string& options_json);
+
+// Cuts `data` (and `more` when not null, pooled after it) into `folds` stratified folds
+// (data::stratified_folds, by the options' "seed") and, for each fold, trains an untrained copy of
+// `recipe` (its network and run-time options) on the other folds, as Classifier::train with these
+// maps and no validation set (so "val_fraction" of them is held out for choosing the epoch and,
+// with "tune_thresholds", the thresholds, as usual), then predicts the fold's maps. Each fold is
+// scored with thresholds chosen on the out-of-fold predictions of the other folds (with
+// "tune_thresholds"; else 0.5), never on the maps they score.
+//
+// options_json: the training options of Classifier::train, plus "folds" (2 to 100, default 5)
+// and "keep_probabilities" (default false: true adds each map's out-of-fold probabilities);
+// "data", "synthetic", "val", "checkpoint", "resume" and the data-parallel options are refused
+// (the maps are given; one run per fold keeps no checkpoint), and novelty statistics are not
+// computed (novelty_bank 0). `progress` sees every fold's batches with `fold`/`folds` set.
+//
+// Returns the report as JSON text: "folds", "seed", "samples", "task", "seconds"; "assignment"
+// (each map's fold, 1-based, in the set's order); "fold_results"
+// (per fold: "fold", "train_samples", "held_out_samples", "best_epoch", "seconds",
+// "thresholds", "metrics" in `wdc eval --json`'s schema); "summary" (per metric: "metric",
+// "mean", "std" (the sample standard deviation over the folds), "values" per fold, null where
+// a fold holds none of a type); "out_of_fold" (every map scored once, by the model that did not
+// see it, in `wdc eval --json`'s schema); with "keep_probabilities", "probabilities" (per map,
+// in the set's order, the probabilities the model that did not see it gave).
+// Errors: kConfig (options), kInvalidArgument (fewer maps than folds; `data` and `more` of
+// different labels; data of other labels than the recipe's), kCancelled (progress returned
+// true), and those of Classifier::train.
+std::string cross_validate(const Classifier& recipe, const std::string& options_json,
+                           const data::WaferSet& data, const data::WaferSet* more,
+                           const ProgressFn& progress);
+
+}  // namespace wdc
