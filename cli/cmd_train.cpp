@@ -1,90 +1,19 @@
 // wdc train: trains a classifier from a config file and an npz, saves the model file.
-#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 
 #include "commands.h"
 #include "output.h"
+#include "training.h"
 
 namespace wdc::cli {
 namespace {
 
 using json = nlohmann::json;
-using Clock = std::chrono::steady_clock;
-
-double seconds_between(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
-
-// ---- Ctrl-C: cancel training at the next batch, leaving the checkpoint to resume from -------
-
-std::atomic<bool> g_interrupted{false};
-bool g_tty = false;  // set before the handler is installed
-
-extern "C" void on_interrupt(int) {
-  g_interrupted.store(true);
-  // A second Ctrl-C kills the process at once.
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  sigemptyset(&dfl.sa_mask);
-  sigaction(SIGINT, &dfl, nullptr);
-  static const char erase[] = "\r\033[K";
-  static const char note[] = "wdc: stopping after this batch (Ctrl-C again to kill)\n";
-  ssize_t n = 0;
-  if (g_tty) n = ::write(STDERR_FILENO, erase, sizeof erase - 1);
-  n = ::write(STDERR_FILENO, note, sizeof note - 1);
-  (void)n;
-}
-
-class InterruptGuard {
- public:
-  InterruptGuard() {
-    g_interrupted.store(false);
-    g_tty = stderr_is_tty();
-    // Leave SIGINT alone where it is ignored (nohup, background jobs of a non-interactive shell).
-    if (sigaction(SIGINT, nullptr, &previous_) != 0 || previous_.sa_handler == SIG_IGN) return;
-    struct sigaction sa {};
-    sa.sa_handler = on_interrupt;
-    sigemptyset(&sa.sa_mask);
-    installed_ = sigaction(SIGINT, &sa, nullptr) == 0;
-  }
-  ~InterruptGuard() {
-    if (installed_) sigaction(SIGINT, &previous_, nullptr);
-  }
-  InterruptGuard(const InterruptGuard&) = delete;
-  InterruptGuard& operator=(const InterruptGuard&) = delete;
-
- private:
-  struct sigaction previous_ {};
-  bool installed_ = false;
-};
-
-// ---- the config file -------------------------------------------------------------------------
-
-struct ConfigFile {
-  std::string network_json;  // "" = the seed network
-  json train = json::object();
-};
-
-ConfigFile read_config(const std::string& path) {
-  ConfigFile config;
-  if (path.empty()) return config;
-  char *network = nullptr, *train = nullptr;
-  check(wdc_config_read(path.c_str(), &network, &train));
-  config.network_json = take_string(network);
-  config.train = take_json(train);
-  return config;
-}
 
 void check_writable_destination(const std::string& out) {
   namespace fs = std::filesystem;
@@ -98,110 +27,6 @@ void check_writable_destination(const std::string& out) {
     fail(WDC_E_IO,
          out + ": cannot write the model: directory " + dir.string() + " is not writable");
   if (fs::is_directory(out, ec)) fail(WDC_E_IO, out + ": is a directory");
-}
-
-// ---- progress --------------------------------------------------------------------------------
-
-// Turns the library's per-batch callbacks into a progress bar (terminal) or one line per epoch.
-class TrainReporter {
- public:
-  explicit TrainReporter(int64_t batch_size) : batch_size_(batch_size), bar_("maps") {}
-
-  bool operator()(const wdc_progress& p) {
-    const auto now = Clock::now();
-    if (p.epoch != epoch_) {
-      if (epoch_ == 0) {
-        // Rates count from the first batch seen (a resumed run starts at any epoch).
-        run_start_ = epoch_start_ = now;
-        run_base_step_ = global_step(p);
-        epoch_base_step_ = p.step;
-      } else if (!closed_) {
-        flush_epoch_line();  // the library did not announce the end of the last epoch
-        epoch_start_ = now;
-        epoch_base_step_ = p.step;
-      }
-      epoch_ = p.epoch;
-      printed_ = closed_ = false;
-    }
-    // The library calls once per batch and once more after the epoch's validation.
-    const bool epoch_end = p.val_exact_match >= 0 ||
-                           (p.step == p.steps && last_epoch_ == p.epoch && last_step_ == p.steps);
-    last_epoch_ = p.epoch;
-    last_step_ = p.step;
-    last_ = p;
-
-    const int64_t done = global_step(p) - run_base_step_;
-    const int64_t left = int64_t{p.epochs} * p.steps - global_step(p);
-    const double run_seconds = seconds_between(run_start_, now);
-    seconds_left_ = done > 0 && run_seconds > 0.2 ? run_seconds / done * left : -1;
-
-    if (epoch_end) {
-      if (p.val_exact_match >= 0) last_val_ = p.val_exact_match;
-      print_epoch_line(now);
-      // The next epoch's clock starts now, with no batch done.
-      closed_ = true;
-      epoch_start_ = now;
-      epoch_base_step_ = 0;
-    } else {
-      const double epoch_seconds = seconds_between(epoch_start_, now);
-      const int64_t epoch_steps = p.step - epoch_base_step_;
-      if (epoch_seconds > 0.05 && epoch_steps > 0)
-        rate_ = static_cast<double>(epoch_steps * batch_size_) / epoch_seconds;
-      std::string suffix = "loss " + fixed(p.loss, 4);
-      if (last_val_ >= 0) suffix += "  val " + percent(last_val_);
-      bar_.draw("epoch " + std::to_string(p.epoch) + "/" + std::to_string(p.epochs),
-                p.steps > 0 ? static_cast<double>(p.step) / p.steps : 0, rate_, seconds_left_,
-                suffix, p.step == p.steps);
-    }
-    return g_interrupted.load();
-  }
-
-  // Prints the last epoch's line if the library never signalled its end.
-  void finish() {
-    flush_epoch_line();
-    bar_.finish();
-  }
-
- private:
-  int64_t global_step(const wdc_progress& p) const {
-    return int64_t{p.epoch - 1} * p.steps + p.step;
-  }
-
-  void flush_epoch_line() {
-    if (epoch_ > 0 && !printed_ && last_.step == last_.steps) print_epoch_line(Clock::now());
-  }
-
-  void print_epoch_line(Clock::time_point now) {
-    if (printed_) return;
-    printed_ = true;
-    std::string line = "epoch " + std::to_string(last_.epoch) + "/" + std::to_string(last_.epochs) +
-                       "  loss " + fixed(last_.loss, 4);
-    if (last_.val_exact_match >= 0) line += "  val exact match " + percent(last_.val_exact_match);
-    if (rate_ >= 0) line += "  " + fixed(rate_, 0) + " maps/s";
-    line += "  " + duration(seconds_between(epoch_start_, now));
-    if (last_.epoch < last_.epochs && seconds_left_ >= 0)
-      line += "  (" + duration(seconds_left_) + " left)";
-    message(line);
-  }
-
-  int64_t batch_size_;
-  ProgressBar bar_;
-  bool printed_ = false, closed_ = false;
-  int32_t epoch_ = 0, last_epoch_ = 0;
-  int64_t last_step_ = 0;
-  wdc_progress last_{};
-  Clock::time_point run_start_{}, epoch_start_{};
-  int64_t run_base_step_ = 0, epoch_base_step_ = 0;
-  double rate_ = -1, seconds_left_ = -1, last_val_ = -1;
-};
-
-// wdc_train's callback: hands each report to the TrainReporter behind `user`; non-zero cancels.
-extern "C" int32_t on_progress(const wdc_progress* progress, void* user) {
-  try {
-    return (*static_cast<TrainReporter*>(user))(*progress) ? 1 : 0;
-  } catch (...) {  // nothing may unwind through the library; stop training instead
-    return 1;
-  }
 }
 
 void print_report(const json& report) {
@@ -251,56 +76,6 @@ int64_t ranks_of(const json& train) {
 }
 
 bool distributed(const json& train) { return train.contains("dist_url") || ranks_of(train) > 1; }
-
-// The network of the --init model without its labels and task, which the data then names: what
-// fine-tuning trains when the config names no network.
-std::string init_network(const std::string& init, const GlobalOptions& global) {
-  const Model model = load_model(init == "builtin" ? "" : init, global);
-  char* text = nullptr;
-  check(wdc_info(model.get(), &text));
-  json network = take_json(text).at("config");
-  network.erase("labels");
-  network.erase("task");
-  return network.dump();
-}
-
-// Deterministic training needs ATen's and OpenBLAS's AVX2 kernels, and both libraries choose
-// theirs once, from the environment, as they load or first compute — before the library can
-// (lib/model/deterministic_training.h). So the command sets the two variables and starts itself
-// again with the same arguments; the second start finds them set and goes on.
-void pin_kernels_for_deterministic_training() {
-  const std::pair<const char*, const char*> pins[] = {{"ATEN_CPU_CAPABILITY", "avx2"},
-                                                      {"OPENBLAS_CORETYPE", "Haswell"}};
-  bool pinned = true;
-  for (const auto& [name, value] : pins) {
-    const char* now = std::getenv(name);
-    pinned = pinned && now != nullptr && std::strcmp(now, value) == 0;
-  }
-  if (pinned) return;
-  std::ifstream in("/proc/self/cmdline", std::ios::binary);
-  const std::string line{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  std::vector<std::string> words;
-  for (size_t begin = 0; begin < line.size();) {
-    const size_t end = line.find('\0', begin);
-    words.push_back(line.substr(begin, end - begin));
-    begin = end == std::string::npos ? line.size() : end + 1;
-  }
-  std::vector<char*> argv;
-  for (std::string& word : words) argv.push_back(word.data());
-  argv.push_back(nullptr);
-  for (const auto& [name, value] : pins) setenv(name, value, 1);
-  message(
-      "deterministic training: starting again with ATEN_CPU_CAPABILITY=avx2 "
-      "OPENBLAS_CORETYPE=Haswell");
-  std::cout.flush();
-  if (words.empty())
-    errno = ENOENT;
-  else
-    execv("/proc/self/exe", argv.data());
-  fail(WDC_E_RUNTIME, std::string("--deterministic: could not start wdc again with its kernels "
-                                  "pinned: ") +
-                          std::strerror(errno));
-}
 
 int run_train(const TrainOptions& o, const GlobalOptions& global) {
   ConfigFile config = read_config(o.config);
@@ -360,7 +135,7 @@ int run_train(const TrainOptions& o, const GlobalOptions& global) {
       report = take_json(text);
     } catch (const Failure& e) {
       reporter.finish();
-      if (e.status() == WDC_E_CANCELLED && g_interrupted.load()) {
+      if (e.status() == WDC_E_CANCELLED && InterruptGuard::interrupted()) {
         if (!checkpoint_usable())
           fail(WDC_E_CANCELLED,
                "training interrupted before its first epoch completed; nothing was saved");

@@ -40,6 +40,7 @@ Command add_split_command(CLI::App& parent, const GlobalOptions& global);
 Command add_embed_command(CLI::App& parent, const GlobalOptions& global);
 Command add_similar_command(CLI::App& parent, const GlobalOptions& global);
 Command add_fit_novelty_command(CLI::App& parent, const GlobalOptions& global);
+Command add_cross_validate_command(CLI::App& parent, const GlobalOptions& global);
 
 // ---- helpers shared by the commands (common.cpp) --------------------------------------------
 

@@ -68,7 +68,8 @@ int main(int argc, char** argv) {
          {wdc::cli::add_synth_command, wdc::cli::add_train_command, wdc::cli::add_eval_command,
           wdc::cli::add_predict_command, wdc::cli::add_cam_command, wdc::cli::add_info_command,
           wdc::cli::add_report_command, wdc::cli::add_split_command, wdc::cli::add_embed_command,
-          wdc::cli::add_similar_command, wdc::cli::add_fit_novelty_command})
+          wdc::cli::add_similar_command, wdc::cli::add_fit_novelty_command,
+          wdc::cli::add_cross_validate_command})
       commands.push_back(add(app, global));
     for (const wdc::cli::Command& command : commands)
       command.app->footer(

@@ -474,6 +474,40 @@ TEST_F(CliTest, SplitWritesThreeFilesThatTogetherHoldEveryMap) {
   expect_error({"split", "--data", file("to-split.npz"), "--out", file("no-such-dir")}, 2, "");
 }
 
+TEST_F(CliTest, CrossValidateHoldsOutEveryMapOnceAndSummarisesTheFolds) {
+  const Result r = run_wdc({"cross-validate", "--config", file("tiny.json"), "--data",
+                            file("train.npz"), "--val", file("test.npz"), "--folds", "2",
+                            "--epochs", "1", "--threads", "2", "--json"});
+  ASSERT_EQ(r.status, 0) << describe(r);
+  const json report = parse_stdout(r);
+  EXPECT_EQ(report["folds"], 2);
+  EXPECT_EQ(report["samples"], 120);  // train.npz and test.npz pooled
+  ASSERT_EQ(report["assignment"].size(), 120u);
+  int64_t in_fold[3] = {0, 0, 0};
+  for (const json& fold : report["assignment"]) ++in_fold[fold.get<int>()];
+  EXPECT_EQ(in_fold[0], 0);
+  EXPECT_EQ(in_fold[1], 60);
+  EXPECT_EQ(in_fold[2], 60);
+  ASSERT_EQ(report["fold_results"].size(), 2u);
+  EXPECT_EQ(report["fold_results"][1]["held_out_samples"], 60);
+  EXPECT_EQ(report["out_of_fold"]["samples"], 120);
+  const json& first = report["summary"][0];
+  EXPECT_EQ(first["metric"], "exact_match");
+  const double a = report["fold_results"][0]["metrics"]["exact_match"];
+  const double b = report["fold_results"][1]["metrics"]["exact_match"];
+  EXPECT_DOUBLE_EQ(first["mean"].get<double>(), (a + b) / 2);
+  EXPECT_NEAR(first["std"].get<double>(), std::abs(a - b) / std::sqrt(2.0), 1e-12);
+  EXPECT_NE(r.err.find("fold 2/2  epoch 1/1"), std::string::npos) << r.err;
+
+  const Result table = run_wdc({"cross-validate", "--config", file("tiny.json"), "--data",
+                                file("test.npz"), "--folds", "3", "--epochs", "1"});
+  ASSERT_EQ(table.status, 0) << describe(table);
+  EXPECT_NE(table.out.find("fold 3"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("out of fold, 24 maps"), std::string::npos) << table.out;
+  expect_error({"cross-validate", "--data", file("test.npz"), "--folds", "1"}, 2, "");
+  expect_error({"cross-validate", "--data", file("test.npz"), "--folds", "30"}, 1, "cannot make");
+}
+
 // A fab's own data: one class per map, maps of three sizes in a ragged file, class names from
 // the file. Every command takes it; the model takes the file's names and is single-label.
 TEST_F(CliTest, RaggedSingleLabelFileFlowsThroughEveryCommand) {
