@@ -198,7 +198,8 @@
    holds the delegate's function pointer for exactly the duration of the call. */
 %{
 typedef int32_t (*wdc_cs_progress_fn)(int32_t epoch, int32_t epochs, int64_t step, int64_t steps,
-                                      double loss, double val_exact_match);
+                                      double loss, double val_exact_match, int32_t fold,
+                                      int32_t folds);
 typedef struct wdc_cs_progress_ctx {
   wdc_cs_progress_fn fn;
 } wdc_cs_progress_ctx;
@@ -210,8 +211,11 @@ static int32_t wdc_cs_progress_trampoline(const wdc_progress *progress, void *us
                                                   sizeof(progress->val_exact_match)
                          ? progress->val_exact_match
                          : -1.0;
+  const int has_folds =
+      progress->struct_size >= offsetof(wdc_progress, folds) + sizeof(progress->folds);
   return ctx->fn(progress->epoch, progress->epochs, progress->step, progress->steps,
-                 progress->loss, val);
+                 progress->loss, val, has_folds ? progress->fold : 0,
+                 has_folds ? progress->folds : 0);
 }
 %}
 
@@ -221,7 +225,7 @@ static int32_t wdc_cs_progress_trampoline(const wdc_progress *progress, void *us
   [global::System.Runtime.InteropServices.UnmanagedFunctionPointer(
       global::System.Runtime.InteropServices.CallingConvention.Cdecl)]
   internal delegate int ProgressFn(int epoch, int epochs, long step, long steps, double loss,
-                                   double valExactMatch);
+                                   double valExactMatch, int fold, int folds);
 %}
 
 %typemap(ctype)  (wdc_progress_fn progress, void *user) "wdc_cs_progress_fn"

@@ -915,6 +915,45 @@ namespace Wdc
             return result;
         }
 
+        /// <summary>k-fold cross-validation of this model's recipe (<c>wdc_cross_validate</c>):
+        /// the maps of <paramref name="data"/> and <paramref name="val"/> (pooled) are cut into
+        /// stratified folds, and for each fold an untrained copy of this model (its network
+        /// config and run-time options) trains on the other folds and predicts the fold's maps.
+        /// This model is not changed. Costs one training per fold.</summary>
+        /// <param name="data">The maps to cut into folds.</param>
+        /// <param name="val">More maps pooled with <paramref name="data"/>, or null.</param>
+        /// <param name="optionsJson">Training options as for <see cref="Train(Dataset, Dataset,
+        /// string, System.Func{Progress, bool})"/> plus <c>"folds"</c> (2 to 100, default 5),
+        /// e.g. <c>{"folds":5,"epochs":40}</c>; <c>"checkpoint"</c>, <c>"resume"</c> and the
+        /// data-parallel options are refused.</param>
+        /// <param name="onProgress">Called after every batch of every fold (<see
+        /// cref="Progress.Fold"/> says which); return true to cancel.</param>
+        /// <returns>The report as JSON: <c>"summary"</c> (each metric's mean, sample standard
+        /// deviation and per-fold values), <c>"out_of_fold"</c> (every map scored by the model
+        /// that did not see it, in <see cref="Evaluate(string)"/>'s schema),
+        /// <c>"fold_results"</c>, <c>"assignment"</c> (docs/TRAINING.md).</returns>
+        /// <exception cref="OperationCanceledException"><paramref name="onProgress"/> returned
+        /// true; no report.</exception>
+        /// <exception cref="WdcException">Config (optionsJson), InvalidArgument (fewer maps than
+        /// folds, data sets of different labels, labels that are not the model's), and the
+        /// errors of training.</exception>
+        public string CrossValidate(Dataset data, Dataset val, string optionsJson,
+                                    Func<Progress, bool> onProgress = null)
+        {
+            if (data == null)
+                throw new ArgumentNullException("data");
+            if (optionsJson == null)
+                throw new ArgumentNullException("optionsJson");
+            ThrowIfDisposed();
+            DatasetHandle valHandle = val == null ? new DatasetHandle() : val.Handle;
+            string result = RunTraining(onProgress, (WdcCapi.ProgressFn callback, out string report) =>
+                WdcCapi.wdc_cross_validate(_handle, optionsJson, data.Handle, valHandle, callback,
+                                           out report));
+            GC.KeepAlive(data);
+            GC.KeepAlive(val);
+            return result;
+        }
+
         private delegate int TrainingCall(WdcCapi.ProgressFn callback, out string report);
 
         // Runs one training call with the progress relay, takes the label names the model may
@@ -982,14 +1021,14 @@ namespace Wdc
             }
 
             public int Invoke(int epoch, int epochs, long step, long steps, double loss,
-                              double valExactMatch)
+                              double valExactMatch, int fold, int folds)
             {
                 if (_failure != null)
                     return 1;
                 try
                 {
                     return _onProgress(new Progress(epoch, epochs, step, steps, loss,
-                                                    valExactMatch)) ? 1 : 0;
+                                                    valExactMatch, fold, folds)) ? 1 : 0;
                 }
                 catch (Exception e)
                 {

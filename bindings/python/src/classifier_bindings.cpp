@@ -11,6 +11,7 @@
 #include "base/error.h"
 #include "data/data_error.h"
 #include "model/classifier.h"
+#include "model/cross_validation.h"
 #include "model/report.h"
 
 namespace wdc::python {
@@ -98,6 +99,10 @@ py::dict progress_dict(const TrainProgress& p) {
   d["steps"] = p.steps;
   d["loss"] = p.loss;
   d["val_exact_match"] = p.val_exact_match < 0 ? py::none() : py::object(py::float_(p.val_exact_match));
+  if (p.folds > 0) {
+    d["fold"] = p.fold;
+    d["folds"] = p.folds;
+  }
   return d;
 }
 
@@ -108,19 +113,12 @@ std::optional<data::WaferSet> optional_set(const py::object& data, const char* w
   return wafer_set(data.cast<py::tuple>(), what);
 }
 
-// Trains with the GIL released, on the (maps, labels) pairs `data` and `val` when given (else
-// on what train_json names). Before every progress report the callback takes the GIL, lets
-// Python handle pending signals (Ctrl-C) and calls `callback` (None: no call); a Python exception
-// from either is kept, cancels training and is re-raised here in place of wdc.Cancelled.
-std::string train(Classifier& c, const std::string& train_json, const py::object& callback,
-                  const py::object& data, const py::object& val) {
-  const std::optional<data::WaferSet> data_set = optional_set(data, "train data");
-  const std::optional<data::WaferSet> val_set = optional_set(val, "train val");
-  TrainSets given;
-  if (data_set) given.train = &*data_set;
-  if (val_set) given.val = &*val_set;
-  std::optional<py::error_already_set> python_error;
-  const ProgressFn progress = [&](const TrainProgress& p) -> bool {
+// The progress function of a training run called from Python: before every report it takes the
+// GIL, lets Python handle pending signals (Ctrl-C) and calls `callback` (None: no call); a Python
+// exception from either is kept in `python_error` and cancels training.
+ProgressFn python_progress(const py::object& callback,
+                           std::optional<py::error_already_set>& python_error) {
+  return [&callback, &python_error](const TrainProgress& p) -> bool {
     py::gil_scoped_acquire gil;
     try {
       if (PyErr_CheckSignals() != 0) throw py::error_already_set();
@@ -134,17 +132,52 @@ std::string train(Classifier& c, const std::string& train_json, const py::object
       return true;
     }
   };
+}
+
+// Runs `work` (a training run reporting to `progress`) with the GIL released; a Python exception
+// kept by the progress function is re-raised here in place of wdc.Cancelled.
+template <typename Work>
+std::string run_training(Work work, std::optional<py::error_already_set>& python_error) {
   std::string report;
   {
     py::gil_scoped_release release;
     try {
-      report = c.train(train_json, progress, given);
+      report = work();
     } catch (...) {
       if (!python_error) throw;
     }
   }
   if (python_error) throw std::move(*python_error);
   return report;
+}
+
+// Trains on the (maps, labels) pairs `data` and `val` when given (else on what train_json names).
+std::string train(Classifier& c, const std::string& train_json, const py::object& callback,
+                  const py::object& data, const py::object& val) {
+  const std::optional<data::WaferSet> data_set = optional_set(data, "train data");
+  const std::optional<data::WaferSet> val_set = optional_set(val, "train val");
+  TrainSets given;
+  if (data_set) given.train = &*data_set;
+  if (val_set) given.val = &*val_set;
+  std::optional<py::error_already_set> python_error;
+  const ProgressFn progress = python_progress(callback, python_error);
+  return run_training([&] { return c.train(train_json, progress, given); }, python_error);
+}
+
+// k-fold cross-validation of the recipe `c` (model/cross_validation.h) on `data` and `val`
+// (None, or more maps pooled with `data`).
+std::string cross_validate(const Classifier& c, const std::string& options_json,
+                           const py::object& callback, const py::object& data,
+                           const py::object& val) {
+  const data::WaferSet first = wafer_set(data.cast<py::tuple>(), "cross_validate data");
+  const std::optional<data::WaferSet> more = optional_set(val, "cross_validate val");
+  std::optional<py::error_already_set> python_error;
+  const ProgressFn progress = python_progress(callback, python_error);
+  return run_training(
+      [&] {
+        return wdc::cross_validate(c, options_json, first, more ? &*more : nullptr, progress);
+      },
+      python_error);
 }
 
 // (probabilities (N, L) float32, decisions (N, L) uint8, per map its MixedWM38 pattern type
@@ -294,6 +327,8 @@ void register_classifier(py::module_& m) {
            py::arg("scale"), py::arg("model_name"), py::arg("data_name"))
       .def("train", &train, py::arg("train_json"), py::arg("callback"),
            py::arg("data") = py::none(), py::arg("val") = py::none())
+      .def("cross_validate", &cross_validate, py::arg("options_json"), py::arg("callback"),
+           py::arg("data"), py::arg("val") = py::none())
       .def("evaluate", &evaluate_arrays, py::arg("data"))
       .def("evaluate_file", &evaluate_file, py::arg("path"))
       .def("info", &info)

@@ -27,7 +27,8 @@ __all__ = ["Model", "Progress", "DataArg"]
 
 #: A training progress report as passed to ``Model.train``'s callback: ``epoch``/``epochs``
 #: (1-based), ``step``/``steps`` (batches done in this epoch / per epoch), ``loss`` (mean training
-#: loss so far in the epoch), ``val_exact_match`` (after an epoch's validation, else None).
+#: loss so far in the epoch), ``val_exact_match`` (after an epoch's validation, else None); in
+#: ``Model.cross_validate`` also ``fold``/``folds`` (1-based).
 Progress = Dict[str, Any]
 #: A labelled data set: an npz path, or a ``(maps, labels)`` pair of arrays.
 DataArg = Union[PathLike, Tuple[Any, ...]]
@@ -470,3 +471,47 @@ class Model:
         except (TypeError, ValueError) as e:
             raise ConfigError(f"training options: {e}") from None
         return json.loads(self._impl.train(text, callback, in_memory["data"], in_memory["val"]))
+
+    def cross_validate(
+        self,
+        data: DataArg,
+        val: Optional[DataArg] = None,
+        folds: int = 5,
+        epochs: Optional[int] = None,
+        callback: Optional[Callable[[Progress], Optional[bool]]] = None,
+        **options: Any,
+    ) -> Dict[str, Any]:
+        """k-fold cross-validation of this model's recipe: its network (and labels, if it has
+        them) and the training options. The maps of ``data`` and ``val`` (pooled) are cut into
+        ``folds`` stratified folds; for each fold an untrained copy of this model trains on the
+        other folds and predicts the fold's maps. This model is not changed. Costs ``folds``
+        trainings.
+
+        ``data``, ``val``: npz paths or ``(maps, labels[, names])`` tuples, as for
+        :meth:`train`. ``options``: :meth:`train`'s options (those of the config file this
+        model was created from by default), without data sources, "checkpoint", "resume" or
+        data-parallel options. Each fold holds out ``val_fraction`` of its training maps to
+        choose its epoch (and, with ``tune_thresholds``, its thresholds); each fold is then
+        scored with thresholds chosen on the other folds' predictions, never on its own maps.
+        ``callback`` as for :meth:`train`; its dict also has ``fold`` and ``folds``.
+
+        Returns a dict: ``summary`` (per metric — "exact_match", "mean_f1", "f1 Near_Full",
+        "accuracy C8", "recall Loc", ... — its ``mean``, ``std`` over the folds and ``values``
+        per fold), ``out_of_fold`` (every map scored by the model that did not see it, in the
+        schema of :meth:`evaluate`), ``fold_results``, ``assignment`` (each map's fold,
+        1-based; ``data``'s maps, then ``val``'s) and more (docs/TRAINING.md).
+        """
+        if callback is not None and not callable(callback):
+            raise InvalidArgument("callback must be callable or None")
+        opts: Dict[str, Any] = dict(self._train_defaults)
+        opts.update(options)
+        opts["folds"] = as_int(folds, "folds", 2)
+        if epochs is not None:
+            opts["epochs"] = epochs
+        pooled = labelled_data(data, "data")
+        more = None if val is None else labelled_data(val, "val")
+        try:
+            text = json.dumps(opts, default=json_default)
+        except (TypeError, ValueError) as e:
+            raise ConfigError(f"cross-validation options: {e}") from None
+        return json.loads(self._impl.cross_validate(text, callback, pooled, more))
