@@ -75,6 +75,14 @@ std::vector<T> take_rows(const std::vector<T>& matrix, const std::vector<int64_t
   return out;
 }
 
+// The maps of every fold but `fold`, in the set's order.
+std::vector<int64_t> outside_fold(const std::vector<int32_t>& fold_of, int32_t fold) {
+  std::vector<int64_t> rest;
+  for (size_t i = 0; i < fold_of.size(); ++i)
+    if (fold_of[i] != fold) rest.push_back(static_cast<int64_t>(i));
+  return rest;
+}
+
 // One figure of a fold's report, per fold (nullopt where the fold has nothing to measure it on).
 class Summary {
  public:
@@ -168,14 +176,10 @@ std::string cross_validate(const Classifier& recipe, const std::string& options_
   json fold_results = json::array();
   for (int32_t k = 0; k < o.folds; ++k) {
     const auto fold_start = std::chrono::steady_clock::now();
-    std::vector<int64_t> rest;
-    rest.reserve(static_cast<size_t>(data.count) - members[k].size());
-    for (int64_t i = 0; i < data.count; ++i)
-      if (fold_of[i] != k) rest.push_back(i);
     std::unique_ptr<Classifier> model = recipe.untrained_copy();
     json report;
     {
-      const data::WaferSet train_part = data::subset(data, rest);
+      const data::WaferSet train_part = data::subset(data, outside_fold(fold_of, k));
       ProgressFn relay;
       if (progress)
         relay = [&](const TrainProgress& p) {
@@ -207,9 +211,7 @@ std::string cross_validate(const Classifier& recipe, const std::string& options_
   for (int32_t k = 0; k < o.folds; ++k) {
     std::vector<float> thresholds(static_cast<size_t>(L), 0.5f);
     if (o.tune_thresholds && !single_label) {
-      std::vector<int64_t> others;
-      for (int64_t i = 0; i < data.count; ++i)
-        if (fold_of[i] != k) others.push_back(i);
+      const std::vector<int64_t> others = outside_fold(fold_of, k);
       thresholds = train::tune_thresholds(take_rows(probabilities, others, L),
                                           take_rows(data.labels, others, L), L);
     }
