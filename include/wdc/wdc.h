@@ -585,8 +585,8 @@ WDC_API wdc_status wdc_train_dataset(wdc_model *model, const char *train_json,
      fold; null where a fold holds none of a type)}], "out_of_fold" (wdc_evaluate's report of
      every map, each decided by the model that did not see it), "seconds"}; released with
      wdc_string_free; untouched on failure.
-   Costs `folds` trainings. Errors: WDC_E_MISUSE, WDC_E_INVALID_ARGUMENT (NULL options
-     pointer where needed, fewer maps than folds, data of other labels than the model's,
+   Costs `folds` trainings. Errors: WDC_E_MISUSE (a model or data set that is not live),
+     WDC_E_INVALID_ARGUMENT (fewer maps than folds, data of other labels than the model's,
      `data` and `val` of different labels), WDC_E_CONFIG, WDC_E_CANCELLED, and those of
      wdc_train_dataset. Threading: reads `model` (as wdc_predict); each fold's model is its own. */
 WDC_API wdc_status wdc_cross_validate(wdc_model *model, const char *options_json,
