@@ -92,34 +92,20 @@ void print_summary(const json& report) {
 }
 
 int run_cross_validate(const CrossValidateOptions& o, const GlobalOptions& global) {
-  ConfigFile config = read_config(o.config);
-  if (o.deterministic) config.train["deterministic"] = true;
-  if (config.train.contains("deterministic") && config.train["deterministic"] == true)
-    pin_kernels_for_deterministic_training();
-  if (!o.init.empty() && config.network_json.empty())
-    config.network_json = init_network(o.init, global);
+  const ConfigFile config = read_recipe(o.config, o.init, o.epochs, o.deterministic, global);
   json options = config.train;
   options["folds"] = o.folds;
-  if (!o.init.empty()) options["init"] = o.init;
-  if (o.epochs > 0) options["epochs"] = o.epochs;
-  if (global.threads > 0) options["threads"] = global.threads;
-
-  wdc_model* created = nullptr;
-  check(wdc_create_with_options(config.network_json.c_str(), runtime_options_json(global).c_str(),
-                                &created));
-  const Model model(created);
+  const Model model = create_model(config.network_json, global);
   const Dataset data = load_dataset(o.data);
   const Dataset val = o.val.empty() ? Dataset(nullptr) : load_dataset(o.val);
-  int64_t batch_size = 32;
-  if (options.contains("batch_size") && options["batch_size"].is_number_integer())
-    batch_size = std::max<int64_t>(1, options["batch_size"].get<int64_t>());
   json report;
   {
     InterruptGuard interrupt;
     // Announced with the first batch, so that a refusal is the only line on stderr.
-    FoldReporter reporter(batch_size, std::to_string(o.folds) + "-fold cross-validation on " +
-                                          o.data + (o.val.empty() ? "" : " + " + o.val) + ": " +
-                                          std::to_string(o.folds) + " trainings");
+    FoldReporter reporter(batch_size_of(options), std::to_string(o.folds) +
+                                                      "-fold cross-validation on " + o.data +
+                                                      (o.val.empty() ? "" : " + " + o.val) + ": " +
+                                                      std::to_string(o.folds) + " trainings");
     char* text = nullptr;
     try {
       check(wdc_cross_validate(model.get(), options.dump().c_str(), data.get(), val.get(),

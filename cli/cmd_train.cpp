@@ -78,18 +78,10 @@ int64_t ranks_of(const json& train) {
 bool distributed(const json& train) { return train.contains("dist_url") || ranks_of(train) > 1; }
 
 int run_train(const TrainOptions& o, const GlobalOptions& global) {
-  ConfigFile config = read_config(o.config);
-  if (o.deterministic) config.train["deterministic"] = true;
-  if (config.train.contains("deterministic") && config.train["deterministic"] == true)
-    pin_kernels_for_deterministic_training();
-  if (!o.init.empty() && config.network_json.empty())
-    config.network_json = init_network(o.init, global);
+  const ConfigFile config = read_recipe(o.config, o.init, o.epochs, o.deterministic, global);
   json train = config.train;
   train["data"] = o.data;
   if (!o.val.empty()) train["val"] = o.val;
-  if (!o.init.empty()) train["init"] = o.init;
-  if (o.epochs > 0) train["epochs"] = o.epochs;
-  if (global.threads > 0) train["threads"] = global.threads;
   const std::string checkpoint = o.out + ".ckpt";
   train["checkpoint"] = checkpoint;
   train["resume"] = o.resume;
@@ -101,15 +93,9 @@ int run_train(const TrainOptions& o, const GlobalOptions& global) {
     fail(WDC_E_IO,
          "--resume: there is no checkpoint " + checkpoint + " (train writes it after every epoch)");
 
-  wdc_model* created = nullptr;
-  check(wdc_create_with_options(config.network_json.c_str(), runtime_options_json(global).c_str(),
-                                &created));
-  const Model model(created);
-  int64_t batch_size = 32;
-  if (train.contains("batch_size") && train["batch_size"].is_number_integer())
-    batch_size = std::max<int64_t>(1, train["batch_size"].get<int64_t>());
+  const Model model = create_model(config.network_json, global);
   // The rates shown count every rank's maps: each step takes batch_size maps per rank.
-  batch_size *= ranks_of(train);
+  const int64_t batch_size = batch_size_of(train) * ranks_of(train);
 
   message(std::string(o.resume ? "resuming" : "training") + " on " + o.data +
           (o.val.empty() ? "" : ", validating on " + o.val) +

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -66,6 +67,33 @@ ConfigFile read_config(const std::string& path) {
   config.network_json = take_string(network);
   config.train = take_json(train);
   return config;
+}
+
+ConfigFile read_recipe(const std::string& config_path, const std::string& init, int epochs,
+                       bool deterministic, const GlobalOptions& global) {
+  ConfigFile config = read_config(config_path);
+  if (deterministic) config.train["deterministic"] = true;
+  if (config.train.contains("deterministic") && config.train["deterministic"] == true)
+    pin_kernels_for_deterministic_training();
+  if (!init.empty() && config.network_json.empty())
+    config.network_json = init_network(init, global);
+  if (!init.empty()) config.train["init"] = init;
+  if (epochs > 0) config.train["epochs"] = epochs;
+  if (global.threads > 0) config.train["threads"] = global.threads;
+  return config;
+}
+
+Model create_model(const std::string& network_json, const GlobalOptions& global) {
+  wdc_model* created = nullptr;
+  check(wdc_create_with_options(network_json.c_str(), runtime_options_json(global).c_str(),
+                                &created));
+  return Model(created);
+}
+
+int64_t batch_size_of(const json& train) {
+  if (train.contains("batch_size") && train["batch_size"].is_number_integer())
+    return std::max<int64_t>(1, train["batch_size"].get<int64_t>());
+  return 32;
 }
 
 std::string init_network(const std::string& init, const GlobalOptions& global) {

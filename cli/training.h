@@ -25,6 +25,19 @@ struct ConfigFile {
 // The network and training options of a config file (wdc_config_read); both empty for "".
 ConfigFile read_config(const std::string& path);
 
+// The recipe a training command's flags give: the config file's network (--init's when the file
+// names none, or there is no file) and its training options with --init, --epochs (0: not given),
+// --deterministic and the global --threads laid over them. With deterministic training it first
+// pins the kernels (pin_kernels_for_deterministic_training), which may start the process again.
+ConfigFile read_recipe(const std::string& config_path, const std::string& init, int epochs,
+                       bool deterministic, const GlobalOptions& global);
+
+// An untrained model of the recipe's network with the global run-time options.
+Model create_model(const std::string& network_json, const GlobalOptions& global);
+
+// The options' batch_size (32 when not given), for the progress lines' rates.
+int64_t batch_size_of(const nlohmann::json& train);
+
 // The network of the --init model without its labels and task, which the data then names: what
 // fine-tuning trains when the config names no network.
 std::string init_network(const std::string& init, const GlobalOptions& global);
