@@ -3,8 +3,9 @@
 // deformable version does the same arithmetic plus the sampling.
 //
 //   build/bench/network_bench [--threads=N] [--seconds=S] [--json]
-// Also reports one 52x52 map through Classifier::predict (median of 1,000 calls) and the peak
-// resident memory.
+// Also reports one 52x52 map through Classifier::predict (median of 1,000 calls), the peak
+// resident memory and, where the CPU has native bfloat16, inference at the "bf16" precision
+// (nn::FoldedNetwork, what Classifier runs under it).
 #include <sys/resource.h>
 
 #include <nlohmann/json.hpp>
@@ -21,8 +22,10 @@
 #include "data/synth.h"
 #include "model/classifier.h"
 #include "model/cpu_buffer_cache.h"
+#include "nn/folded_network.h"
 #include "nn/network_config.h"
 #include "nn/wafer_net.h"
+#include "ops/cpu/bf16_support.h"
 
 namespace wdc {
 namespace {
@@ -54,6 +57,7 @@ double rate(double seconds, Step step) {
 
 struct Throughput {
   double train, infer;
+  double infer_bf16 = 0;  // 0: not measured (no native bfloat16)
 };
 
 Throughput measure(bool deformable, const data::WaferSet& set, double seconds) {
@@ -79,6 +83,13 @@ Throughput measure(bool deformable, const data::WaferSet& set, double seconds) {
               c10::InferenceMode guard;
               net->forward(maps.narrow(0, 0, infer_batch));
             });
+  if (ops::cpu::cpu_has_native_bf16()) {
+    const nn::FoldedNetwork folded(net, torch::kBFloat16);
+    t.infer_bf16 = infer_batch * rate(seconds, [&] {
+                     c10::InferenceMode guard;
+                     net->head(folded.features(net->encode(maps.narrow(0, 0, infer_batch))));
+                   });
+  }
   return t;
 }
 
@@ -130,6 +141,11 @@ int main(int argc, char** argv) {
     std::printf("%s\n", nlohmann::json{{"threads", threads},
                                        {"train_wafers_per_s", {{"deform", deform.train}, {"plain", plain.train}}},
                                        {"infer_wafers_per_s", {{"deform", deform.infer}, {"plain", plain.infer}}},
+                                       {"infer_bf16_wafers_per_s",
+                                        deform.infer_bf16 > 0
+                                            ? nlohmann::json{{"deform", deform.infer_bf16},
+                                                             {"plain", plain.infer_bf16}}
+                                            : nlohmann::json(nullptr)},
                                        {"predict_one_map_ms_median", predict_ms},
                                        {"peak_rss_mib_training", train_rss}}
                              .dump()
@@ -142,6 +158,9 @@ int main(int argc, char** argv) {
               plain.train, deform.train / plain.train);
   std::printf("%-28s %12.1f %12.1f %8.2f\n", "infer wafers/s (batch 256)", deform.infer,
               plain.infer, deform.infer / plain.infer);
+  if (deform.infer_bf16 > 0)
+    std::printf("%-28s %12.1f %12.1f %8.2f\n", "infer bf16 wafers/s (256)", deform.infer_bf16,
+                plain.infer_bf16, deform.infer_bf16 / plain.infer_bf16);
   std::printf("%-28s %12.2f\n", "predict 1 map, median ms", predict_ms);
   std::printf("%-28s %12.0f\n", "peak RSS training, MiB", train_rss);
   return 0;

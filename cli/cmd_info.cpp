@@ -48,6 +48,7 @@ void print_info(const json& info, const std::string& path) {
     rows.push_back(
         {"fingerprint", scalar_text(info["fingerprint"]) + " (of the config and weights)"});
   if (info.contains("device")) rows.push_back({"device", scalar_text(info["device"])});
+  if (info.contains("precision")) rows.push_back({"precision", scalar_text(info["precision"])});
 
   const json training = info.value("training", json::object());
   if (training.is_object() && training.contains("history") && !training["history"].empty()) {

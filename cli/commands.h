@@ -20,6 +20,7 @@ namespace wdc::cli {
 struct GlobalOptions {
   int threads = 0;     // 0 = by the work (predictions), all cores (training)
   std::string device;  // "" = the library's default
+  std::string precision;  // "" = the library's default (fp32)
 };
 
 struct Command {

@@ -38,6 +38,7 @@ void add_data_option(CLI::App& app, std::string& path, const std::string& descri
 std::string runtime_options_json(const GlobalOptions& global) {
   nlohmann::json options{{"threads", global.threads}};
   if (!global.device.empty()) options["device"] = global.device;
+  if (!global.precision.empty()) options["precision"] = global.precision;
   return options.dump();
 }
 

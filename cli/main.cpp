@@ -61,6 +61,11 @@ int main(int argc, char** argv) {
   app.add_option("--device", global.device, "Where the network runs: cpu, cuda or auto")
       ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
       ->type_name("DEV");
+  app.add_option("--precision", global.precision,
+                 "What inference computes in: fp32 (default), bf16 (needs a CPU with AVX512_BF16) "
+                 "or auto (bf16 where the CPU has it); training is always fp32")
+      ->check(CLI::IsMember({"fp32", "bf16", "auto"}))
+      ->type_name("P");
 
   std::vector<wdc::cli::Command> commands;
   try {
@@ -74,7 +79,7 @@ int main(int argc, char** argv) {
     for (const wdc::cli::Command& command : commands)
       command.app->footer(
           "Global options, before or after the command: --threads T (CPU threads, 0 = all "
-          "cores), --device cpu|cuda|auto. See docs/CLI.md.");
+          "cores), --device cpu|cuda|auto, --precision fp32|bf16|auto. See docs/CLI.md.");
     app.require_subcommand(0, 1);
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

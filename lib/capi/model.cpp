@@ -35,7 +35,8 @@ void unknown_option(const std::string& key, const char* known) {
 
 namespace {
 
-// wdc_load's options_json: {"device": "cpu"|"cuda"|"auto", "threads": N >= 0, and the limits
+// wdc_load's options_json: {"device": "cpu"|"cuda"|"auto", "threads": N >= 0,
+// "precision": "fp32"|"bf16"|"auto", and the limits
 // "max_map_side", "max_batch", "max_file_bytes", "max_parameters"}; NULL or "" are the
 // defaults. Anything else is Error(kConfig) naming the problem.
 RuntimeOptions parse_runtime_options(const char* options_json) {
@@ -58,6 +59,12 @@ RuntimeOptions parse_runtime_options(const char* options_json) {
     } else if (key == "openblas_threads") {
       options.openblas_threads =
           static_cast<int>(integer_option(value, key, 0, 4096, " (0 = leave OpenBLAS as it is)"));
+    } else if (key == "precision") {
+      if (!value.is_string() || (value != "fp32" && value != "bf16" && value != "auto"))
+        fail(ErrorCode::kConfig,
+             "options_json: \"precision\" must be \"fp32\", \"bf16\" or \"auto\", got " +
+                 value.dump().substr(0, 40));
+      options.precision = value.get<std::string>();
     } else if (key == "novelty_threshold") {
       if (!value.is_number() || !std::isfinite(value.get<double>()))
         fail(ErrorCode::kConfig, "options_json: \"novelty_threshold\" must be a number, got " +
@@ -71,7 +78,7 @@ RuntimeOptions parse_runtime_options(const char* options_json) {
     } else {
       unknown_option(key,
                      "\"device\", \"threads\", \"buffer_cache\", \"openblas_threads\", "
-                     "\"novelty_threshold\", "
+                     "\"novelty_threshold\", \"precision\", "
                      "\"max_map_side\", \"max_batch\", \"max_file_bytes\", \"max_parameters\"");
     }
   }

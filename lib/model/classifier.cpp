@@ -23,6 +23,8 @@
 #include "model/cpu_threads.h"
 #include "model/deterministic_training.h"
 #include "model/openblas_threads.h"
+#include "model/precision.h"
+#include "nn/folded_network.h"
 #include "nn/inference.h"
 #include "nn/network_config.h"
 #include "nn/wafer_net.h"
@@ -45,6 +47,11 @@ struct Classifier::State {
   std::optional<search::Novelty> novelty;  // none until training (or fit_novelty) computes it
   float novelty_threshold = std::numeric_limits<float>::quiet_NaN();  // run-time override
   torch::Device device{torch::kCPU};
+  Precision precision = Precision::kFloat32;
+  // The bfloat16 network of the current weights, made on first use after they last changed
+  // (null until then, and always with float32).
+  mutable std::mutex folded_mutex;
+  mutable std::shared_ptr<const nn::FoldedNetwork> folded;
   int threads = 0;  // per call; 0 = by the work (threads_for_work)
   Limits limits;
   // Shared by predict/cam/evaluate/info, exclusive for train/save; never waited on (kBusy).
@@ -55,6 +62,9 @@ struct Classifier::State {
 };
 
 namespace {
+
+// Maps per pass of the network in predict, classify, embed and evaluate.
+constexpr int64_t kInferenceBatch = 256;
 
 // Model construction seeds LibTorch's global generator; serialise it across threads.
 std::mutex& construction_mutex() {
@@ -332,6 +342,7 @@ std::unique_ptr<Classifier> Classifier::create(const std::string& config_json,
                                  "max_parameters (" +
                                  std::to_string(runtime.limits.max_parameters) + ")");
   state->device = resolve_device(runtime.device);
+  state->precision = resolve_precision(runtime.precision, state->device.is_cuda());
   use_threads(runtime.threads);
   state->threads = runtime.threads;
   state->limits = runtime.limits;
@@ -357,6 +368,7 @@ std::unique_ptr<Classifier> Classifier::untrained_copy() const {
   auto state = std::make_unique<State>();
   state->config = state_->config;
   state->device = state_->device;
+  state->precision = state_->precision;
   state->threads = state_->threads;
   state->limits = state_->limits;
   state->novelty_threshold = state_->novelty_threshold;
@@ -469,29 +481,39 @@ std::vector<float> Classifier::embed_set(const data::WaferSet& set) const {
   return embeddings;
 }
 
+std::shared_ptr<const nn::FoldedNetwork> Classifier::folded_locked() const {
+  if (state_->precision == Precision::kFloat32) return nullptr;
+  std::lock_guard<std::mutex> lock(state_->folded_mutex);
+  if (!state_->folded)
+    state_->folded = std::make_shared<const nn::FoldedNetwork>(state_->net, torch::kBFloat16);
+  return state_->folded;
+}
+
 void Classifier::run_locked(const uint8_t* maps, int64_t count, int64_t height, int64_t width,
                             std::vector<float>* probabilities,
                             std::vector<float>* embeddings) const {
   const std::vector<uint8_t> input = prepare_maps(maps, count, height, width, state_->config);
   use_threads(threads_for_work(state_->threads, count * input_height() * input_width()));
-  const nn::NetworkOutputs out =
-      nn::run_network(state_->net, input.data(), count, input_height(), input_width(),
-                      state_->device, probabilities != nullptr, embeddings != nullptr);
+  const std::shared_ptr<const nn::FoldedNetwork> folded = folded_locked();
+  const nn::NetworkOutputs out = nn::run_network(
+      state_->net, input.data(), count, input_height(), input_width(), state_->device,
+      probabilities != nullptr, embeddings != nullptr, kInferenceBatch, folded.get());
   append_to(probabilities, out.probabilities);
   append_to(embeddings, out.embeddings);
 }
 
 void Classifier::run_set_locked(const data::WaferSet& set, std::vector<float>* probabilities,
-                                std::vector<float>* embeddings) const {
+                                std::vector<float>* embeddings, bool float32) const {
   use_threads(threads_for_work(state_->threads, set.count * input_height() * input_width()));
+  const std::shared_ptr<const nn::FoldedNetwork> folded = float32 ? nullptr : folded_locked();
   // Chunks bound the prepared input's memory whatever the set's size.
   constexpr int64_t kChunk = 4096;
   for (int64_t first = 0; first < set.count; first += kChunk) {
     const int64_t n = std::min(kChunk, set.count - first);
     const std::vector<uint8_t> input = prepare_set(set, first, n, state_->config);
-    const nn::NetworkOutputs out =
-        nn::run_network(state_->net, input.data(), n, input_height(), input_width(), state_->device,
-                        probabilities != nullptr, embeddings != nullptr);
+    const nn::NetworkOutputs out = nn::run_network(
+        state_->net, input.data(), n, input_height(), input_width(), state_->device,
+        probabilities != nullptr, embeddings != nullptr, kInferenceBatch, folded.get());
     append_to(probabilities, out.probabilities);
     append_to(embeddings, out.embeddings);
   }
@@ -517,7 +539,8 @@ std::vector<float> Classifier::cam(const uint8_t* map, int64_t height, int64_t w
   nn::WaferNet& net = state_->net;
   const torch::Tensor x =
       nn::maps_to_tensor(input.data(), 1, input_height(), input_width(), state_->device);
-  const torch::Tensor features = net->features(net->encode(x));  // [1, C, h, w]
+  const std::shared_ptr<const nn::FoldedNetwork> folded = folded_locked();
+  const torch::Tensor features = nn::network_features(net, x, folded.get());  // [1, C, h, w]
   // Zhou et al. 2016: the label's fully connected weights over the last feature maps.
   torch::Tensor cam = torch::einsum("c,nchw->nhw", {net->classifier_weight()[label], features});
   if (state_->config.fit == "pad" && (height != input_height() || width != input_width())) {
@@ -593,6 +616,7 @@ std::string Classifier::train(const std::string& train_json, const ProgressFn& p
   auto lock = write_lock(state_->mutex, "train");
   // The weights change (also when training fails half-way): what was derived from them goes.
   state_->fingerprint.clear();
+  state_->folded.reset();
   state_->novelty.reset();
   use_threads(options.threads > 0 ? options.threads : state_->threads);
   // From the first weight drawn to the last threshold chosen.
@@ -639,7 +663,7 @@ std::string Classifier::train(const std::string& train_json, const ProgressFn& p
     fit_novelty_locked(train_set, val_set, options.novelty_k, options.novelty_bank,
                        options.novelty_share, options.seed, tune ? &val_probabilities : nullptr);
   else if (tune)
-    run_set_locked(val_set, &val_probabilities, nullptr);
+    run_set_locked(val_set, &val_probabilities, nullptr, true);
   if (tune)
     state_->thresholds = train::tune_thresholds(val_probabilities, val_set.labels, num_labels());
   // The labels are the model's now, whatever named them.
@@ -781,10 +805,10 @@ NoveltySummary Classifier::fit_novelty_locked(const data::WaferSet& train,
   const int64_t kept = static_cast<int64_t>(rows.size());
   std::vector<float> embeddings;
   const data::WaferSet sample = kept < train.count ? data::subset(train, rows) : data::WaferSet{};
-  run_set_locked(kept < train.count ? sample : train, nullptr, &embeddings);
+  run_set_locked(kept < train.count ? sample : train, nullptr, &embeddings, true);
   search::Novelty novelty = search::make_novelty(embeddings, kept, embedding_size(), k);
   embeddings.clear();
-  run_set_locked(val, val_probabilities, &embeddings);
+  run_set_locked(val, val_probabilities, &embeddings, true);
   novelty.threshold = search::calibrated_threshold(
       search::novelty_scores(novelty, embeddings.data(), val.count), share);
   novelty.calibration_share = share;
@@ -843,6 +867,7 @@ std::string Classifier::info() const {
       {"parameters", parameters},
       {"fingerprint", fingerprint_locked()},
       {"device", state_->device.str()},
+      {"precision", precision_name(state_->precision)},
       {"training", state_->training}}
       .dump();
 }

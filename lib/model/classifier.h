@@ -24,7 +24,9 @@ namespace wdc {
 namespace io {
 struct ModelFileContents;
 }
-
+namespace nn {
+class FoldedNetwork;
+}
 
 // Bounds that protect the host process from oversized input: going past one is an error
 // raised before anything is allocated for it (docs/RELIABILITY.md lists them).
@@ -53,6 +55,10 @@ struct RuntimeOptions {
   // Novelty above which a map is unknown, instead of the threshold calibrated in training
   // (NaN: the model's).
   float novelty_threshold = std::numeric_limits<float>::quiet_NaN();
+  // What inference computes in (model/precision.h): "fp32", "bf16" (Error(kUnsupported) where
+  // the CPU has no native bfloat16) or "auto" (bf16 where it has, else fp32). Training, and
+  // what training derives (thresholds, novelty statistics), is always float32.
+  std::string precision = "fp32";
 };
 
 // Probabilities and the decisions the model's thresholds make of them, and how novel each map
@@ -165,7 +171,8 @@ class Classifier {
   // train::to_json).
   train::EvalReport evaluate(const data::WaferSet& set) const;
   train::EvalReport evaluate_file(const std::string& npz_path) const;
-  // Config, labels, thresholds, training metadata and library version as JSON text.
+  // Config, labels, thresholds, training metadata, library version and the run-time device and
+  // precision as JSON text.
   std::string info() const;
 
  private:
@@ -175,12 +182,16 @@ class Classifier {
                                                         const std::string& what,
                                                         const RuntimeOptions& runtime);
   // One pass of the network over maps of one size, or over a set: the probabilities and the
-  // embeddings into the vectors given (null: not wanted). The caller holds the read lock.
+  // embeddings into the vectors given (null: not wanted), at the run-time precision unless
+  // `float32` (what training derives and stores). The caller holds the read lock.
   void run_locked(const uint8_t* maps, int64_t count, int64_t height, int64_t width,
                   std::vector<float>* probabilities, std::vector<float>* embeddings) const;
   void run_set_locked(const data::WaferSet& set, std::vector<float>* probabilities,
-                      std::vector<float>* embeddings) const;
+                      std::vector<float>* embeddings, bool float32 = false) const;
   std::vector<float> predict_set_locked(const data::WaferSet& set) const;
+  // The bfloat16 network of the current weights under the run-time precision bf16, made on
+  // first use; null under fp32.
+  std::shared_ptr<const nn::FoldedNetwork> folded_locked() const;
   // Novelty and unknown flags of maps from their embeddings, into `result` (NaN and 0 without
   // novelty statistics).
   void add_novelty_locked(const std::vector<float>& embeddings, Classification& result) const;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "nn/folded_network.h"
+
 namespace wdc::nn {
 
 torch::Tensor maps_to_tensor(const uint8_t* maps, int64_t count, int64_t height, int64_t width,
@@ -23,9 +25,15 @@ void append(std::vector<float>& out, const torch::Tensor& t) {
 
 }  // namespace
 
+torch::Tensor network_features(WaferNet& net, const torch::Tensor& maps,
+                               const FoldedNetwork* folded) {
+  const torch::Tensor encoded = net->encode(maps);
+  return folded != nullptr ? folded->features(encoded) : net->features(encoded);
+}
+
 NetworkOutputs run_network(WaferNet& net, const uint8_t* maps, int64_t count, int64_t height,
                            int64_t width, const torch::Device& device, bool probabilities,
-                           bool embeddings, int64_t batch) {
+                           bool embeddings, int64_t batch, const FoldedNetwork* folded) {
   c10::InferenceMode inference;
   NetworkOutputs out;
   if (probabilities) out.probabilities.reserve(static_cast<size_t>(count) * net->num_labels());
@@ -33,7 +41,7 @@ NetworkOutputs run_network(WaferNet& net, const uint8_t* maps, int64_t count, in
   for (int64_t begin = 0; begin < count; begin += batch) {
     const int64_t n = std::min(batch, count - begin);
     const torch::Tensor x = maps_to_tensor(maps + begin * height * width, n, height, width, device);
-    const torch::Tensor features = net->features(net->encode(x));
+    const torch::Tensor features = network_features(net, x, folded);
     if (probabilities) append(out.probabilities, net->probabilities(net->head(features)));
     if (embeddings) append(out.embeddings, WaferNetImpl::embed(WaferNetImpl::pool(features)));
   }

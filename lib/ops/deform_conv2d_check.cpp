@@ -1,5 +1,6 @@
 #include "ops/deform_conv2d_check.h"
 
+#include <ATen/core/grad_mode.h>
 #include <c10/util/Exception.h>
 
 #include <limits>
@@ -20,9 +21,15 @@ std::string shape_string(const std::vector<int64_t>& sizes) {
 
 std::string shape_string(const at::Tensor& t) { return shape_string(t.sizes().vec()); }
 
-void check_companion(const at::Tensor& t, const char* name, const at::Tensor& input) {
-  TORCH_CHECK_VALUE(t.scalar_type() == input.scalar_type(), "deform_conv2d: ", name,
-              " must have the dtype of input (", input.scalar_type(), "), got ", t.scalar_type());
+void check_companion(const at::Tensor& t, const char* name, const at::Tensor& input,
+                     at::ScalarType dtype) {
+  if (dtype == input.scalar_type()) {
+    TORCH_CHECK_VALUE(t.scalar_type() == dtype, "deform_conv2d: ", name,
+                      " must have the dtype of input (", dtype, "), got ", t.scalar_type());
+  } else {
+    TORCH_CHECK_VALUE(t.scalar_type() == dtype, "deform_conv2d: ", name, " must be ", dtype,
+                      " beside a bfloat16 input, got ", t.scalar_type());
+  }
   TORCH_CHECK_VALUE(t.device() == input.device(), "deform_conv2d: ", name,
               " must be on the device of input (", input.device(), "), got ", t.device());
 }
@@ -44,12 +51,25 @@ DeformConv2dGeometry check_deform_conv2d_args(const at::Tensor& input, const at:
   TORCH_CHECK_VALUE(weight.defined(), "deform_conv2d: weight is undefined");
   TORCH_CHECK_VALUE(input.dim() == 4, "deform_conv2d: input must be 4-D [N, C, H, W], got ",
               shape_string(input));
-  TORCH_CHECK_VALUE(input.scalar_type() == at::kFloat || input.scalar_type() == at::kDouble,
-              "deform_conv2d: input must be float32 or float64, got ", input.scalar_type());
-  check_companion(offset, "offset", input);
-  check_companion(weight, "weight", input);
-  if (bias.defined()) check_companion(bias, "bias", input);
-  if (mask.defined()) check_companion(mask, "mask", input);
+  const bool bf16 = input.scalar_type() == at::kBFloat16;
+  TORCH_CHECK_VALUE(
+      input.scalar_type() == at::kFloat || input.scalar_type() == at::kDouble || bf16,
+      "deform_conv2d: input must be float32 or float64 (or bfloat16 for CPU inference), "
+      "got ",
+      input.scalar_type());
+  if (bf16) {
+    TORCH_CHECK_VALUE(input.device().is_cpu() && !at::GradMode::is_enabled(),
+                      "deform_conv2d: bfloat16 is for inference on the CPU: a CPU input, outside "
+                      "autograd (no backward in bfloat16)");
+  }
+  // Beside a bfloat16 input the sampling positions and the modulation stay float32: in
+  // bfloat16's 8-bit mantissa an offset of 8 to 16 pixels would move its sample by up to 1/32
+  // of a pixel.
+  const at::ScalarType field_dtype = bf16 ? at::kFloat : input.scalar_type();
+  check_companion(offset, "offset", input, field_dtype);
+  if (mask.defined()) check_companion(mask, "mask", input, field_dtype);
+  check_companion(weight, "weight", input, input.scalar_type());
+  if (bias.defined()) check_companion(bias, "bias", input, input.scalar_type());
   TORCH_CHECK_VALUE(weight.dim() == 4, "deform_conv2d: weight must be 4-D [O, C/groups, kh, kw], got ",
               shape_string(weight));
 

@@ -150,6 +150,10 @@ at::Tensor deform_conv2d_forward_impl(const at::Tensor& input_, const at::Tensor
   if (g.batch == 0) return output;
 
   const at::Tensor weight_1x1 = weight_as_1x1(t.weight, channels_last);
+  // bfloat16 columns need oneDNN's GEMM; OpenBLAS's is float32 only.
+  TORCH_CHECK(t.input.scalar_type() != at::kBFloat16 || at::globalContext().userEnabledMkldnn(),
+              "deform_conv2d: bfloat16 needs oneDNN, which this process has switched off "
+              "(deterministic training)");
   const int64_t block = images_per_block(
       g, t.input, keep_columns ? kKeptColumnBudgetBytes : kStreamedColumnBudgetBytes);
   for (int64_t begin = 0; begin < g.batch; begin += block) {

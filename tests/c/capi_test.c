@@ -333,6 +333,61 @@ static void test_openblas_threads_option(void) {
   dlclose(openblas);
 }
 
+/* "precision": fp32 is the default and what info reports; "auto" takes bf16 exactly where
+   "bf16" is accepted, and a bf16 model's probabilities, CAM and embeddings follow fp32's within
+   bfloat16's rounding; anything else is refused with the handle untouched. */
+static void test_precision_option(void) {
+  static const char *const bad[] = {"{\"precision\": \"fp16\"}", "{\"precision\": 16}",
+                                    "{\"precision\": \"BF16\"}", "{\"precision\": null}"};
+  wdc_model *fp32 = NULL, *automatic = NULL, *bf16 = MODEL_SENTINEL;
+  char *info = NULL;
+  float p32[8 * NMAPS], p16[8 * NMAPS], cam32[H * W], cam16[H * W], e32[128], e16[128];
+  int native;
+  size_t i;
+  wdc_status s;
+
+  REQUIRE_OK(wdc_load_builtin(NULL, &fp32));
+  CHECK_OK(wdc_info(fp32, &info));
+  CHECK(info != NULL && strstr(info, "\"precision\":\"fp32\"") != NULL);
+  wdc_string_free(info);
+  REQUIRE_OK(wdc_load_builtin("{\"precision\": \"auto\"}", &automatic));
+  CHECK_OK(wdc_info(automatic, &info));
+  native = info != NULL && strstr(info, "\"precision\":\"bf16\"") != NULL;
+  CHECK(info != NULL && (native || strstr(info, "\"precision\":\"fp32\"") != NULL));
+  wdc_string_free(info);
+
+  s = wdc_load_builtin("{\"precision\": \"bf16\"}", &bf16);
+  if (!native) {
+    printf("  bf16 not native here: %s\n", wdc_last_error());
+    CHECK(s == WDC_E_UNSUPPORTED && strstr(wdc_last_error(), "bf16") != NULL);
+    CHECK(bf16 == MODEL_SENTINEL);
+  } else {
+    CHECK(s == WDC_OK);
+    REQUIRE(s == WDC_OK);
+    REQUIRE(predictions_of(fp32, p32) && predictions_of(bf16, p16));
+    CHECK(all_in_unit_interval(p16, 8 * NMAPS));
+    CHECK(max_abs_diff(p32, p16, 8 * NMAPS) < 0.05f);
+    CHECK(max_abs_diff(p32, p16, 8 * NMAPS) > 0.0f); /* it did run in another precision */
+    CHECK_OK(wdc_cam(fp32, g_maps, H, W, 0, cam32, H * W));
+    CHECK_OK(wdc_cam(bf16, g_maps, H, W, 0, cam16, H * W));
+    CHECK(all_in_unit_interval(cam16, H * W));
+    CHECK(max_abs_diff(cam32, cam16, H * W) < 0.1f);
+    CHECK_OK(wdc_embed(fp32, g_maps, 1, H, W, e32, 128));
+    CHECK_OK(wdc_embed(bf16, g_maps, 1, H, W, e16, 128));
+    CHECK(max_abs_diff(e32, e16, 128) < 0.02f);
+    wdc_free(bf16);
+  }
+  wdc_free(automatic);
+  wdc_free(fp32);
+
+  for (i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
+    wdc_model *untouched = MODEL_SENTINEL;
+    CHECK_FAILS(wdc_load_builtin(bad[i], &untouched), WDC_E_CONFIG, "wdc_load_builtin");
+    CHECK(strstr(wdc_last_error(), "precision") != NULL);
+    CHECK(untouched == MODEL_SENTINEL);
+  }
+}
+
 static void test_create_misuse(void) {
   static const char *const bad_configs[] = {
       "{ not json",                            /* malformed */
@@ -1036,6 +1091,7 @@ int main(int argc, char **argv) {
   RUN_TEST(test_create);
   RUN_TEST(test_create_with_options);
   RUN_TEST(test_openblas_threads_option);
+  RUN_TEST(test_precision_option);
   RUN_TEST(test_create_misuse);
   RUN_TEST(test_handle_misuse);
   RUN_TEST(test_predict);

@@ -277,6 +277,7 @@ static void config_cases(void) {
       {NULL, "{\"max_maps\": 4}", "options: an unknown limit", WDC_E_CONFIG},
       {NULL, "{\"buffer_cache\": 1}", "options: buffer_cache as a number", WDC_E_CONFIG},
       {NULL, "{\"openblas_threads\": -1}", "options: openblas_threads -1", WDC_E_CONFIG},
+      {NULL, "{\"precision\": \"fp16\"}", "options: an unknown precision", WDC_E_CONFIG},
       {NULL, "{\"device\": \"cuda\"}", "options: device cuda on a machine without CUDA",
        WDC_E_UNSUPPORTED},
   };
@@ -290,6 +291,18 @@ static void config_cases(void) {
       continue;
     }
     status_case("configs", cases[i].what, cases[i].expected, status);
+    if (status == WDC_OK) wdc_free(m);
+  }
+  {
+    /* bf16 without native bfloat16: oneDNN capped below it stands in for such a CPU, so that
+       the row reads the same on every machine. */
+    wdc_model *m = NULL;
+    wdc_status status;
+    setenv("ONEDNN_MAX_CPU_ISA", "avx2", 1);
+    status = wdc_create_with_options(NULL, "{\"precision\": \"bf16\"}", &m);
+    unsetenv("ONEDNN_MAX_CPU_ISA");
+    status_case("configs", "options: precision bf16 without native bfloat16 (oneDNN capped at AVX2)",
+                WDC_E_UNSUPPORTED, status);
     if (status == WDC_OK) wdc_free(m);
   }
 }

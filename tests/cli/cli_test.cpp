@@ -440,6 +440,34 @@ TEST_F(CliTest, WithoutModelTheBuiltInModelIsUsed) {
   EXPECT_EQ(parse_stdout(p).size(), 2u);
 }
 
+// --precision reaches the library: info says which precision is in use, "auto" always loads,
+// and bf16 either evaluates like fp32 (within bfloat16's rounding) or is refused by name.
+TEST_F(CliTest, PrecisionOptionIsTheModelsInferencePrecision) {
+  const Result fp32 = run_wdc({"info", "--json"});
+  ASSERT_EQ(fp32.status, 0) << describe(fp32);
+  EXPECT_EQ(parse_stdout(fp32)["precision"], "fp32");
+  const Result automatic = run_wdc({"info", "--json", "--precision", "auto"});
+  ASSERT_EQ(automatic.status, 0) << describe(automatic);
+  const bool native = parse_stdout(automatic)["precision"] == "bf16";
+  const Result people = run_wdc({"info", "--precision", "auto"});
+  EXPECT_NE(people.out.find(native ? "bf16" : "fp32"), std::string::npos) << people.out;
+
+  const Result e32 = run_wdc({"eval", "--data", file("test.npz"), "--json"});
+  const Result e16 = run_wdc({"eval", "--data", file("test.npz"), "--json", "--precision", "bf16"});
+  ASSERT_EQ(e32.status, 0) << describe(e32);
+  if (!native) {
+    EXPECT_NE(e16.status, 0);
+    EXPECT_NE(e16.err.find("bf16"), std::string::npos) << e16.err;
+  } else {
+    ASSERT_EQ(e16.status, 0) << describe(e16);
+    EXPECT_NEAR(parse_stdout(e16)["hamming"].get<double>(),
+                parse_stdout(e32)["hamming"].get<double>(), 0.02);
+  }
+  const Result bad = run_wdc({"info", "--precision", "fp16"});
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.err.find("precision"), std::string::npos) << bad.err;
+}
+
 TEST_F(CliTest, ReportWritesOneSelfContainedPage) {
   const Result r = run_wdc({"report", "--model", file("model.wdcm"), "--data", file("test.npz"),
                             "--out", file("report"), "--json"});

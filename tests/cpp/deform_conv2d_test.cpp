@@ -8,6 +8,7 @@
 #include <string>
 
 #include "deform_conv2d_reference.h"
+#include "ops/cpu/bf16_support.h"
 #include "ops/deform_conv2d.h"
 
 using wdc::ops::DeformConv2dOptions;
@@ -96,6 +97,8 @@ torch::Tensor run_op(const Inputs& in) {
   return wdc::ops::deform_conv2d(in.input, in.offset, in.weight, in.bias, in.mask, in.options);
 }
 
+void expect_error(const Inputs& in, const std::string& needle);
+
 class DeformConv2dTest : public ::testing::Test {
  protected:
   void SetUp() override { at::set_num_threads(2); }
@@ -128,6 +131,57 @@ TEST_F(DeformConv2dTest, InferenceForwardMatchesReference) {
         << describe(c) << " max diff "
         << (actual.to(torch::kDouble) - expected).abs().max().item<double>();
   }
+}
+
+// bfloat16 inference: input, weight and bias rounded to bfloat16, offsets and mask float32. The
+// expectation is the float64 reference on the same rounded values, so what is left is the op's
+// own bfloat16 arithmetic: columns rounded to bfloat16 (relative 2^-9 each) and the output
+// rounded once more; the products accumulate in float32 inside oneDNN. Tolerance: 2% of the
+// output's scale plus 1% relative.
+TEST_F(DeformConv2dTest, Bfloat16InferenceForwardMatchesReference) {
+  if (!wdc::ops::cpu::cpu_has_native_bf16())
+    GTEST_SKIP() << "no native bfloat16 here: " << wdc::ops::cpu::native_bf16_missing_reason();
+  for (const Case& c : random_cases(20, 77)) {
+    const Inputs in = make_inputs(c, torch::kDouble, 5);
+    auto bf16 = [](const torch::Tensor& t) { return t.defined() ? t.to(torch::kBFloat16) : t; };
+    auto f32 = [](const torch::Tensor& t) { return t.defined() ? t.to(torch::kFloat) : t; };
+    auto rounded = [](const torch::Tensor& t) {
+      return t.defined() ? t.to(torch::kBFloat16).to(torch::kDouble) : t;
+    };
+    const auto expected = wdc::testing::deform_conv2d_reference(
+        rounded(in.input), in.offset.to(torch::kFloat).to(torch::kDouble), rounded(in.weight),
+        rounded(in.bias),
+        in.mask.defined() ? in.mask.to(torch::kFloat).to(torch::kDouble) : in.mask, in.options);
+    c10::InferenceMode inference;
+    // The CPU kernels and the GEMM read channels-last memory, as the network gives them.
+    const auto input = bf16(in.input).contiguous(torch::MemoryFormat::ChannelsLast);
+    const auto weight = bf16(in.weight).contiguous(torch::MemoryFormat::ChannelsLast);
+    const auto actual = wdc::ops::deform_conv2d(input, f32(in.offset), weight, bf16(in.bias),
+                                                f32(in.mask), in.options);
+    ASSERT_EQ(actual.scalar_type(), torch::kBFloat16) << describe(c);
+    const double scale = expected.abs().max().item<double>();
+    EXPECT_TRUE(torch::allclose(actual.to(torch::kDouble), expected, 1e-2, 2e-2 * scale + 1e-6))
+        << describe(c) << " max diff "
+        << (actual.to(torch::kDouble) - expected).abs().max().item<double>() << " of " << scale;
+  }
+}
+
+// bfloat16 is a forward for inference: with autograd recording, or float32 offsets missing,
+// the op refuses by name instead of computing something else.
+TEST_F(DeformConv2dTest, Bfloat16OutsideInferenceIsRefused) {
+  const Case c{1, 4, 4, 6, 6, 3, 1, 1, 1, 1, 1, true, true, 1};
+  Inputs in = make_inputs(c, torch::kFloat, 2);
+  in.input = in.input.to(torch::kBFloat16);
+  in.weight = in.weight.to(torch::kBFloat16);
+  in.bias = in.bias.to(torch::kBFloat16);
+  expect_error(in, "bfloat16 is for inference on the CPU");
+  torch::NoGradGuard no_grad;
+  Inputs bf16_offsets = in;
+  bf16_offsets.offset = in.offset.to(torch::kBFloat16);
+  expect_error(bf16_offsets, "offset must be Float beside a bfloat16 input");
+  Inputs float_weight = in;
+  float_weight.weight = in.weight.to(torch::kFloat);
+  expect_error(float_weight, "weight must have the dtype of input (BFloat16)");
 }
 
 TEST_F(DeformConv2dTest, Float32ForwardMatchesFloat64) {

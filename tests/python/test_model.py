@@ -97,6 +97,36 @@ def test_openblas_threads_sizes_the_process_pool_or_leaves_it():
     assert openblas.openblas_get_num_threads() == 1
 
 
+def test_precision_bf16_follows_fp32_where_the_cpu_has_it(synth_set):
+    maps = synth_set[0][:32]
+    fp32 = wdc.Model.load_builtin()
+    assert fp32.info["precision"] == "fp32"
+    native = wdc.Model.load_builtin(precision="auto").info["precision"] == "bf16"
+    if not native:
+        with pytest.raises(wdc.Unsupported, match="bf16"):
+            wdc.Model.load_builtin(precision="bf16")
+        pytest.skip("this CPU has no native bfloat16")
+    bf16 = wdc.Model.load_builtin(precision="bf16", threads=2)
+    assert bf16.info["precision"] == "bf16"
+    p32, p16 = fp32.predict(maps), bf16.predict(maps)
+    assert p16.dtype == np.float32 and p16.shape == p32.shape
+    # bfloat16 rounds to 8 bits of mantissa: the probabilities move, but by little, and the
+    # decisions at the model's thresholds stay those of float32 for nearly every map.
+    assert 0 < np.abs(p16 - p32).max() < 0.05
+    t = np.asarray(fp32.info["thresholds"], np.float32)
+    assert ((p16 >= t) == (p32 >= t)).all(axis=1).mean() >= 0.9
+    e32, e16 = fp32.embed(maps), bf16.embed(maps)
+    assert np.abs(e32 - e16).max() < 0.02
+    assert np.abs(fp32.cam(maps[0], 0) - bf16.cam(maps[0], 0)).max() < 0.1
+
+
+def test_precision_is_checked():
+    with pytest.raises(wdc.InvalidArgument, match="precision"):
+        wdc.Model.create(TINY, precision="fp16")
+    with pytest.raises(wdc.InvalidArgument, match="precision"):
+        wdc.Model.create(TINY, precision=None)
+
+
 def test_cuda_device_without_gpu_is_unsupported():
     try:
         m = wdc.Model.create(TINY, device="cuda")

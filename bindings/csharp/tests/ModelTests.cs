@@ -275,6 +275,37 @@ namespace Wdc.Tests
         }
 
         [Test]
+        public void PrecisionOptionFollowsFp32OrIsUnsupported()
+        {
+            byte[,,] maps = MakeMaps(4, 52, 52);
+            using (Model fp32 = Model.LoadBuiltin(null))
+            {
+                StringAssert.Contains("\"precision\":\"fp32\"", fp32.Info);
+                bool native;
+                using (Model automatic = Model.LoadBuiltin("{\"precision\": \"auto\"}"))
+                    native = automatic.Info.Contains("\"precision\":\"bf16\"");
+                if (!native)
+                {
+                    AssertWdcError(Status.Unsupported,
+                                   () => Model.LoadBuiltin("{\"precision\": \"bf16\"}"));
+                }
+                else
+                {
+                    using (Model bf16 = Model.LoadBuiltin("{\"precision\": \"bf16\"}"))
+                    {
+                        float[,] p32 = fp32.Predict(maps), p16 = bf16.Predict(maps);
+                        float worst = 0;
+                        for (int i = 0; i < 4; ++i)
+                            for (int j = 0; j < 8; ++j)
+                                worst = Math.Max(worst, Math.Abs(p32[i, j] - p16[i, j]));
+                        Assert.That(worst, Is.GreaterThan(0f).And.LessThan(0.05f));
+                    }
+                }
+            }
+            AssertWdcError(Status.Config, () => Model.LoadBuiltin("{\"precision\": \"fp16\"}"));
+        }
+
+        [Test]
         public void SaveErrors()
         {
             AssertWdcError(Status.IO, () => _model.Save(TempPath("no-such-dir/model.wdcm")));

@@ -20,9 +20,11 @@ namespace {
 using LimitMap = std::map<std::string, int64_t>;
 
 RuntimeOptions runtime(const std::string& device, int threads, const LimitMap& limits,
-                       std::optional<float> novelty_threshold, int openblas_threads) {
+                       std::optional<float> novelty_threshold, int openblas_threads,
+                       const std::string& precision) {
   RuntimeOptions options;
   options.device = device;
+  options.precision = precision;
   options.threads = threads;
   options.openblas_threads = openblas_threads;
   for (const auto& [name, value] : limits) set_limit(options.limits, name, value);
@@ -32,18 +34,19 @@ RuntimeOptions runtime(const std::string& device, int threads, const LimitMap& l
 
 std::unique_ptr<Classifier> create(const std::string& config_json, const std::string& device,
                                    int threads, const LimitMap& limits,
-                                   std::optional<float> novelty_threshold, int openblas_threads) {
+                                   std::optional<float> novelty_threshold, int openblas_threads,
+                                   const std::string& precision) {
   const RuntimeOptions options =
-      runtime(device, threads, limits, novelty_threshold, openblas_threads);
+      runtime(device, threads, limits, novelty_threshold, openblas_threads, precision);
   py::gil_scoped_release release;
   return Classifier::create(config_json, options);
 }
 
 std::unique_ptr<Classifier> load(const std::string& path, const std::string& device, int threads,
                                  const LimitMap& limits, std::optional<float> novelty_threshold,
-                                 int openblas_threads) {
+                                 int openblas_threads, const std::string& precision) {
   const RuntimeOptions options =
-      runtime(device, threads, limits, novelty_threshold, openblas_threads);
+      runtime(device, threads, limits, novelty_threshold, openblas_threads, precision);
   py::gil_scoped_release release;
   return Classifier::load(path, options);
 }
@@ -51,9 +54,9 @@ std::unique_ptr<Classifier> load(const std::string& path, const std::string& dev
 std::unique_ptr<Classifier> load_builtin(const std::string& device, int threads,
                                          const LimitMap& limits,
                                          std::optional<float> novelty_threshold,
-                                         int openblas_threads) {
+                                         int openblas_threads, const std::string& precision) {
   const RuntimeOptions options =
-      runtime(device, threads, limits, novelty_threshold, openblas_threads);
+      runtime(device, threads, limits, novelty_threshold, openblas_threads, precision);
   py::gil_scoped_release release;
   return Classifier::load_builtin(options);
 }
@@ -293,13 +296,13 @@ void register_classifier(py::module_& m) {
                          "accessors releases the GIL.")
       .def_static("create", &create, py::arg("config_json"), py::arg("device"), py::arg("threads"),
                   py::arg("limits") = LimitMap{}, py::arg("novelty_threshold") = py::none(),
-                  py::arg("openblas_threads") = 1)
+                  py::arg("openblas_threads") = 1, py::arg("precision") = "fp32")
       .def_static("load", &load, py::arg("path"), py::arg("device"), py::arg("threads"),
                   py::arg("limits") = LimitMap{}, py::arg("novelty_threshold") = py::none(),
-                  py::arg("openblas_threads") = 1)
+                  py::arg("openblas_threads") = 1, py::arg("precision") = "fp32")
       .def_static("load_builtin", &load_builtin, py::arg("device"), py::arg("threads"),
                   py::arg("limits") = LimitMap{}, py::arg("novelty_threshold") = py::none(),
-                  py::arg("openblas_threads") = 1)
+                  py::arg("openblas_threads") = 1, py::arg("precision") = "fp32")
       .def("save", &save, py::arg("path"))
       .def("predict", &predict, py::arg("maps"),
            "(N, H, W) uint8 C-contiguous maps -> (N, num_labels) float32 probabilities")

@@ -18,6 +18,10 @@
 // reassociation allowed (lib/CMakeLists.txt), so per-sample dot products reduce with shuffles.
 // Threads split the work so that each writes memory no other thread touches: output rows for im2col
 // and the offset gradient, (image, channel range) for the input gradient's scatter.
+//
+// Values are computed in T (float or double) and stored in V: V is T, except for bfloat16
+// inference, where im2col reads a bfloat16 input, samples at float offsets and mask in float,
+// and writes bfloat16 columns for oneDNN's bfloat16 GEMM.
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
 #include <ATen/core/Tensor.h>
@@ -25,7 +29,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <vector>
+
+#include <c10/util/BFloat16.h>
 
 #include "ops/cpu/kernel_isa.h"
 #include "ops/deform_conv2d_device.h"
@@ -41,6 +48,32 @@ namespace {
 #define WDC_TARGET_AVX2 __attribute__((target("arch=x86-64-v3")))
 #endif
 #define WDC_INLINE inline __attribute__((always_inline))
+
+// A stored value in the compute type, and back. bfloat16 is the top half of a float: widening
+// is exact; narrowing rounds to nearest even, NaN kept NaN. Written as integer operations and
+// a select, which the channel loops vectorise.
+template <typename T>
+WDC_INLINE T widen(T v) {
+  return v;
+}
+WDC_INLINE float widen(c10::BFloat16 v) {
+  const uint32_t bits = static_cast<uint32_t>(v.x) << 16;
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+template <typename V, typename T>
+WDC_INLINE V narrow(T v) {
+  return static_cast<V>(v);
+}
+template <>
+WDC_INLINE c10::BFloat16 narrow<c10::BFloat16, float>(float v) {
+  uint32_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  const uint32_t rounded = (bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16;
+  return c10::BFloat16(static_cast<uint16_t>(v != v ? 0x7FC0u : rounded),
+                       c10::BFloat16::from_bits());
+}
 
 // A run of channels that shares one offset group and one weight group: within a pixel's K
 // column values, channel c of the run at tap t sits at t * cg + shift + c.
@@ -193,11 +226,10 @@ WDC_INLINE void fill_row(const Layout<T>& L, const T* offset, const T* mask, int
 }
 
 // Channel vectors of the four corners of entry e in one image (zeros for corners off the map).
-template <typename T>
+template <typename T, typename V = T>
 struct Corners {
-  const T* p[4];
-  WDC_INLINE Corners(const RowSamples<T>& s, int64_t e, const T* image, int64_t C,
-                     const T* zeros) {
+  const V* p[4];
+  WDC_INLINE Corners(const RowSamples<T>& s, int64_t e, const V* image, int64_t C, const V* zeros) {
     for (int k = 0; k < 4; ++k) {
       const int32_t i = s.corner[k][e];
       p[k] = i >= 0 ? image + static_cast<int64_t>(i) * C : zeros;
@@ -207,16 +239,18 @@ struct Corners {
 
 // The value of a corner for the one-channel loops: the load is unconditional (from pixel 0 for
 // a corner off the map), so that it vectorises as a gather, and the select discards it.
-template <typename T>
-WDC_INLINE T corner_value(const T* image, int32_t i) {
-  const T v = image[i > 0 ? i : 0];
-  return i >= 0 ? v : T(0);
+template <typename V>
+WDC_INLINE auto corner_value(const V* image, int32_t i) -> decltype(widen(*image)) {
+  const auto v = widen(image[i > 0 ? i : 0]);
+  return i >= 0 ? v : decltype(v)(0);
 }
 
-template <typename T>
-WDC_INLINE void gather4(T* dst, const T* s0, const T* s1, const T* s2, const T* s3, T w0, T w1,
+template <typename T, typename V>
+WDC_INLINE void gather4(V* dst, const V* s0, const V* s1, const V* s2, const V* s3, T w0, T w1,
                         T w2, T w3, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dst[i] = w0 * s0[i] + w1 * s1[i] + w2 * s2[i] + w3 * s3[i];
+  for (int64_t i = 0; i < n; ++i)
+    dst[i] =
+        narrow<V>(w0 * widen(s0[i]) + w1 * widen(s1[i]) + w2 * widen(s2[i]) + w3 * widen(s3[i]));
 }
 
 template <typename T>
@@ -241,51 +275,52 @@ WDC_INLINE void dot4(const T* g, const T* s0, const T* s1, const T* s2, const T*
   d[3] += a3;
 }
 
-template <typename T>
+template <typename T, typename V = T>
 struct Tensors {
-  const T* input;   // channels-last
+  const V* input;  // channels-last
   const T* offset;
   const T* mask;    // null without modulation
-  T* columns;       // or the column gradient (read only by the backward kernels)
+  V* columns;       // or the column gradient (read only by the backward kernels)
   T* grad_input;    // channels-last
   T* grad_offset;
   T* grad_mask;     // null without modulation
-  const T* zeros;   // C zeros
+  const V* zeros;   // C zeros
   int64_t begin;    // first image of the block
 };
 
 // Output rows [first, last) of the block (row = local image * Ho + oy).
-template <typename T>
-WDC_INLINE void im2col_rows(const Layout<T>& L, const Tensors<T>& t, int64_t first, int64_t last) {
+template <typename T, typename V>
+WDC_INLINE void im2col_rows(const Layout<T>& L, const Tensors<T, V>& t, int64_t first,
+                            int64_t last) {
   const DeformConv2dGeometry& g = L.g;
   RowSamples<T> s(L);
   for (int64_t row = first; row < last; ++row) {
     const int64_t local_b = row / g.out_h, oy = row % g.out_h, b = t.begin + local_b;
     fill_row(L, t.offset, t.mask, b, oy, s);
-    const T* image = t.input + b * L.plane * L.C;
-    T* row_columns = t.columns + (local_b * L.pixels + oy * g.out_w) * L.K;
+    const V* image = t.input + b * L.plane * L.C;
+    V* row_columns = t.columns + (local_b * L.pixels + oy * g.out_w) * L.K;
     if (L.C == 1) {  // one channel per sample: vectorise across the row instead (gathers)
       for (int64_t tap = 0; tap < L.taps; ++tap) {
         const typename RowSamples<T>::Streams q = s.from(tap * g.out_w);
-        T* out = row_columns + tap;
+        V* out = row_columns + tap;
 #pragma omp simd
         for (int32_t ox = 0; ox < static_cast<int32_t>(g.out_w); ++ox) {
           const T v0 = corner_value(image, q.c0[ox]);
           const T v1 = corner_value(image, q.c1[ox]);
           const T v2 = corner_value(image, q.c2[ox]);
           const T v3 = corner_value(image, q.c3[ox]);
-          out[ox * L.K] =
-              (q.w0[ox] * v0 + q.w1[ox] * v1 + q.w2[ox] * v2 + q.w3[ox] * v3) * q.mask[ox];
+          out[ox * L.K] = narrow<V>(
+              (q.w0[ox] * v0 + q.w1[ox] * v1 + q.w2[ox] * v2 + q.w3[ox] * v3) * q.mask[ox]);
         }
       }
       continue;
     }
     for (int64_t ox = 0; ox < g.out_w; ++ox) {
-      T* col = row_columns + ox * L.K;
+      V* col = row_columns + ox * L.K;
       for (int64_t tap = 0; tap < L.taps; ++tap)
         for (int64_t og = 0; og < g.offset_groups; ++og) {
           const int64_t e = (tap * g.offset_groups + og) * g.out_w + ox;
-          const Corners<T> q(s, e, image, L.C, t.zeros);
+          const Corners<T, V> q(s, e, image, L.C, t.zeros);
           const T m = s.mask[e];
           const T w0 = s.weight[0][e] * m, w1 = s.weight[1][e] * m, w2 = s.weight[2][e] * m,
                   w3 = s.weight[3][e] * m;
@@ -455,16 +490,40 @@ WDC_DEFINE_BUILDS(double)
 #undef WDC_SELECT_AVX_ROW_KERNELS
 #undef WDC_DEFINE_ROW_KERNELS
 
+// bfloat16 inference has a forward only: im2col from a bfloat16 input to bfloat16 columns.
+using Bf16Im2col = void (*)(const Layout<float>&, const Tensors<float, c10::BFloat16>&,
+                            int64_t first, int64_t last);
+#define WDC_DEFINE_BF16_IM2COL(BUILD, TARGET)                                                     \
+  TARGET void im2col_bf16_##BUILD(const Layout<float>& L, const Tensors<float, c10::BFloat16>& t, \
+                                  int64_t first, int64_t last) {                                  \
+    im2col_rows(L, t, first, last);                                                               \
+  }
+WDC_DEFINE_BF16_IM2COL(baseline, )
+#ifdef WDC_ISA_BUILDS
+WDC_DEFINE_BF16_IM2COL(avx2, WDC_TARGET_AVX2)
+WDC_DEFINE_BF16_IM2COL(avx512, WDC_TARGET_AVX512)
+#endif
+#undef WDC_DEFINE_BF16_IM2COL
+
+Bf16Im2col bf16_im2col_kernel() {
+#ifdef WDC_ISA_BUILDS
+  const KernelIsa isa = kernel_isa();
+  if (isa == KernelIsa::kAvx512) return im2col_bf16_avx512;
+  if (isa == KernelIsa::kAvx2) return im2col_bf16_avx2;
+#endif
+  return im2col_bf16_baseline;
+}
+
 // The calling thread's build: chosen here, before the work goes to other threads.
 template <typename T>
 RowKernels<T> row_kernels() {
   return row_kernels(kernel_isa(), static_cast<T*>(nullptr));
 }
 
-template <typename T>
-Tensors<T> tensors(const at::Tensor& offset, const at::Tensor& mask, const DeformConv2dGeometry& g,
-                   int64_t begin, const std::vector<T>& zeros) {
-  Tensors<T> t{};
+template <typename T, typename V>
+Tensors<T, V> tensors(const at::Tensor& offset, const at::Tensor& mask,
+                      const DeformConv2dGeometry& g, int64_t begin, const std::vector<V>& zeros) {
+  Tensors<T, V> t{};
   t.offset = offset.data_ptr<T>();
   t.mask = g.use_mask && mask.defined() && mask.numel() > 0 ? mask.data_ptr<T>() : nullptr;
   t.zeros = zeros.data();
@@ -477,10 +536,21 @@ Tensors<T> tensors(const at::Tensor& offset, const at::Tensor& mask, const Defor
 void deformable_im2col(const at::Tensor& input, const at::Tensor& offset, const at::Tensor& mask,
                        const DeformConv2dGeometry& geometry, int64_t batch_begin,
                        int64_t batch_count, at::Tensor& columns) {
+  if (input.scalar_type() == at::kBFloat16) {  // offsets and mask in float (deform_conv2d_check)
+    const Layout<float> L(geometry);
+    const std::vector<c10::BFloat16> zeros(L.C, c10::BFloat16(0.0f));
+    Tensors<float, c10::BFloat16> t = tensors<float>(offset, mask, geometry, batch_begin, zeros);
+    t.input = input.data_ptr<c10::BFloat16>();
+    t.columns = columns.data_ptr<c10::BFloat16>();
+    const Bf16Im2col im2col = bf16_im2col_kernel();
+    at::parallel_for(0, batch_count * geometry.out_h, 1,
+                     [&](int64_t first, int64_t last) { im2col(L, t, first, last); });
+    return;
+  }
   AT_DISPATCH_FLOATING_TYPES(input.scalar_type(), "deformable_im2col", [&] {
     const Layout<scalar_t> L(geometry);
     const std::vector<scalar_t> zeros(L.C, scalar_t(0));
-    Tensors<scalar_t> t = tensors(offset, mask, geometry, batch_begin, zeros);
+    Tensors<scalar_t> t = tensors<scalar_t>(offset, mask, geometry, batch_begin, zeros);
     t.input = input.data_ptr<scalar_t>();
     t.columns = columns.data_ptr<scalar_t>();
     const RowKernels<scalar_t> k = row_kernels<scalar_t>();
@@ -495,7 +565,7 @@ void deformable_col2im(const at::Tensor& columns, const at::Tensor& offset, cons
   AT_DISPATCH_FLOATING_TYPES(columns.scalar_type(), "deformable_col2im", [&] {
     const Layout<scalar_t> L(geometry);
     const std::vector<scalar_t> zeros(L.C, scalar_t(0));
-    Tensors<scalar_t> t = tensors(offset, mask, geometry, batch_begin, zeros);
+    Tensors<scalar_t> t = tensors<scalar_t>(offset, mask, geometry, batch_begin, zeros);
     t.columns = columns.data_ptr<scalar_t>();
     t.grad_input = grad_input.data_ptr<scalar_t>();
     // Scatters from different pixels of one image meet, so a thread owns an (image, channel
@@ -521,7 +591,7 @@ void deformable_col2im_coord(const at::Tensor& columns, const at::Tensor& input,
   AT_DISPATCH_FLOATING_TYPES(columns.scalar_type(), "deformable_col2im_coord", [&] {
     const Layout<scalar_t> L(geometry);
     const std::vector<scalar_t> zeros(L.C, scalar_t(0));
-    Tensors<scalar_t> t = tensors(offset, mask, geometry, batch_begin, zeros);
+    Tensors<scalar_t> t = tensors<scalar_t>(offset, mask, geometry, batch_begin, zeros);
     t.input = input.data_ptr<scalar_t>();
     t.columns = columns.data_ptr<scalar_t>();
     t.grad_offset = grad_offset.data_ptr<scalar_t>();
