@@ -202,7 +202,7 @@ WDC_API wdc_status wdc_create_with_options(const char *config_json, const char *
        the threshold calibrated in training;
      "precision": what inference computes in: "fp32" (default); "bf16" (bfloat16 weights and
        activations, BatchNorm folded into the convolutions, float32 sampling positions and
-       outputs; 1.5 to 1.7 times fp32's throughput at batch 256, probabilities within 0.03 of
+       outputs; 1.6 to 1.7 times fp32's throughput at batch 256, probabilities within 0.03 of
        fp32's on the shipped models' validation maps), only where the CPU has native
        bfloat16 (AVX512_BF16), else WDC_E_UNSUPPORTED saying why;
        "auto": bf16 where it would be accepted, else fp32. wdc_info's "precision" says which

@@ -125,7 +125,7 @@ namespace Wdc
         /// (<see cref="NoveltyThreshold"/>), in place of the threshold calibrated in training;
         /// only for a model with novelty statistics;
         /// <c>"precision"</c>: what inference computes in, <c>"fp32"</c> (default),
-        /// <c>"bf16"</c> (bfloat16, 1.5 to 1.7 times the throughput at batch 256; only on a CPU with
+        /// <c>"bf16"</c> (bfloat16, 1.6 to 1.7 times the throughput at batch 256; only on a CPU with
         /// AVX512_BF16, else Unsupported) or <c>"auto"</c> (bf16 where the CPU has it);
         /// <see cref="Info"/>'s <c>"precision"</c> says which is in use.</param>
         /// <exception cref="WdcException">IO (cannot read), Format (not a wdc model, corrupt,

@@ -133,9 +133,9 @@ class Model:
         ``novelty_threshold``: the novelty above which :meth:`classify` calls a map unknown,
         instead of the threshold training calibrates (see :meth:`novelty`).
         ``precision``: what inference computes in: "fp32"; "bf16" (bfloat16 weights and
-        activations, 1.5 to 1.7 times the throughput at batch 256; raises Unsupported on a CPU without
-        AVX512_BF16); "auto" (bf16 where the CPU has it). :attr:`info` ``["precision"]`` says
-        which is in use; training is always float32.
+        activations, 1.6 to 1.7 times the throughput at batch 256; raises Unsupported on a CPU
+        without AVX512_BF16); "auto" (bf16 where the CPU has it). :attr:`info`
+        ``["precision"]`` says which is in use; training is always float32.
         """
         network, train = _split_config(config)
         impl = _wdc.Classifier.create(
