@@ -46,14 +46,26 @@ torch::Tensor random_maps(int64_t n) {
   return torch::randint(0, 3, {n, 20, 24}, torch::kUInt8);
 }
 
-TEST(FoldedNetworkTest, Float32FoldingComputesTheNetworksFeatures) {
+// The features of `count` random maps from the network (expected) and from its folding at
+// `dtype` (actual).
+struct Features {
+  wdc::nn::WaferNet net{nullptr};
+  torch::Tensor expected, actual;
+};
+Features features_of(torch::ScalarType dtype, int64_t count) {
   at::set_num_threads(2);
-  wdc::nn::WaferNet net = random_network();
-  const wdc::nn::FoldedNetwork folded(net, torch::kFloat);
+  Features f;
+  f.net = random_network();
+  const wdc::nn::FoldedNetwork folded(f.net, dtype);
   c10::InferenceMode inference;
-  const torch::Tensor encoded = net->encode(random_maps(6));
-  const torch::Tensor expected = net->features(encoded);
-  const torch::Tensor actual = folded.features(encoded);
+  const torch::Tensor encoded = f.net->encode(random_maps(count));
+  f.expected = f.net->features(encoded);
+  f.actual = folded.features(encoded);
+  return f;
+}
+
+TEST(FoldedNetworkTest, Float32FoldingComputesTheNetworksFeatures) {
+  const auto [net, expected, actual] = features_of(torch::kFloat, 6);
   ASSERT_EQ(actual.sizes(), expected.sizes());
   EXPECT_EQ(actual.scalar_type(), torch::kFloat);
   EXPECT_GT(expected.abs().max().item<float>(), 0.1f);  // the features are not all zero
@@ -83,13 +95,8 @@ TEST(FoldedNetworkTest, FoldingCopiesTheWeightsOfItsTime) {
 TEST(FoldedNetworkTest, Bfloat16FeaturesFollowFloat32) {
   if (!wdc::ops::cpu::cpu_has_native_bf16())
     GTEST_SKIP() << "no native bfloat16 here: " << wdc::ops::cpu::native_bf16_missing_reason();
-  at::set_num_threads(2);
-  wdc::nn::WaferNet net = random_network();
-  const wdc::nn::FoldedNetwork folded(net, torch::kBFloat16);
+  auto [net, expected, actual] = features_of(torch::kBFloat16, 16);
   c10::InferenceMode inference;
-  const torch::Tensor encoded = net->encode(random_maps(16));
-  const torch::Tensor expected = net->features(encoded);
-  const torch::Tensor actual = folded.features(encoded);
   EXPECT_EQ(actual.scalar_type(), torch::kFloat);
   const float scale = expected.abs().max().item<float>();
   EXPECT_LT((actual - expected).abs().max().item<float>(), 0.05f * scale);
