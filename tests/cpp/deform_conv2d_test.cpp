@@ -138,32 +138,64 @@ TEST_F(DeformConv2dTest, InferenceForwardMatchesReference) {
 // own bfloat16 arithmetic: columns rounded to bfloat16 (relative 2^-9 each) and the output
 // rounded once more; the products accumulate in float32 inside oneDNN. Tolerance: 2% of the
 // output's scale plus 1% relative.
+void expect_bfloat16_forward_matches_reference(const Case& c, uint64_t seed) {
+  const Inputs in = make_inputs(c, torch::kDouble, seed);
+  auto bf16 = [](const torch::Tensor& t) { return t.defined() ? t.to(torch::kBFloat16) : t; };
+  auto f32 = [](const torch::Tensor& t) { return t.defined() ? t.to(torch::kFloat) : t; };
+  auto rounded = [](const torch::Tensor& t) {
+    return t.defined() ? t.to(torch::kBFloat16).to(torch::kDouble) : t;
+  };
+  const auto expected = wdc::testing::deform_conv2d_reference(
+      rounded(in.input), in.offset.to(torch::kFloat).to(torch::kDouble), rounded(in.weight),
+      rounded(in.bias), in.mask.defined() ? in.mask.to(torch::kFloat).to(torch::kDouble) : in.mask,
+      in.options);
+  c10::InferenceMode inference;
+  // The CPU kernels and the GEMM read channels-last memory, as the network gives them.
+  const auto input = bf16(in.input).contiguous(torch::MemoryFormat::ChannelsLast);
+  const auto weight = bf16(in.weight).contiguous(torch::MemoryFormat::ChannelsLast);
+  const auto actual = wdc::ops::deform_conv2d(input, f32(in.offset), weight, bf16(in.bias),
+                                              f32(in.mask), in.options);
+  ASSERT_EQ(actual.scalar_type(), torch::kBFloat16) << describe(c);
+  const double scale = expected.abs().max().item<double>();
+  EXPECT_TRUE(torch::allclose(actual.to(torch::kDouble), expected, 1e-2, 2e-2 * scale + 1e-6))
+      << describe(c) << " max diff "
+      << (actual.to(torch::kDouble) - expected).abs().max().item<double>() << " of " << scale;
+}
+
 TEST_F(DeformConv2dTest, Bfloat16InferenceForwardMatchesReference) {
   if (!wdc::ops::cpu::cpu_has_native_bf16())
     GTEST_SKIP() << "no native bfloat16 here: " << wdc::ops::cpu::native_bf16_missing_reason();
-  for (const Case& c : random_cases(20, 77)) {
-    const Inputs in = make_inputs(c, torch::kDouble, 5);
-    auto bf16 = [](const torch::Tensor& t) { return t.defined() ? t.to(torch::kBFloat16) : t; };
-    auto f32 = [](const torch::Tensor& t) { return t.defined() ? t.to(torch::kFloat) : t; };
-    auto rounded = [](const torch::Tensor& t) {
-      return t.defined() ? t.to(torch::kBFloat16).to(torch::kDouble) : t;
-    };
-    const auto expected = wdc::testing::deform_conv2d_reference(
-        rounded(in.input), in.offset.to(torch::kFloat).to(torch::kDouble), rounded(in.weight),
-        rounded(in.bias),
-        in.mask.defined() ? in.mask.to(torch::kFloat).to(torch::kDouble) : in.mask, in.options);
-    c10::InferenceMode inference;
-    // The CPU kernels and the GEMM read channels-last memory, as the network gives them.
-    const auto input = bf16(in.input).contiguous(torch::MemoryFormat::ChannelsLast);
-    const auto weight = bf16(in.weight).contiguous(torch::MemoryFormat::ChannelsLast);
-    const auto actual = wdc::ops::deform_conv2d(input, f32(in.offset), weight, bf16(in.bias),
-                                                f32(in.mask), in.options);
-    ASSERT_EQ(actual.scalar_type(), torch::kBFloat16) << describe(c);
-    const double scale = expected.abs().max().item<double>();
-    EXPECT_TRUE(torch::allclose(actual.to(torch::kDouble), expected, 1e-2, 2e-2 * scale + 1e-6))
-        << describe(c) << " max diff "
-        << (actual.to(torch::kDouble) - expected).abs().max().item<double>() << " of " << scale;
-  }
+  for (const Case& c : random_cases(20, 77)) expect_bfloat16_forward_matches_reference(c, 5);
+}
+
+// The sampling's channel loops: one input channel (vectorised across the row instead; in
+// bfloat16 from a float copy of the image), a fully unrolled copy for each channel count a
+// run of channels (the channels of one offset group within one weight group) is given one
+// for — 3, 8, 16, 32, 64, 128; in bfloat16 the multiples of 32 narrowed by AVX512_BF16 where
+// the CPU has it — and the general loop (runs of 1, offset groups split across weight groups).
+// Each count, with one and two offset and weight groups, in float64, float32 inference and
+// bfloat16 inference, against the reference.
+TEST_F(DeformConv2dTest, EveryChannelLoopMatchesReference) {
+  for (const int64_t run : {1, 3, 8, 16, 32, 64, 128})
+    for (const int64_t offset_groups : {1, 2})
+      for (const int64_t groups : {1, 2}) {
+        const int64_t channels = run * std::max(offset_groups, groups);
+        const Case c{2, channels, 2 * groups,    7,    6,    3,  1, 1,
+                     1, groups,   offset_groups, true, true, 2.0};
+        const Inputs in = make_inputs(c, torch::kDouble, 19);
+        const auto expected = wdc::testing::deform_conv2d_reference(in.input, in.offset, in.weight,
+                                                                    in.bias, in.mask, in.options);
+        EXPECT_TRUE(torch::allclose(run_op(in), expected, 1e-10, 1e-10)) << describe(c);
+        {
+          auto f = [](const torch::Tensor& t) { return t.to(torch::kFloat); };
+          c10::InferenceMode inference;
+          const auto actual = wdc::ops::deform_conv2d(f(in.input), f(in.offset), f(in.weight),
+                                                      f(in.bias), f(in.mask), in.options);
+          EXPECT_TRUE(torch::allclose(actual.to(torch::kDouble), expected, 1e-4, 1e-3))
+              << describe(c);
+        }
+        if (wdc::ops::cpu::cpu_has_native_bf16()) expect_bfloat16_forward_matches_reference(c, 19);
+      }
 }
 
 // bfloat16 is a forward for inference: with autograd recording, or float32 offsets missing,

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "ops/cpu/bf16_support.h"
 #include "ops/cpu/kernel_isa.h"
 #include "ops/deform_conv2d.h"
 
@@ -39,7 +40,8 @@ Results run_op() {
 
 std::vector<KernelIsa> builds_here() {
   std::vector<KernelIsa> builds;
-  for (KernelIsa isa : {KernelIsa::kBaseline, KernelIsa::kAvx2, KernelIsa::kAvx512})
+  for (KernelIsa isa :
+       {KernelIsa::kBaseline, KernelIsa::kAvx2, KernelIsa::kAvx512, KernelIsa::kAvx512Bf16})
     if (isa <= supported_kernel_isa()) builds.push_back(isa);
   return builds;
 }
@@ -65,12 +67,12 @@ TEST(KernelIsa, PinsNestRestoreAndStayOnTheirThread) {
 }
 
 TEST(KernelIsa, PinningABuildTheCpuLacksIsAnError) {
-  if (supported_kernel_isa() == KernelIsa::kAvx512) GTEST_SKIP() << "this CPU runs every build";
+  if (supported_kernel_isa() == KernelIsa::kAvx512Bf16) GTEST_SKIP() << "this CPU runs every build";
   try {
-    KernelIsaPin pin(KernelIsa::kAvx512);
+    KernelIsaPin pin(KernelIsa::kAvx512Bf16);
     FAIL() << "pinned a build the CPU cannot run";
   } catch (const c10::Error& e) {
-    EXPECT_NE(std::string(e.what_without_backtrace()).find("avx512 build cannot run here"),
+    EXPECT_NE(std::string(e.what_without_backtrace()).find("avx512_bf16 build cannot run here"),
               std::string::npos)
         << e.what_without_backtrace();
   }
@@ -92,6 +94,43 @@ TEST(KernelIsa, EveryBuildComputesTheSameOp) {
     EXPECT_TRUE(torch::allclose(r.grad_offset, baseline.grad_offset, 1e-5, 1e-5));
     EXPECT_TRUE(torch::allclose(r.grad_mask, baseline.grad_mask, 1e-5, 1e-5));
     EXPECT_TRUE(torch::allclose(r.grad_weight, baseline.grad_weight, 1e-4, 1e-4));
+  }
+}
+
+// bfloat16 inference's sampling has a build of its own per level, the AVX512_BF16 one narrowing
+// with the CPU's instructions: each gives the baseline build's output within bfloat16 rounding
+// (a column value may round the other way when its float sum differs in the last bit). 64
+// channels: the runs the AVX512_BF16 build's own loop takes.
+TEST(KernelIsa, EveryBuildComputesTheSameBfloat16Forward) {
+  if (!wdc::ops::cpu::cpu_has_native_bf16())
+    GTEST_SKIP() << "no native bfloat16 here: " << wdc::ops::cpu::native_bf16_missing_reason();
+  torch::manual_seed(3);
+  const auto input = torch::randn({2, 64, 9, 9})
+                         .contiguous(torch::MemoryFormat::ChannelsLast)
+                         .to(torch::kBFloat16);
+  const auto offset = 1.5 * torch::randn({2, 18, 9, 9});
+  const auto mask = torch::rand({2, 9, 9, 9});
+  const auto weight = (0.1 * torch::randn({16, 64, 3, 3}))
+                          .contiguous(torch::MemoryFormat::ChannelsLast)
+                          .to(torch::kBFloat16);
+  wdc::ops::DeformConv2dOptions options;
+  options.padding = {1, 1};
+  c10::InferenceMode inference;
+  const auto forward = [&] {
+    return wdc::ops::deform_conv2d(input, offset, weight, {}, mask, options).to(torch::kFloat);
+  };
+  torch::Tensor baseline;
+  {
+    KernelIsaPin pin(KernelIsa::kBaseline);
+    baseline = forward();
+  }
+  const double scale = baseline.abs().max().item<double>();
+  for (KernelIsa isa : builds_here()) {
+    SCOPED_TRACE(wdc::ops::cpu::kernel_isa_name(isa));
+    KernelIsaPin pin(isa);
+    const auto out = forward();
+    EXPECT_TRUE(torch::allclose(out, baseline, 1e-2, 1e-2 * scale))
+        << "max diff " << (out - baseline).abs().max().item<double>() << " of " << scale;
   }
 }
 

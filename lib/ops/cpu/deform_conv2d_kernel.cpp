@@ -14,10 +14,11 @@
 //
 // Each row kernel is built for AVX-512, AVX2 and baseline x86-64 (target attributes; the helpers
 // are always inlined into each build) and a call runs the one ops/cpu/kernel_isa.h chooses: the
-// best the CPU offers, or the one deterministic training pins. The file is compiled with
-// reassociation allowed (lib/CMakeLists.txt), so per-sample dot products reduce with shuffles.
-// Threads split the work so that each writes memory no other thread touches: output rows for im2col
-// and the offset gradient, (image, channel range) for the input gradient's scatter.
+// best the CPU offers, or the one deterministic training pins. bfloat16 inference's im2col has a
+// fourth build, for AVX512_BF16, which narrows columns with the CPU's own instruction. The file is
+// compiled with reassociation allowed (lib/CMakeLists.txt), so per-sample dot products reduce with
+// shuffles. Threads split the work so that each writes memory no other thread touches: output rows
+// for im2col and the offset gradient, (image, channel range) for the input gradient's scatter.
 //
 // Values are computed in T (float or double) and stored in V: V is T, except for bfloat16
 // inference, where im2col reads a bfloat16 input, samples at float offsets and mask in float,
@@ -30,9 +31,14 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include <c10/util/BFloat16.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #include "ops/cpu/kernel_isa.h"
 #include "ops/deform_conv2d_device.h"
@@ -46,6 +52,7 @@ namespace {
 #define WDC_ISA_BUILDS 1
 #define WDC_TARGET_AVX512 __attribute__((target("arch=x86-64-v4")))
 #define WDC_TARGET_AVX2 __attribute__((target("arch=x86-64-v3")))
+#define WDC_TARGET_AVX512_BF16 __attribute__((target("arch=x86-64-v4,avx512bf16")))
 #endif
 #define WDC_INLINE inline __attribute__((always_inline))
 
@@ -88,6 +95,7 @@ struct Layout {
   int64_t taps, pixels, C, cpg /* per offset group */, cg /* per weight group */, K, plane;
   std::vector<ChannelRun> runs;        // in channel order
   std::vector<size_t> first_run;       // of each offset group, and runs.size() at the end
+  int64_t uniform_run = 0;  // length of every run where each offset group is one run, else 0
 
   explicit Layout(const DeformConv2dGeometry& geo)
       : g(geo),
@@ -110,6 +118,11 @@ struct Layout {
       }
     }
     first_run.push_back(runs.size());
+    if (runs.size() == static_cast<size_t>(g.offset_groups) &&
+        std::all_of(runs.begin(), runs.end(), [&](const ChannelRun& r) {
+          return r.end - r.begin == runs[0].end - runs[0].begin;
+        }))
+      uniform_run = runs[0].end - runs[0].begin;
   }
 
   // First element of the (tap, offset group) field of image b in the offset ([.., 2, Ho, Wo]:
@@ -237,6 +250,38 @@ struct Corners {
   }
 };
 
+// What im2col's channel loops read per sample, for one output row of one image: each corner's
+// channel vector (zeros off the map) and its weight times the mask. Worked out across the row in
+// vector loops, so the per-sample work left is a few loads around the channel loop.
+template <typename T, typename V>
+struct RowGather {
+  std::vector<const V*> p[4];
+  std::vector<T> w[4];
+
+  explicit RowGather(const Layout<T>& L) {
+    const size_t n = static_cast<size_t>(L.taps * L.g.offset_groups * L.g.out_w);
+    for (int k = 0; k < 4; ++k) {
+      p[k].resize(n);
+      w[k].resize(n);
+    }
+  }
+
+  WDC_INLINE void fill(const RowSamples<T>& s, const V* image, int64_t C, const V* zeros) {
+    const int64_t n = static_cast<int64_t>(s.mask.size());
+    for (int k = 0; k < 4; ++k) {
+      const int32_t* corner = s.corner[k].data();
+      const T *weight = s.weight[k].data(), *mask = s.mask.data();
+      const V** p_out = p[k].data();
+      T* w_out = w[k].data();
+#pragma omp simd
+      for (int64_t e = 0; e < n; ++e) {
+        p_out[e] = corner[e] >= 0 ? image + static_cast<int64_t>(corner[e]) * C : zeros;
+        w_out[e] = weight[e] * mask[e];
+      }
+    }
+  }
+};
+
 // The value of a corner for the one-channel loops: the load is unconditional (from pixel 0 for
 // a corner off the map), so that it vectorises as a gather, and the select discards it.
 template <typename V>
@@ -245,13 +290,51 @@ WDC_INLINE auto corner_value(const V* image, int32_t i) -> decltype(widen(*image
   return i >= 0 ? v : decltype(v)(0);
 }
 
-template <typename T, typename V>
+// n is an int64_t, or a std::integral_constant where the channel count is known when compiling:
+// then the loop is fully unrolled, with no trip-count tests or remainder (see im2col_rows).
+// dst is a column buffer, never the input the corners point into.
+template <typename T, typename V, typename Count>
 WDC_INLINE void gather4(V* dst, const V* s0, const V* s1, const V* s2, const V* s3, T w0, T w1,
-                        T w2, T w3, int64_t n) {
+                        T w2, T w3, Count n) {
+#pragma omp simd
   for (int64_t i = 0; i < n; ++i)
     dst[i] =
         narrow<V>(w0 * widen(s0[i]) + w1 * widen(s1[i]) + w2 * widen(s2[i]) + w3 * widen(s3[i]));
 }
+
+#ifdef WDC_ISA_BUILDS
+// 16 bfloat16 values as floats (exact: the top halves).
+WDC_TARGET_AVX512_BF16 WDC_INLINE __m512 widen16(const c10::BFloat16* p) {
+  const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  // The zero-masking forms: the unmasked intrinsics trip GCC 12's -Wmaybe-uninitialized.
+  const __m512i words = _mm512_maskz_cvtepu16_epi32(0xFFFF, bits);
+  return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(0xFFFF, words, 16));
+}
+
+// gather4 of N (a multiple of 32) bfloat16 channels with the CPU's own narrowing, AVX512_BF16's
+// vcvtne2ps2bf16 (round to nearest even, as narrow() does, but denormals become zero): one
+// instruction per 32 channels where narrow() takes a dozen.
+template <int64_t N>
+WDC_TARGET_AVX512_BF16 WDC_INLINE void gather4_cpu_bf16(c10::BFloat16* dst, const c10::BFloat16* s0,
+                                                        const c10::BFloat16* s1,
+                                                        const c10::BFloat16* s2,
+                                                        const c10::BFloat16* s3, float w0, float w1,
+                                                        float w2, float w3) {
+  static_assert(N % 32 == 0);
+  const __m512 v0 = _mm512_set1_ps(w0), v1 = _mm512_set1_ps(w1), v2 = _mm512_set1_ps(w2),
+               v3 = _mm512_set1_ps(w3);
+  for (int64_t i = 0; i < N; i += 32) {
+    __m512 lo = _mm512_mul_ps(v0, widen16(s0 + i)), hi = _mm512_mul_ps(v0, widen16(s0 + i + 16));
+    lo = _mm512_fmadd_ps(v1, widen16(s1 + i), lo);
+    hi = _mm512_fmadd_ps(v1, widen16(s1 + i + 16), hi);
+    lo = _mm512_fmadd_ps(v2, widen16(s2 + i), lo);
+    hi = _mm512_fmadd_ps(v2, widen16(s2 + i + 16), hi);
+    lo = _mm512_fmadd_ps(v3, widen16(s3 + i), lo);
+    hi = _mm512_fmadd_ps(v3, widen16(s3 + i + 16), hi);
+    _mm512_storeu_si512(dst + i, reinterpret_cast<__m512i>(_mm512_cvtne2ps_pbh(hi, lo)));
+  }
+}
+#endif
 
 template <typename T>
 WDC_INLINE void axpy(T* dst, const T* src, T w, int64_t n) {
@@ -288,48 +371,136 @@ struct Tensors {
   int64_t begin;    // first image of the block
 };
 
-// Output rows [first, last) of the block (row = local image * Ho + oy).
-template <typename T, typename V>
+// The columns of one output row of one image from its samples, for images of more than one
+// channel. Run is std::integral_constant<int64_t, N> where every offset group is one run of N
+// channels (Layout::uniform_run), else int64_t (any runs).
+template <typename T, typename V, typename Run>
+WDC_INLINE void gather_row(const Layout<T>& L, const RowGather<T, V>& q, V* row_columns,
+                           [[maybe_unused]] Run run) {
+  const DeformConv2dGeometry& g = L.g;
+  for (int64_t ox = 0; ox < g.out_w; ++ox) {
+    V* col = row_columns + ox * L.K;
+    for (int64_t tap = 0; tap < L.taps; ++tap)
+      for (int64_t og = 0; og < g.offset_groups; ++og) {
+        const int64_t e = (tap * g.offset_groups + og) * g.out_w + ox;
+        const V *p0 = q.p[0][e], *p1 = q.p[1][e], *p2 = q.p[2][e], *p3 = q.p[3][e];
+        const T w0 = q.w[0][e], w1 = q.w[1][e], w2 = q.w[2][e], w3 = q.w[3][e];
+        if constexpr (!std::is_same_v<Run, int64_t>) {
+          const int64_t c = L.runs[og].begin;
+          gather4(col + tap * L.cg + L.runs[og].shift + c, p0 + c, p1 + c, p2 + c, p3 + c, w0, w1,
+                  w2, w3, run);
+        } else {
+          for (size_t r = L.first_run[og]; r < L.first_run[og + 1]; ++r) {
+            const int64_t c = L.runs[r].begin;
+            gather4(col + tap * L.cg + L.runs[r].shift + c, p0 + c, p1 + c, p2 + c, p3 + c, w0, w1,
+                    w2, w3, L.runs[r].end - c);
+          }
+        }
+      }
+  }
+}
+
+// The columns of one output row of a one-channel image, from its samples (fill_row), vectorised
+// across the row: store(value) gives what a column holds.
+template <typename T, typename V, typename Store>
+WDC_INLINE void one_channel_row(const Layout<T>& L, const RowSamples<T>& s, const T* image,
+                                V* row_columns, Store store) {
+  const int32_t out_w = static_cast<int32_t>(L.g.out_w);
+  for (int64_t tap = 0; tap < L.taps; ++tap) {
+    const typename RowSamples<T>::Streams q = s.from(tap * out_w);
+    V* out = row_columns + tap;
+#pragma omp simd
+    for (int32_t ox = 0; ox < out_w; ++ox) {
+      const T v0 = corner_value(image, q.c0[ox]);
+      const T v1 = corner_value(image, q.c1[ox]);
+      const T v2 = corner_value(image, q.c2[ox]);
+      const T v3 = corner_value(image, q.c3[ox]);
+      out[ox * L.K] =
+          store((q.w0[ox] * v0 + q.w1[ox] * v1 + q.w2[ox] * v2 + q.w3[ox] * v3) * q.mask[ox]);
+    }
+  }
+}
+
+#ifdef WDC_ISA_BUILDS
+// gather_row for bfloat16 runs of N channels (a multiple of 32) on CPUs with AVX512_BF16. Not
+// inlined: a function of that target can only be inlined into one of the same target.
+template <int64_t N>
+WDC_TARGET_AVX512_BF16 void gather_row_cpu_bf16(const Layout<float>& L,
+                                                const RowGather<float, c10::BFloat16>& q,
+                                                c10::BFloat16* row_columns) {
+  const DeformConv2dGeometry& g = L.g;
+  for (int64_t ox = 0; ox < g.out_w; ++ox) {
+    c10::BFloat16* col = row_columns + ox * L.K;
+    for (int64_t tap = 0; tap < L.taps; ++tap)
+      for (int64_t og = 0; og < g.offset_groups; ++og) {
+        const int64_t e = (tap * g.offset_groups + og) * g.out_w + ox, c = L.runs[og].begin;
+        gather4_cpu_bf16<N>(col + tap * L.cg + L.runs[og].shift + c, q.p[0][e] + c, q.p[1][e] + c,
+                            q.p[2][e] + c, q.p[3][e] + c, q.w[0][e], q.w[1][e], q.w[2][e],
+                            q.w[3][e]);
+      }
+  }
+}
+#endif
+
+// gather_row for a uniform run of N channels; kCpuBf16: see im2col_rows.
+template <bool kCpuBf16, int64_t N, typename T, typename V>
+WDC_INLINE void fixed_run_row(const Layout<T>& L, const RowGather<T, V>& q, V* row_columns) {
+#ifdef WDC_ISA_BUILDS
+  if constexpr (kCpuBf16 && N % 32 == 0) {
+    gather_row_cpu_bf16<N>(L, q, row_columns);
+    return;
+  }
+#endif
+  gather_row(L, q, row_columns, std::integral_constant<int64_t, N>{});
+}
+
+// Output rows [first, last) of the block (row = local image * Ho + oy). kCpuBf16: bfloat16
+// columns narrowed by AVX512_BF16 instructions (a build for CPUs that have them).
+template <bool kCpuBf16 = false, typename T, typename V>
 WDC_INLINE void im2col_rows(const Layout<T>& L, const Tensors<T, V>& t, int64_t first,
                             int64_t last) {
   const DeformConv2dGeometry& g = L.g;
   RowSamples<T> s(L);
+  RowGather<T, V> corners(L);
+  std::vector<T> widened(std::is_same_v<V, T> || L.C != 1 ? 0 : L.plane);
+  int64_t widened_image = -1;
   for (int64_t row = first; row < last; ++row) {
     const int64_t local_b = row / g.out_h, oy = row % g.out_h, b = t.begin + local_b;
     fill_row(L, t.offset, t.mask, b, oy, s);
     const V* image = t.input + b * L.plane * L.C;
     V* row_columns = t.columns + (local_b * L.pixels + oy * g.out_w) * L.K;
     if (L.C == 1) {  // one channel per sample: vectorise across the row instead (gathers)
-      for (int64_t tap = 0; tap < L.taps; ++tap) {
-        const typename RowSamples<T>::Streams q = s.from(tap * g.out_w);
-        V* out = row_columns + tap;
-#pragma omp simd
-        for (int32_t ox = 0; ox < static_cast<int32_t>(g.out_w); ++ox) {
-          const T v0 = corner_value(image, q.c0[ox]);
-          const T v1 = corner_value(image, q.c1[ox]);
-          const T v2 = corner_value(image, q.c2[ox]);
-          const T v3 = corner_value(image, q.c3[ox]);
-          out[ox * L.K] = narrow<V>(
-              (q.w0[ox] * v0 + q.w1[ox] * v1 + q.w2[ox] * v2 + q.w3[ox] * v3) * q.mask[ox]);
+      if constexpr (std::is_same_v<V, T>) {
+        one_channel_row(L, s, image, row_columns, [](T v) { return v; });
+      } else {
+        // The CPU gathers 32- and 64-bit lanes only: a bfloat16 image is widened once per
+        // image, and the samples gathered from that.
+        if (widened_image != b) {
+          for (int64_t i = 0; i < L.plane; ++i) widened[i] = widen(image[i]);
+          widened_image = b;
         }
+        one_channel_row(L, s, widened.data(), row_columns, [](T v) { return narrow<V>(v); });
       }
       continue;
     }
-    for (int64_t ox = 0; ox < g.out_w; ++ox) {
-      V* col = row_columns + ox * L.K;
-      for (int64_t tap = 0; tap < L.taps; ++tap)
-        for (int64_t og = 0; og < g.offset_groups; ++og) {
-          const int64_t e = (tap * g.offset_groups + og) * g.out_w + ox;
-          const Corners<T, V> q(s, e, image, L.C, t.zeros);
-          const T m = s.mask[e];
-          const T w0 = s.weight[0][e] * m, w1 = s.weight[1][e] * m, w2 = s.weight[2][e] * m,
-                  w3 = s.weight[3][e] * m;
-          for (size_t r = L.first_run[og]; r < L.first_run[og + 1]; ++r) {
-            const int64_t c = L.runs[r].begin;
-            gather4(col + tap * L.cg + L.runs[r].shift + c, q.p[0] + c, q.p[1] + c, q.p[2] + c,
-                    q.p[3] + c, w0, w1, w2, w3, L.runs[r].end - c);
-          }
-        }
+    corners.fill(s, image, L.C, t.zeros);
+    // The per-sample work around a short channel loop (corner pointers, weights, trip-count
+    // tests) costs as much as the loop at 3-64 channels, so the common channel counts get
+    // their own fully unrolled copy of the row.
+    switch (L.uniform_run) {
+#define WDC_FIXED_RUN(N)                                 \
+  case N:                                                \
+    fixed_run_row<kCpuBf16, N>(L, corners, row_columns); \
+    break;
+      WDC_FIXED_RUN(3)
+      WDC_FIXED_RUN(8)
+      WDC_FIXED_RUN(16)
+      WDC_FIXED_RUN(32)
+      WDC_FIXED_RUN(64)
+      WDC_FIXED_RUN(128)
+#undef WDC_FIXED_RUN
+      default:
+        gather_row(L, corners, row_columns, int64_t{0});
     }
   }
 }
@@ -477,7 +648,7 @@ struct RowKernels {
   WDC_DEFINE_ROW_KERNELS(T, avx2, WDC_TARGET_AVX2) \
   WDC_DEFINE_ROW_KERNELS(T, avx512, WDC_TARGET_AVX512)
 #define WDC_SELECT_AVX_ROW_KERNELS                                                    \
-  if (isa == KernelIsa::kAvx512) return {im2col_avx512, col2im_avx512, coord_avx512}; \
+  if (isa >= KernelIsa::kAvx512) return {im2col_avx512, col2im_avx512, coord_avx512}; \
   if (isa == KernelIsa::kAvx2) return {im2col_avx2, col2im_avx2, coord_avx2};
 #else
 #define WDC_DEFINE_AVX_ROW_KERNELS(T)
@@ -502,12 +673,18 @@ WDC_DEFINE_BF16_IM2COL(baseline, )
 #ifdef WDC_ISA_BUILDS
 WDC_DEFINE_BF16_IM2COL(avx2, WDC_TARGET_AVX2)
 WDC_DEFINE_BF16_IM2COL(avx512, WDC_TARGET_AVX512)
+WDC_TARGET_AVX512_BF16 void im2col_bf16_avx512_bf16(const Layout<float>& L,
+                                                    const Tensors<float, c10::BFloat16>& t,
+                                                    int64_t first, int64_t last) {
+  im2col_rows<true>(L, t, first, last);
+}
 #endif
 #undef WDC_DEFINE_BF16_IM2COL
 
 Bf16Im2col bf16_im2col_kernel() {
 #ifdef WDC_ISA_BUILDS
   const KernelIsa isa = kernel_isa();
+  if (isa == KernelIsa::kAvx512Bf16) return im2col_bf16_avx512_bf16;
   if (isa == KernelIsa::kAvx512) return im2col_bf16_avx512;
   if (isa == KernelIsa::kAvx2) return im2col_bf16_avx2;
 #endif

@@ -15,12 +15,13 @@ thread_local int pinned = kNotPinned;
 KernelIsa cpu_isa() {
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
   // The x86-64 feature levels the kernels are compiled for, tested feature by feature.
-  if (__builtin_cpu_supports("x86-64-v4")) return KernelIsa::kAvx512;
+  if (__builtin_cpu_supports("x86-64-v4"))
+    return __builtin_cpu_supports("avx512bf16") ? KernelIsa::kAvx512Bf16 : KernelIsa::kAvx512;
   if (__builtin_cpu_supports("x86-64-v3")) return KernelIsa::kAvx2;
 #elif defined(__x86_64__) && defined(__GNUC__)
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
-    return KernelIsa::kAvx512;
+    return __builtin_cpu_supports("avx512bf16") ? KernelIsa::kAvx512Bf16 : KernelIsa::kAvx512;
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
       __builtin_cpu_supports("bmi2"))
     return KernelIsa::kAvx2;
@@ -37,12 +38,15 @@ Supported find_supported() {
   Supported s{cpu_isa(), {}};
   const char* cap = std::getenv("WDC_MAX_CPU_ISA");
   if (cap == nullptr || *cap == '\0') return s;
-  for (KernelIsa isa : {KernelIsa::kBaseline, KernelIsa::kAvx2, KernelIsa::kAvx512})
+  for (KernelIsa isa :
+       {KernelIsa::kBaseline, KernelIsa::kAvx2, KernelIsa::kAvx512, KernelIsa::kAvx512Bf16})
     if (std::strcmp(cap, kernel_isa_name(isa)) == 0) {
       if (isa < s.isa) s.isa = isa;
       return s;
     }
-  s.error = std::string("WDC_MAX_CPU_ISA must be \"baseline\", \"avx2\" or \"avx512\", got \"") +
+  s.error = std::string(
+                "WDC_MAX_CPU_ISA must be \"baseline\", \"avx2\", \"avx512\" or \"avx512_bf16\", "
+                "got \"") +
             cap + "\"";
   return s;
 }
@@ -51,6 +55,8 @@ Supported find_supported() {
 
 const char* kernel_isa_name(KernelIsa isa) {
   switch (isa) {
+    case KernelIsa::kAvx512Bf16:
+      return "avx512_bf16";
     case KernelIsa::kAvx512:
       return "avx512";
     case KernelIsa::kAvx2:
