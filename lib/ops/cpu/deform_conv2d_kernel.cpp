@@ -239,10 +239,10 @@ WDC_INLINE void fill_row(const Layout<T>& L, const T* offset, const T* mask, int
 }
 
 // Channel vectors of the four corners of entry e in one image (zeros for corners off the map).
-template <typename T, typename V = T>
+template <typename T>
 struct Corners {
-  const V* p[4];
-  WDC_INLINE Corners(const RowSamples<T>& s, int64_t e, const V* image, int64_t C, const V* zeros) {
+  const T* p[4];
+  WDC_INLINE Corners(const RowSamples<T>& s, int64_t e, const T* image, int64_t C, const T* zeros) {
     for (int k = 0; k < 4; ++k) {
       const int32_t i = s.corner[k][e];
       p[k] = i >= 0 ? image + static_cast<int64_t>(i) * C : zeros;
@@ -400,11 +400,11 @@ WDC_INLINE void gather_row(const Layout<T>& L, const RowGather<T, V>& q, V* row_
   }
 }
 
-// The columns of one output row of a one-channel image, from its samples (fill_row), vectorised
-// across the row: store(value) gives what a column holds.
-template <typename T, typename V, typename Store>
+// The columns of one output row of a one-channel image (values in T), from its samples
+// (fill_row), vectorised across the row.
+template <typename T, typename V>
 WDC_INLINE void one_channel_row(const Layout<T>& L, const RowSamples<T>& s, const T* image,
-                                V* row_columns, Store store) {
+                                V* row_columns) {
   const int32_t out_w = static_cast<int32_t>(L.g.out_w);
   for (int64_t tap = 0; tap < L.taps; ++tap) {
     const typename RowSamples<T>::Streams q = s.from(tap * out_w);
@@ -416,7 +416,7 @@ WDC_INLINE void one_channel_row(const Layout<T>& L, const RowSamples<T>& s, cons
       const T v2 = corner_value(image, q.c2[ox]);
       const T v3 = corner_value(image, q.c3[ox]);
       out[ox * L.K] =
-          store((q.w0[ox] * v0 + q.w1[ox] * v1 + q.w2[ox] * v2 + q.w3[ox] * v3) * q.mask[ox]);
+          narrow<V>((q.w0[ox] * v0 + q.w1[ox] * v1 + q.w2[ox] * v2 + q.w3[ox] * v3) * q.mask[ox]);
     }
   }
 }
@@ -471,7 +471,7 @@ WDC_INLINE void im2col_rows(const Layout<T>& L, const Tensors<T, V>& t, int64_t 
     V* row_columns = t.columns + (local_b * L.pixels + oy * g.out_w) * L.K;
     if (L.C == 1) {  // one channel per sample: vectorise across the row instead (gathers)
       if constexpr (std::is_same_v<V, T>) {
-        one_channel_row(L, s, image, row_columns, [](T v) { return v; });
+        one_channel_row(L, s, image, row_columns);
       } else {
         // The CPU gathers 32- and 64-bit lanes only: a bfloat16 image is widened once per
         // image, and the samples gathered from that.
@@ -479,7 +479,7 @@ WDC_INLINE void im2col_rows(const Layout<T>& L, const Tensors<T, V>& t, int64_t 
           for (int64_t i = 0; i < L.plane; ++i) widened[i] = widen(image[i]);
           widened_image = b;
         }
-        one_channel_row(L, s, widened.data(), row_columns, [](T v) { return narrow<V>(v); });
+        one_channel_row(L, s, widened.data(), row_columns);
       }
       continue;
     }
