@@ -65,6 +65,13 @@ class DeformConv2dFunction : public torch::autograd::Function<DeformConv2dFuncti
   }
 };
 
+bool gradient_expected(const at::Tensor& input, const at::Tensor& offset, const at::Tensor& weight,
+                       const at::Tensor& bias, const at::Tensor& mask) {
+  return at::GradMode::is_enabled() &&
+         (input.requires_grad() || offset.requires_grad() || weight.requires_grad() ||
+          (bias.defined() && bias.requires_grad()) || (mask.defined() && mask.requires_grad()));
+}
+
 }  // namespace
 
 at::Tensor deform_conv2d(const at::Tensor& input, const at::Tensor& offset,
@@ -74,12 +81,18 @@ at::Tensor deform_conv2d(const at::Tensor& input, const at::Tensor& offset,
   check_deform_conv2d_args(input, offset, weight, bias, mask, options);
   // Inside forward() autograd has switched gradients off, so decide here whether backward
   // will run.
-  const bool backward_expected =
-      at::GradMode::is_enabled() &&
-      (input.requires_grad() || offset.requires_grad() || weight.requires_grad() ||
-       (bias.defined() && bias.requires_grad()) || (mask.defined() && mask.requires_grad()));
+  const bool backward_expected = gradient_expected(input, offset, weight, bias, mask);
   return DeformConv2dFunction::apply(input, offset, weight, to_function_arg(bias, input),
                                      to_function_arg(mask, input), options, backward_expected);
+}
+
+at::Tensor deform_conv2d_relu(const at::Tensor& input, const at::Tensor& offset,
+                              const at::Tensor& weight, const at::Tensor& bias,
+                              const at::Tensor& mask, const DeformConv2dOptions& options) {
+  TORCH_CHECK(!gradient_expected(input, offset, weight, bias, mask),
+              "deform_conv2d_relu: inference only; a gradient was asked for (use deform_conv2d "
+              "and relu)");
+  return deform_conv2d_forward_impl(input, offset, weight, bias, mask, options, nullptr, true);
 }
 
 DeformConv2dGrads deform_conv2d_backward(const at::Tensor& grad_output, const at::Tensor& input,

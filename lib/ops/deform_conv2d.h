@@ -36,6 +36,13 @@ at::Tensor deform_conv2d(const at::Tensor& input, const at::Tensor& offset,
                          const at::Tensor& weight, const at::Tensor& bias,
                          const at::Tensor& mask, const DeformConv2dOptions& options);
 
+// Inference only (an error where a gradient is asked for): max(deform_conv2d(...), 0), the
+// ReLU applied in the pass that gathers the op's blocks of images into its output, so that the
+// activations are written once (nn::FoldedNetwork's blocks).
+at::Tensor deform_conv2d_relu(const at::Tensor& input, const at::Tensor& offset,
+                              const at::Tensor& weight, const at::Tensor& bias,
+                              const at::Tensor& mask, const DeformConv2dOptions& options);
+
 // The gradients that autograd computes, exposed for the bindings and for tests.
 struct DeformConv2dGrads {
   at::Tensor input, offset, weight, bias, mask;  // bias / mask undefined when not given

@@ -135,7 +135,7 @@ KernelArgs kernel_args(const at::Tensor& input, const at::Tensor& offset, const 
 at::Tensor deform_conv2d_forward_impl(const at::Tensor& input_, const at::Tensor& offset_,
                                       const at::Tensor& weight_, const at::Tensor& bias_,
                                       const at::Tensor& mask_, const DeformConv2dOptions& options,
-                                      at::Tensor* keep_columns) {
+                                      at::Tensor* keep_columns, bool relu) {
   const DeformConv2dGeometry g =
       check_deform_conv2d_args(input_, offset_, weight_, bias_, mask_, options);
   const KernelArgs t = kernel_args(input_, offset_, weight_, bias_, mask_);
@@ -166,9 +166,14 @@ at::Tensor deform_conv2d_forward_impl(const at::Tensor& input_, const at::Tensor
                                          at::IntArrayRef{0, 0}, options.groups);
     if (count == g.batch) {
       if (keep_columns) *keep_columns = columns;
-      return out;
+      return relu ? out.relu_() : out;
     }
-    output.narrow(0, begin, count).copy_(out);
+    at::Tensor destination = output.narrow(0, begin, count);
+    if (relu) {
+      at::clamp_min_out(destination, out, 0);
+    } else {
+      destination.copy_(out);
+    }
   }
   return output;
 }

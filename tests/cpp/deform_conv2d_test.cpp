@@ -216,6 +216,34 @@ TEST_F(DeformConv2dTest, Bfloat16OutsideInferenceIsRefused) {
   expect_error(float_weight, "weight must have the dtype of input (BFloat16)");
 }
 
+// deform_conv2d_relu applies the ReLU where it gathers the op's blocks of images (the bounded
+// column buffer splits this batch of 32-channel 26x26 images into blocks of about five) or,
+// for one block, on its result: either way it must equal relu(deform_conv2d) exactly.
+TEST_F(DeformConv2dTest, ReluVariantEqualsReluOfTheOp) {
+  std::vector<torch::ScalarType> dtypes{torch::kFloat};
+  if (wdc::ops::cpu::cpu_has_native_bf16()) dtypes.push_back(torch::kBFloat16);
+  for (const int64_t batch : {13, 2})
+    for (const auto dtype : dtypes) {
+      const Case c{batch, 32, 16, 26, 26, 3, 1, 1, 1, 1, 1, true, true, 1};
+      const Inputs in = make_inputs(c, torch::kFloat, 8);
+      c10::InferenceMode inference;
+      const auto input = in.input.to(dtype).contiguous(torch::MemoryFormat::ChannelsLast);
+      const auto weight = in.weight.to(dtype).contiguous(torch::MemoryFormat::ChannelsLast);
+      const auto bias = in.bias.to(dtype);
+      const auto expected =
+          torch::relu(wdc::ops::deform_conv2d(input, in.offset, weight, bias, in.mask, in.options));
+      const auto actual =
+          wdc::ops::deform_conv2d_relu(input, in.offset, weight, bias, in.mask, in.options);
+      EXPECT_GT(expected.gt(0).sum().item<int64_t>(), 0);
+      EXPECT_TRUE(torch::equal(actual, expected)) << describe(c) << " " << dtype;
+    }
+  const Inputs in = make_inputs({1, 4, 4, 6, 6, 3, 1, 1, 1, 1, 1, true, true, 1}, torch::kFloat, 2);
+  in.weight.requires_grad_();
+  EXPECT_THROW(
+      wdc::ops::deform_conv2d_relu(in.input, in.offset, in.weight, in.bias, in.mask, in.options),
+      c10::Error);
+}
+
 TEST_F(DeformConv2dTest, Float32ForwardMatchesFloat64) {
   for (const Case& c : random_cases(15, 99)) {
     const Inputs in = make_inputs(c, torch::kDouble, 3);
