@@ -11,6 +11,13 @@ Candidates (higher = more novel):
                mean, one covariance shared by the classes (Lee et al. 2018)
   knn-K        1 - the cosine similarity to the K-th nearest training map's embedding
                (Sun et al. 2022); knn-K/B: among a random sample of B training maps
+  shape-knn    the Euclidean distance to the 5th nearest training map in the space of the
+               maps' shape descriptors (tools/map_descriptors.py), each standardised over the
+               training maps: no network involved
+  line         the map's thin-line score (tools/map_descriptors.py)
+  max-cdf      the largest of knn-5's, shape-knn's and line's ranks among the training maps'
+               own scores (each score's empirical CDF over the training maps, a map left out
+               of its own neighbours): a map is novel if any one view finds it unusual
 
     PYTHONPATH=build/python /usr/bin/python3 tools/novelty_scores.py --model M.wdcm \
         --train TRAIN.npz --val VAL.npz [--threads 2]
@@ -28,6 +35,7 @@ import time
 import numpy as np
 
 import wdc
+from map_descriptors import describe
 
 
 def auroc(known, novel):
@@ -62,6 +70,25 @@ def knn(train_e, queries, k):
         # -s's k-th smallest is minus the k-th largest similarity.
         out[start:start + 2048] = 1 + np.partition(-s, k - 1, axis=1)[:, k - 1]
     return out
+
+
+def standardised_knn(train, queries, k, skip_self=False):
+    """Euclidean distance to the k-th nearest row of train, columns scaled by train's spread;
+    skip_self: the queries are rows of train, so the nearest (itself) does not count."""
+    mean, spread = train.mean(axis=0), train.std(axis=0) + 1e-6
+    a, q = (train - mean) / spread, (queries - mean) / spread
+    k += int(skip_self)
+    out = np.empty(len(q))
+    for start in range(0, len(q), 1024):
+        b = q[start:start + 1024]
+        d2 = (b ** 2).sum(1)[:, None] + (a ** 2).sum(1)[None, :] - 2 * b @ a.T
+        out[start:start + 1024] = np.sqrt(np.maximum(np.partition(d2, k - 1, axis=1)[:, k - 1], 0))
+    return out
+
+
+def cdf(scores, reference):
+    """Each score's rank among the reference scores, in [0, 1]."""
+    return np.searchsorted(np.sort(reference), scores, side="right") / len(reference)
 
 
 def truth_names(labels, names):
@@ -133,6 +160,19 @@ def main():
         if bank < len(train_e):
             sample = np.random.default_rng(0).choice(len(train_e), bank, replace=False)
             scores[f"knn-5/{bank}"] = knn(train_e[sample], val_e, 5)
+    t = time.time()
+    train_shape, train_line = describe(train_maps)
+    val_shape, val_line = describe(val_maps)
+    print(f"described {len(train_maps) + len(val_maps)} maps in {time.time() - t:.1f} s")
+    scores["shape-knn"] = standardised_knn(train_shape, val_shape, 5)
+    scores["line"] = val_line
+    # The training maps' own scores, each map left out of its neighbours, for the CDFs.
+    own = np.random.default_rng(0).choice(len(train_e), min(4096, len(train_e)), replace=False)
+    train_knn = 1 + np.partition(-(train_e[own] @ train_e.T), 5, axis=1)[:, 5]
+    train_shape_knn = standardised_knn(train_shape, train_shape[own], 5, skip_self=True)
+    scores["max-cdf"] = np.maximum.reduce([cdf(scores["knn-5"], train_knn),
+                                           cdf(scores["shape-knn"], train_shape_knn),
+                                           cdf(val_line, train_line)])
     if model.novelty_threshold is not None:
         scores["model"] = model.novelty(val_maps)
 
