@@ -63,7 +63,9 @@ def mahalanobis(train_e, train_y, num_classes, queries):
     return d.min(axis=0)
 
 
-def knn(train_e, queries, k):
+def knn(train_e, queries, k, skip_self=False):
+    """skip_self: the queries are rows of train_e, so the nearest (itself) does not count."""
+    k += int(skip_self)
     out = np.empty(len(queries), np.float32)
     for start in range(0, len(queries), 2048):
         s = queries[start:start + 2048] @ train_e.T
@@ -78,10 +80,11 @@ def standardised_knn(train, queries, k, skip_self=False):
     mean, spread = train.mean(axis=0), train.std(axis=0) + 1e-6
     a, q = (train - mean) / spread, (queries - mean) / spread
     k += int(skip_self)
+    a_norms = (a ** 2).sum(1)
     out = np.empty(len(q))
     for start in range(0, len(q), 1024):
         b = q[start:start + 1024]
-        d2 = (b ** 2).sum(1)[:, None] + (a ** 2).sum(1)[None, :] - 2 * b @ a.T
+        d2 = (b ** 2).sum(1)[:, None] + a_norms[None, :] - 2 * b @ a.T
         out[start:start + 1024] = np.sqrt(np.maximum(np.partition(d2, k - 1, axis=1)[:, k - 1], 0))
     return out
 
@@ -168,7 +171,7 @@ def main():
     scores["line"] = val_line
     # The training maps' own scores, each map left out of its neighbours, for the CDFs.
     own = np.random.default_rng(0).choice(len(train_e), min(4096, len(train_e)), replace=False)
-    train_knn = 1 + np.partition(-(train_e[own] @ train_e.T), 5, axis=1)[:, 5]
+    train_knn = knn(train_e, train_e[own], 5, skip_self=True)
     train_shape_knn = standardised_knn(train_shape, train_shape[own], 5, skip_self=True)
     scores["max-cdf"] = np.maximum.reduce([cdf(scores["knn-5"], train_knn),
                                            cdf(scores["shape-knn"], train_shape_knn),
