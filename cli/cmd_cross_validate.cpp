@@ -15,9 +15,9 @@ namespace {
 using json = nlohmann::json;
 
 struct CrossValidateOptions {
-  std::string config, data, val, init;
+  std::string config, data, val, init, checkpoint;
   int folds = 5, epochs = 0;
-  bool deterministic = false, json = false;
+  bool deterministic = false, json = false, resume = false;
 };
 
 // A TrainReporter per fold, each line led by "fold k/K".
@@ -95,6 +95,12 @@ int run_cross_validate(const CrossValidateOptions& o, const GlobalOptions& globa
   const ConfigFile config = read_recipe(o.config, o.init, o.epochs, o.deterministic, global);
   json options = config.train;
   options["folds"] = o.folds;
+  if (!o.checkpoint.empty()) {
+    options["checkpoint"] = o.checkpoint;
+    options["resume"] = o.resume;
+  } else if (o.resume) {
+    fail(WDC_E_INVALID_ARGUMENT, "--resume needs --checkpoint, the prefix of the fold files");
+  }
   const Model model = create_model(config.network_json, global);
   const Dataset data = load_dataset(o.data);
   const Dataset val = o.val.empty() ? Dataset(nullptr) : load_dataset(o.val);
@@ -113,7 +119,13 @@ int run_cross_validate(const CrossValidateOptions& o, const GlobalOptions& globa
     } catch (const Failure& e) {
       reporter.finish();
       if (e.status() == WDC_E_CANCELLED && InterruptGuard::interrupted())
-        fail(WDC_E_CANCELLED, "cross-validation interrupted; nothing was kept");
+        fail(WDC_E_CANCELLED,
+             o.checkpoint.empty()
+                 ? "cross-validation interrupted; nothing was kept (--checkpoint keeps the "
+                   "finished folds)"
+                 : "cross-validation interrupted; the finished folds and the running fold's "
+                   "last epoch are kept in " +
+                       o.checkpoint + ".fold*: continue with --resume");
       throw;
     }
     reporter.finish();
@@ -157,6 +169,12 @@ Command add_cross_validate_command(CLI::App& parent, const GlobalOptions& global
       ->type_name("MODEL");
   app->add_flag("--deterministic", o->deterministic,
                 "Deterministic training in every fold (docs/TRAINING.md)");
+  app->add_option("--checkpoint", o->checkpoint,
+                  "Keep each finished fold in PREFIX.foldK.json and the running fold's training "
+                  "in PREFIX.foldK.ckpt, so that an interrupted run can continue")
+      ->type_name("PREFIX");
+  app->add_flag("--resume", o->resume,
+                "Continue from --checkpoint's files: finished folds are read, not trained again");
   app->add_flag("--json", o->json, "Print the report as JSON on stdout");
   return {app, [o, &global]() { return run_cross_validate(*o, global); }};
 }

@@ -580,13 +580,17 @@ WDC_API wdc_status wdc_train_dataset(wdc_model *model, const char *train_json,
    0.5), never on the maps it scores.
    options_json: wdc_train's options plus "folds" (2 to 100, default 5) and "keep_probabilities"
      (default false; true adds "probabilities" to the report: per map, what the model that did
-     not see it predicted, in the order of "assignment"); "data", "synthetic",
-     "val", "checkpoint", "resume" and the data-parallel options are refused. No novelty
+     not see it predicted, in the order of "assignment"); "data", "synthetic", "val" and the
+     data-parallel options are refused. "checkpoint" (a path prefix P) keeps each finished
+     fold in P.foldK.json and the running fold's training in P.foldK.ckpt; with "resume": true
+     the finished folds are read back instead of trained, and the running one continues from
+     its checkpoint (fold files of another cross-validation: WDC_E_CONFIG). No novelty
      statistics are computed. NULL or "" for the defaults.
    progress, user: as wdc_train, called for every fold's batches with `fold` and `folds` set.
    report_json: receives {"folds", "seed", "samples", "task", "thresholds" ("out_of_fold" or
      "0.5"), "assignment" (each map's fold, 1-based: `data`'s maps, then `val`'s), "fold_results": [{"fold", "train_samples", "val_samples", "held_out_samples",
-     "best_epoch", "seconds", "thresholds", "metrics" (wdc_evaluate's report of the fold)}],
+     "best_epoch", "seconds", "from_file" (true: read from its fold file by a resumed run),
+     "thresholds", "metrics" (wdc_evaluate's report of the fold)}],
      "summary": [{"metric" ("exact_match", "mean_f1", "f1 <label>", "accuracy C8", "recall
      <class>", ...), "mean", "std" (sample standard deviation over the folds), "values" (per
      fold; null where a fold holds none of a type)}], "out_of_fold" (wdc_evaluate's report of
@@ -594,8 +598,9 @@ WDC_API wdc_status wdc_train_dataset(wdc_model *model, const char *train_json,
      wdc_string_free; untouched on failure.
    Costs `folds` trainings. Errors: WDC_E_MISUSE (a model or data set that is not live),
      WDC_E_INVALID_ARGUMENT (fewer maps than folds, data of other labels than the model's,
-     `data` and `val` of different labels), WDC_E_CONFIG, WDC_E_CANCELLED, and those of
-     wdc_train_dataset. Threading: reads `model` (as wdc_predict); each fold's model is its own. */
+     `data` and `val` of different labels), WDC_E_CONFIG (also: a resumed run's fold file written
+     by another cross-validation), WDC_E_FORMAT (a damaged fold file), WDC_E_IO,
+     WDC_E_CANCELLED, and those of wdc_train_dataset. Threading: reads `model` (as wdc_predict); each fold's model is its own. */
 WDC_API wdc_status wdc_cross_validate(wdc_model *model, const char *options_json,
                                       const wdc_dataset *data, const wdc_dataset *val,
                                       wdc_progress_fn progress, void *user, char **report_json);

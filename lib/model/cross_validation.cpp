@@ -4,11 +4,13 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <optional>
 
 #include "base/error.h"
 #include "data/split.h"
+#include "model/fold_file.h"
 #include "train/metrics.h"
 #include "train/thresholds.h"
 #include "train/train_options.h"
@@ -30,14 +32,32 @@ CrossValidationOptions parse_cross_validation_options(const std::string& options
     fail(ErrorCode::kConfig, std::string("cross-validation options: not JSON: ") + e.what());
   }
   if (!options.is_object()) fail(ErrorCode::kConfig, "cross-validation options: not a JSON object");
-  for (const char* key : {"data", "synthetic", "val", "checkpoint", "resume", "world_size", "rank",
-                          "dist_url", "dist_timeout", "sync_batch_norm"})
+  for (const char* key : {"data", "synthetic", "val", "world_size", "rank", "dist_url",
+                          "dist_timeout", "sync_batch_norm"})
     if (options.contains(key))
       fail(ErrorCode::kConfig,
            std::string("cross-validation options: \"") + key +
-               "\" is not an option of cross-validation (the maps are given, each fold trains "
-               "once in this process and keeps no checkpoint)");
+               "\" is not an option of cross-validation (the maps are given, and each fold "
+               "trains in this process)");
   CrossValidationOptions o;
+  if (options.contains("checkpoint")) {
+    const json& checkpoint = options["checkpoint"];
+    if (!checkpoint.is_string() || checkpoint.get<std::string>().empty())
+      fail(ErrorCode::kConfig,
+           "cross-validation options: \"checkpoint\" must be a path prefix (a non-empty string)");
+    o.checkpoint = checkpoint.get<std::string>();
+    options.erase("checkpoint");
+  }
+  if (options.contains("resume")) {
+    if (!options["resume"].is_boolean())
+      fail(ErrorCode::kConfig, "cross-validation options: \"resume\" must be true or false");
+    o.resume = options["resume"].get<bool>();
+    options.erase("resume");
+    if (o.resume && o.checkpoint.empty())
+      fail(ErrorCode::kConfig,
+           "cross-validation options: \"resume\" needs \"checkpoint\", the prefix of the fold "
+           "files to resume from");
+  }
   if (options.contains("folds")) {
     const json& folds = options["folds"];
     if (!folds.is_number_integer() || folds.get<int64_t>() < 2 || folds.get<int64_t>() > kMaxFolds)
@@ -147,6 +167,42 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// Trains fold `k`'s model on the maps outside it and predicts the fold's maps; with a
+// checkpoint prefix the training writes (and with resume continues) the fold's own checkpoint.
+FinishedFold train_fold(const Classifier& recipe, const CrossValidationOptions& o,
+                        const data::WaferSet& data, const std::vector<int32_t>& fold_of,
+                        const std::vector<int64_t>& members, int32_t k,
+                        const std::string& checkpoint, const ProgressFn& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  json train = json::parse(o.train_json);
+  if (!checkpoint.empty()) {
+    train["checkpoint"] = checkpoint;
+    train["resume"] = o.resume && std::filesystem::exists(checkpoint);
+  }
+  std::unique_ptr<Classifier> model = recipe.untrained_copy();
+  json report;
+  {
+    const data::WaferSet train_part = data::subset(data, outside_fold(fold_of, k));
+    ProgressFn relay;
+    if (progress)
+      relay = [&](const TrainProgress& p) {
+        TrainProgress q = p;
+        q.fold = k + 1;
+        q.folds = o.folds;
+        return progress(q);
+      };
+    report = json::parse(model->train(train.dump(), relay, {&train_part, nullptr}));
+  }
+  FinishedFold f;
+  f.probabilities = model->classify_set(data::subset(data, members)).probabilities;
+  f.single_label = model->single_label();
+  f.train_samples = report.value("train_samples", int64_t{0});
+  f.val_samples = report.value("val_samples", int64_t{0});
+  f.best_epoch = report.value("best_epoch", 0);
+  f.seconds = seconds_since(start);
+  return f;
+}
+
 }  // namespace
 
 std::string cross_validate(const Classifier& recipe, const std::string& options_json,
@@ -173,35 +229,39 @@ std::string cross_validate(const Classifier& recipe, const std::string& options_
   std::vector<float> probabilities(static_cast<size_t>(data.count * L));
   std::vector<std::vector<int64_t>> members(static_cast<size_t>(o.folds));
   for (int64_t i = 0; i < data.count; ++i) members[fold_of[i]].push_back(i);
+  const std::string digest =
+      o.checkpoint.empty()
+          ? std::string()
+          : cross_validation_digest(data, o.folds, o.seed, recipe.fingerprint(), o.train_json);
   json fold_results = json::array();
   for (int32_t k = 0; k < o.folds; ++k) {
-    const auto fold_start = std::chrono::steady_clock::now();
-    std::unique_ptr<Classifier> model = recipe.untrained_copy();
-    json report;
-    {
-      const data::WaferSet train_part = data::subset(data, outside_fold(fold_of, k));
-      ProgressFn relay;
-      if (progress)
-        relay = [&](const TrainProgress& p) {
-          TrainProgress q = p;
-          q.fold = k + 1;
-          q.folds = o.folds;
-          return progress(q);
-        };
-      report = json::parse(model->train(o.train_json, relay, {&train_part, nullptr}));
+    const std::string prefix =
+        o.checkpoint.empty() ? std::string() : o.checkpoint + ".fold" + std::to_string(k + 1);
+    const int64_t held_out = static_cast<int64_t>(members[k].size());
+    FinishedFold f;
+    const bool from_file = o.resume && std::filesystem::exists(prefix + ".json");
+    if (from_file) {
+      f = read_fold_file(prefix + ".json", digest, k + 1, held_out, L);
+    } else {
+      f = train_fold(recipe, o, data, fold_of, members[k], k,
+                     prefix.empty() ? prefix : prefix + ".ckpt", progress);
+      if (!prefix.empty()) {
+        write_fold_file(prefix + ".json", digest, k + 1, f);
+        std::error_code ignored;  // the fold file holds what the checkpoint was kept for
+        std::filesystem::remove(prefix + ".ckpt", ignored);
+      }
     }
-    single_label = model->single_label();
-    const std::vector<float> p = model->classify_set(data::subset(data, members[k])).probabilities;
-    for (size_t j = 0; j < members[k].size(); ++j)
-      std::copy(p.begin() + static_cast<std::ptrdiff_t>(j * L),
-                p.begin() + static_cast<std::ptrdiff_t>((j + 1) * L),
+    single_label = f.single_label;
+    for (int64_t j = 0; j < held_out; ++j)
+      std::copy(f.probabilities.begin() + j * L, f.probabilities.begin() + (j + 1) * L,
                 probabilities.begin() + members[k][j] * L);
     fold_results.push_back({{"fold", k + 1},
-                            {"train_samples", report.value("train_samples", int64_t{0})},
-                            {"val_samples", report.value("val_samples", int64_t{0})},
-                            {"held_out_samples", static_cast<int64_t>(members[k].size())},
-                            {"best_epoch", report.value("best_epoch", 0)},
-                            {"seconds", seconds_since(fold_start)}});
+                            {"train_samples", f.train_samples},
+                            {"val_samples", f.val_samples},
+                            {"held_out_samples", held_out},
+                            {"best_epoch", f.best_epoch},
+                            {"seconds", f.seconds},
+                            {"from_file", from_file}});
   }
 
   // Every fold's predictions exist now: each fold is decided by thresholds chosen on the others.

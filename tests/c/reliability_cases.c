@@ -354,15 +354,29 @@ static void cross_validation_cases(wdc_model *m) {
       {"{\"folds\": \"5\"}", "cross-validate: folds as a string", WDC_E_CONFIG},
       {"{\"keep_probabilities\": 1}", "cross-validate: keep_probabilities as a number",
        WDC_E_CONFIG},
-      {"{\"checkpoint\": \"cv.ckpt\"}", "cross-validate: a checkpoint", WDC_E_CONFIG},
+      {"{\"resume\": true}", "cross-validate: resume without a checkpoint", WDC_E_CONFIG},
+      {"{\"checkpoint\": \"\"}", "cross-validate: an empty checkpoint prefix", WDC_E_CONFIG},
       {"{\"data\": \"train.npz\"}", "cross-validate: a data file in the options", WDC_E_CONFIG},
       {"{\"folds\": 13}", "cross-validate: 13 folds of 12 maps", WDC_E_INVALID_ARGUMENT},
   };
   static const uint8_t map[4] = {1, 2, 2, 1};
   static const int64_t shape[2] = {2, 2};
   static const uint8_t one_class[2] = {1, 0};
+  /* Fold files a resumed run finds: another run's (its digest) and a damaged one. */
+  static const struct {
+    const char *prefix, *text, *what;
+    wdc_status expected;
+  } fold_files[] = {
+      {"other",
+       "{\"format\": \"wdc cross-validation fold\", \"version\": 1, "
+       "\"digest\": \"0000000000000000\", \"fold\": 1}",
+       "cross-validate --resume: a fold file another cross-validation wrote", WDC_E_CONFIG},
+      {"damaged", "{\"format\": \"wdc cross-validation fold\", \"version\": 1, \"dig",
+       "cross-validate --resume: a damaged fold file", WDC_E_FORMAT},
+  };
   wdc_dataset *data = NULL, *other = NULL;
-  char *report = NULL;
+  char *report = NULL, options[1200];
+  FILE* file;
   size_t i;
   if (wdc_dataset_synthesize(12, 1, &data) != WDC_OK ||
       wdc_dataset_create_ragged(map, 4, shape, 1, one_class, 2,
@@ -379,6 +393,20 @@ static void cross_validation_cases(wdc_model *m) {
   status_case("data sets", "wdc_cross_validate pooling data sets of other labels",
               WDC_E_INVALID_ARGUMENT,
               wdc_cross_validate(m, "{\"folds\": 2}", data, other, NULL, NULL, &report));
+  for (i = 0; i < sizeof fold_files / sizeof fold_files[0]; ++i) {
+    char name[64];
+    snprintf(name, sizeof name, "%s.fold1.json", fold_files[i].prefix);
+    file = fopen(path_in(g_tmp, name), "w");
+    if (file == NULL || fputs(fold_files[i].text, file) < 0 || fclose(file) != 0) {
+      fprintf(stderr, "cross_validation_cases: cannot write %s\n", path_in(g_tmp, name));
+      ++g_wrong;
+      continue;
+    }
+    snprintf(options, sizeof options, "{\"folds\": 2, \"checkpoint\": \"%s\", \"resume\": true}",
+             path_in(g_tmp, fold_files[i].prefix));
+    status_case("files", fold_files[i].what, fold_files[i].expected,
+                wdc_cross_validate(m, options, data, NULL, NULL, NULL, &report));
+  }
   wdc_dataset_free(data);
   wdc_dataset_free(other);
 }

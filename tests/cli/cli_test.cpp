@@ -536,6 +536,36 @@ TEST_F(CliTest, CrossValidateHoldsOutEveryMapOnceAndSummarisesTheFolds) {
   expect_error({"cross-validate", "--data", file("test.npz"), "--folds", "30"}, 1, "cannot make");
 }
 
+// With --checkpoint every finished fold is kept; --resume takes them instead of training again.
+TEST_F(CliTest, CrossValidateResumesFromItsFoldFiles) {
+  const std::vector<std::string> args{
+      "cross-validate", "--config", file("tiny.json"), "--data",   file("test.npz"), "--folds", "2",
+      "--epochs",       "1",        "--checkpoint",    file("cv"), "--json"};
+  const Result first = run_wdc(args);
+  ASSERT_EQ(first.status, 0) << describe(first);
+  EXPECT_TRUE(std::filesystem::exists(file("cv.fold1.json")));
+  EXPECT_TRUE(std::filesystem::exists(file("cv.fold2.json")));
+  EXPECT_FALSE(std::filesystem::exists(file("cv.fold2.ckpt")));  // the fold file replaces it
+
+  std::vector<std::string> resume = args;
+  resume.push_back("--resume");
+  const Result again = run_wdc(resume);
+  ASSERT_EQ(again.status, 0) << describe(again);
+  EXPECT_EQ(again.err.find("epoch"), std::string::npos) << again.err;  // nothing trained
+  const json a = parse_stdout(first), b = parse_stdout(again);
+  EXPECT_EQ(b["fold_results"][0]["from_file"], true);
+  EXPECT_EQ(b["fold_results"][1]["from_file"], true);
+  EXPECT_EQ(a["fold_results"][0]["from_file"], false);
+  EXPECT_EQ(a["out_of_fold"], b["out_of_fold"]);
+
+  // Other folds, another run's files: refused, naming the file.
+  std::vector<std::string> other = resume;
+  other[6] = "3";
+  expect_error(other, 1, "written by another cross-validation");
+  expect_error({"cross-validate", "--data", file("test.npz"), "--resume"}, 1,
+               "--resume needs --checkpoint");
+}
+
 // A fab's own data: one class per map, maps of three sizes in a ragged file, class names from
 // the file. Every command takes it; the model takes the file's names and is single-label.
 TEST_F(CliTest, RaggedSingleLabelFileFlowsThroughEveryCommand) {

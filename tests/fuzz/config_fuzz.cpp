@@ -1,6 +1,6 @@
 // Fuzz target: the JSON a user hands to wdc_create_with_options (network config, run-time
 // options), to wdc_train and wdc_train_dataset (training options) and wdc_cross_validate
-// (the same with "folds"), to the data-set and picture
+// (the same with "folds"; and a resumed run's fold files), to the data-set and picture
 // functions (their options) and to wdc_config_read (a config file's text). Input: four texts
 // separated by NUL bytes, "config\0options\0train_options\0data_options" (missing parts are
 // empty). Every input must end in a result or a status with a message — never a crash, a hang
@@ -14,6 +14,7 @@
 #include "base/error.h"
 #include "model/config_file.h"
 #include "model/cross_validation.h"
+#include "model/fold_file.h"
 #include "train/train_options.h"
 #include "wdc/wdc.h"
 
@@ -56,10 +57,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } catch (const wdc::Error&) {
     }
   }
-  // wdc_cross_validate checks its options before any fold trains.
+  // wdc_cross_validate checks its options before any fold trains, and reads a resumed run's
+  // fold files (here: a fold of 4 maps of 3 labels, by a run of digest "0123456789abcdef").
   try {
     wdc::parse_cross_validation_options(parts[2]);
   } catch (const wdc::Error&) {
+  }
+  for (const std::string& part : parts) {
+    try {
+      wdc::parse_fold_file(part, "fold file", "0123456789abcdef", 2, 4, 3);
+    } catch (const wdc::Error&) {
+    }
   }
   // The same text as a config file (wdc_config_read's parser).
   try {

@@ -83,13 +83,37 @@ def test_summary_and_pooled_figures_are_the_folds_put_together(cv):
     assert pooled["accuracy"] >= 0.9
 
 
+def test_a_checkpointed_run_resumes_from_its_fold_files(tmp_path):
+    maps, classes = two_class_maps(12, 3)
+    model = wdc.Model.create(SMALL_NET)
+    prefix = str(tmp_path / "cv")
+    first = model.cross_validate(
+        (maps, classes), folds=2, checkpoint=prefix, keep_probabilities=True, **OPTIONS
+    )
+    # The finished folds' files stay; their training checkpoints do not.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cv.fold1.json", "cv.fold2.json"]
+    seen = []
+    again = model.cross_validate(
+        (maps, classes), folds=2, checkpoint=prefix, resume=True, keep_probabilities=True,
+        callback=seen.append, **OPTIONS,
+    )
+    assert seen == []  # nothing trained
+    assert [f["from_file"] for f in again["fold_results"]] == [True, True]
+    assert [f["from_file"] for f in first["fold_results"]] == [False, False]
+    assert again["probabilities"] == first["probabilities"]
+    assert again["out_of_fold"] == first["out_of_fold"]
+    # Another run's files (three folds cut the maps otherwise) are refused.
+    with pytest.raises(wdc.ConfigError, match="another cross-validation"):
+        model.cross_validate((maps, classes), folds=3, checkpoint=prefix, resume=True, **OPTIONS)
+
+
 def test_bad_options_and_callback_errors():
     maps, classes = two_class_maps(12, 2)
     model = wdc.Model.create(SMALL_NET)
     with pytest.raises(wdc.ConfigError, match="keep_probabilities"):
         model.cross_validate((maps, classes), folds=2, keep_probabilities="yes")
     with pytest.raises(wdc.ConfigError, match="checkpoint"):
-        model.cross_validate((maps, classes), folds=2, checkpoint="x.ckpt")
+        model.cross_validate((maps, classes), folds=2, resume=True)  # resume from what?
     with pytest.raises(wdc.InvalidArgument, match="folds"):
         model.cross_validate((maps, classes), folds=1)
     with pytest.raises(wdc.InvalidArgument, match="cannot make"):

@@ -1,10 +1,12 @@
 // NUnit 2.6 tests of k-fold cross-validation through the C# binding (Model.CrossValidate; ctest -L
 // csharp, with the other *Tests.cs): every map is held out once and scored by a model that never
-// saw it, the progress callback sees every fold, the model handed in is only a template, and
-// refusals and cancellation surface as documented.
+// saw it, the progress callback sees every fold, the model handed in is only a template,
+// refusals and cancellation surface as documented, and an interrupted run with a checkpoint
+// resumes from its fold files.
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
 using NUnit.Framework;
@@ -80,6 +82,42 @@ namespace Wdc.Tests
         }
 
         [Test]
+        public void AnInterruptedRunResumesFromItsFoldFiles()
+        {
+            string dir = Path.Combine(Path.GetTempPath(), "wdc-cv-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(dir);
+            try
+            {
+                using (Model model = Model.Create(FabDataTests.UnlabelledConfig))
+                using (Dataset data = TwoClasses(12, 0, ClassNames))
+                {
+                    string prefix = Path.Combine(dir, "cv");
+                    string options =
+                        "{\"folds\": 2, \"epochs\": 2, \"lr\": 0.05, \"batch_size\": 4, " +
+                        "\"val_fraction\": 0, \"seed\": 1, \"threads\": 1, \"checkpoint\": \"" +
+                        prefix + "\"";
+                    // Stopped as the second fold starts: the first one's file stays.
+                    Assert.Throws<OperationCanceledException>(
+                        () => model.CrossValidate(data, null, options + "}", p => p.Fold == 2));
+                    Assert.That(File.Exists(prefix + ".fold1.json"), Is.True);
+                    Assert.That(File.Exists(prefix + ".fold2.json"), Is.False);
+                    var trained = new HashSet<int>();
+                    string report = model.CrossValidate(data, null, options + ", \"resume\": true}",
+                        p => { trained.Add(p.Fold); return false; });
+                    Assert.That(trained, Is.EquivalentTo(new[] { 2 }));
+                    Assert.That(Regex.Matches(report, "\"from_file\":true").Count, Is.EqualTo(1));
+                    // Three folds cut the maps otherwise: the two-fold run's files are refused.
+                    ModelTests.AssertWdcError(Status.Config, () => model.CrossValidate(data, null,
+                        "{\"folds\": 3, \"checkpoint\": \"" + prefix + "\", \"resume\": true}"));
+                }
+            }
+            finally
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+
+        [Test]
         public void CancellationAndRefusals()
         {
             using (Model model = Model.Create(FabDataTests.UnlabelledConfig))
@@ -93,7 +131,7 @@ namespace Wdc.Tests
                 ModelTests.AssertWdcError(Status.Config,
                     () => model.CrossValidate(data, null, "{\"folds\": 1}"));
                 ModelTests.AssertWdcError(Status.Config,
-                    () => model.CrossValidate(data, null, "{\"checkpoint\": \"x.ckpt\"}"));
+                    () => model.CrossValidate(data, null, "{\"resume\": true}"));
                 ModelTests.AssertWdcError(Status.InvalidArgument,
                     () => model.CrossValidate(data, null, "{\"folds\": 13}"));
                 ModelTests.AssertWdcError(Status.InvalidArgument,

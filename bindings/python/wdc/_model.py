@@ -503,8 +503,10 @@ class Model:
 
         ``data``, ``val``: npz paths or ``(maps, labels[, names])`` tuples, as for
         :meth:`train`. ``options``: :meth:`train`'s options (those of the config file this
-        model was created from by default), without data sources, "checkpoint", "resume" or
-        data-parallel options. Each fold holds out ``val_fraction`` of its training maps to
+        model was created from by default), without data sources or data-parallel options;
+        ``checkpoint="P"`` keeps each finished fold in ``P.foldK.json`` (and the running fold's
+        training in ``P.foldK.ckpt``), and ``resume=True`` takes those instead of training the
+        folds again (each fold's ``from_file`` says which were). Each fold holds out ``val_fraction`` of its training maps to
         choose its epoch (and, with ``tune_thresholds``, its thresholds); each fold is then
         scored with thresholds chosen on the other folds' predictions, never on its own maps.
         ``callback`` as for :meth:`train`; its dict also has ``fold`` and ``folds``.
