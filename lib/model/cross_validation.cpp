@@ -168,16 +168,17 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }
 
 // Trains fold `k`'s model on the maps outside it and predicts the fold's maps; with a
-// checkpoint prefix the training writes (and with resume continues) the fold's own checkpoint.
+// checkpoint the training writes it after every epoch (and with `resume`, continues it if it
+// exists).
 FinishedFold train_fold(const Classifier& recipe, const CrossValidationOptions& o,
                         const data::WaferSet& data, const std::vector<int32_t>& fold_of,
                         const std::vector<int64_t>& members, int32_t k,
-                        const std::string& checkpoint, const ProgressFn& progress) {
+                        const std::string& checkpoint, bool resume, const ProgressFn& progress) {
   const auto start = std::chrono::steady_clock::now();
   json train = json::parse(o.train_json);
   if (!checkpoint.empty()) {
     train["checkpoint"] = checkpoint;
-    train["resume"] = o.resume && std::filesystem::exists(checkpoint);
+    train["resume"] = resume && std::filesystem::exists(checkpoint);
   }
   std::unique_ptr<Classifier> model = recipe.untrained_copy();
   json report;
@@ -233,6 +234,13 @@ std::string cross_validate(const Classifier& recipe, const std::string& options_
       o.checkpoint.empty()
           ? std::string()
           : cross_validation_digest(data, o.folds, o.seed, recipe.fingerprint(), o.train_json);
+  // The fold files name the run that wrote them; its training checkpoints are its own only when
+  // the run file says so (a stale one of another run would otherwise be continued).
+  bool own_checkpoints = false;
+  if (!o.checkpoint.empty()) {
+    own_checkpoints = o.resume && run_file_is_ours(o.checkpoint + ".cv", digest);
+    if (!own_checkpoints) write_run_file(o.checkpoint + ".cv", digest);
+  }
   json fold_results = json::array();
   for (int32_t k = 0; k < o.folds; ++k) {
     const std::string prefix =
@@ -244,7 +252,7 @@ std::string cross_validate(const Classifier& recipe, const std::string& options_
       f = read_fold_file(prefix + ".json", digest, k + 1, held_out, L);
     } else {
       f = train_fold(recipe, o, data, fold_of, members[k], k,
-                     prefix.empty() ? prefix : prefix + ".ckpt", progress);
+                     prefix.empty() ? prefix : prefix + ".ckpt", own_checkpoints, progress);
       if (!prefix.empty()) {
         write_fold_file(prefix + ".json", digest, k + 1, f);
         std::error_code ignored;  // the fold file holds what the checkpoint was kept for

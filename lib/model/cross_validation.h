@@ -40,11 +40,12 @@ CrossValidationOptions parse_cross_validation_options(const std::string& options
 //
 // "checkpoint" (a path prefix P) keeps the work of a long run: fold k's training writes its
 // checkpoint P.foldK.ckpt after every epoch, and a finished fold leaves its out-of-fold
-// predictions in P.foldK.json (the fold's checkpoint is then removed). With "resume": true a
-// finished fold's file is read instead of training the fold again, and an unfinished fold with
-// a checkpoint continues from it; every fold file names a digest of the data, the folds, the
-// recipe and the options, and one written by another cross-validation is refused (kConfig),
-// as is a damaged one (kFormat). Without "resume" every fold trains afresh and overwrites them.
+// predictions in P.foldK.json (the fold's checkpoint is then removed); P.cv names the run. With
+// "resume": true a finished fold's file is read instead of training the fold again, and an
+// unfinished fold with a checkpoint continues from it if P.cv is this run's; the fold files and
+// P.cv hold a digest of the data, the folds, the recipe and the options, and those written by
+// another cross-validation are refused (kConfig), as are damaged ones (kFormat). Without
+// "resume" every fold trains afresh and overwrites them.
 //
 // Returns the report as JSON text: "folds", "seed", "samples", "task", "seconds"; "assignment"
 // (each map's fold, 1-based, in the set's order); "fold_results"

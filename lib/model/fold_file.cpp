@@ -17,7 +17,29 @@ namespace {
 using json = nlohmann::json;
 
 constexpr const char* kFormatName = "wdc cross-validation fold";
+constexpr const char* kRunFormatName = "wdc cross-validation run";
 constexpr int kFormatVersion = 1;
+
+[[noreturn]] void another_run(const std::string& what) {
+  fail(ErrorCode::kConfig,
+       what +
+           ": written by another cross-validation (other maps, folds, seed, recipe or "
+           "options); remove it, or run without resume to start afresh");
+}
+
+// The whole file, refused unread beyond `limit` bytes.
+std::string read_limited(const std::string& path, const std::string& what, uintmax_t limit) {
+  std::error_code ec;
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) fail(ErrorCode::kIo, what + ": cannot read it: " + ec.message());
+  if (size > limit)
+    fail(ErrorCode::kFormat,
+         what + ": " + std::to_string(size) + " bytes, more than such a file can take");
+  std::ifstream in(path, std::ios::binary);
+  std::string text(std::istreambuf_iterator<char>(in), {});
+  if (!in.good() && !in.eof()) fail(ErrorCode::kIo, what + ": cannot read it");
+  return text;
+}
 
 class Fnv1a {
  public:
@@ -86,16 +108,33 @@ FinishedFold read_fold_file(const std::string& path, const std::string& digest, 
   // A probability takes at most 25 characters as JSON text (17 digits, sign, point, exponent and
   // a comma); the rest of the file is a few hundred.
   const uintmax_t limit = static_cast<uintmax_t>(held_out * labels) * 25 + 4096;
-  std::error_code ec;
-  const uintmax_t size = std::filesystem::file_size(path, ec);
-  if (ec) fail(ErrorCode::kIo, what + ": cannot read it: " + ec.message());
-  if (size > limit)
-    fail(ErrorCode::kFormat, what + ": " + std::to_string(size) + " bytes, more than a fold of " +
-                                 std::to_string(held_out) + " maps can take");
-  std::ifstream in(path, std::ios::binary);
-  std::string text(std::istreambuf_iterator<char>(in), {});
-  if (!in.good() && !in.eof()) fail(ErrorCode::kIo, what + ": cannot read it");
-  return parse_fold_file(text, what, digest, fold, held_out, labels);
+  return parse_fold_file(read_limited(path, what, limit), what, digest, fold, held_out, labels);
+}
+
+void write_run_file(const std::string& path, const std::string& digest) {
+  const json file{{"format", kRunFormatName}, {"version", kFormatVersion}, {"digest", digest}};
+  data::write_file_atomically(path, file.dump());
+}
+
+bool run_file_is_ours(const std::string& path, const std::string& digest) {
+  if (!std::filesystem::exists(path)) return false;
+  const std::string what = "cross-validation run file " + path;
+  check_run_file(read_limited(path, what, 4096), what, digest);
+  return true;
+}
+
+void check_run_file(const std::string& text, const std::string& what, const std::string& digest) {
+  try {
+    const json file = json::parse(text);
+    if (!file.is_object() || file.value("format", "") != kRunFormatName ||
+        file.value("version", 0) != kFormatVersion)
+      fail(ErrorCode::kFormat, what + ": not a run file of this library's cross-validation");
+    if (file.at("digest").get<std::string>() != digest) another_run(what);
+  } catch (const Error&) {
+    throw;
+  } catch (const json::exception& e) {
+    fail(ErrorCode::kFormat, what + ": damaged: " + std::string(e.what()).substr(0, 200));
+  }
 }
 
 FinishedFold parse_fold_file(const std::string& text, const std::string& what,
@@ -111,11 +150,7 @@ FinishedFold parse_fold_file(const std::string& text, const std::string& what,
       fail(ErrorCode::kFormat, what + ": fold file version " +
                                    std::to_string(file.at("version").get<int>()) +
                                    ", this library reads " + std::to_string(kFormatVersion));
-    if (file.at("digest").get<std::string>() != digest)
-      fail(ErrorCode::kConfig,
-           what +
-               ": written by another cross-validation (other maps, folds, seed, recipe or "
-               "options); remove it, or run without resume to start afresh");
+    if (file.at("digest").get<std::string>() != digest) another_run(what);
     if (file.at("fold").get<int32_t>() != fold)
       fail(ErrorCode::kConfig, what + ": holds fold " +
                                    std::to_string(file.at("fold").get<int32_t>()) + ", not fold " +

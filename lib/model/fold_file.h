@@ -39,9 +39,19 @@ void write_fold_file(const std::string& path, const std::string& digest, int32_t
 FinishedFold read_fold_file(const std::string& path, const std::string& digest, int32_t fold,
                             int64_t held_out, int64_t labels);
 
-// The same checks on a fold file's text (for fuzzing); `what` names it in errors.
+// A run's training checkpoints (P.foldK.ckpt, the trainer's own) carry no digest: the run file
+// P.cv does, written before the first fold trains. A resumed run continues those checkpoints
+// only when the run file is its own. write_run_file: atomically, DataError(kIo) when it cannot.
+// run_file_is_ours: false when `path` does not exist; Error(kConfig) when another run wrote it,
+// kFormat when it is damaged, kIo when it cannot be read.
+void write_run_file(const std::string& path, const std::string& digest);
+bool run_file_is_ours(const std::string& path, const std::string& digest);
+
+// The same checks on a fold file's and a run file's text (for fuzzing); `what` names the file in
+// errors.
 FinishedFold parse_fold_file(const std::string& text, const std::string& what,
                              const std::string& digest, int32_t fold, int64_t held_out,
                              int64_t labels);
+void check_run_file(const std::string& text, const std::string& what, const std::string& digest);
 
 }  // namespace wdc

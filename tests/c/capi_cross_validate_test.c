@@ -180,7 +180,9 @@ static void test_interrupted_run_resumes_from_its_fold_files(void) {
            prefix);
   snprintf(resume, sizeof resume, "%.*s, \"resume\": true}", (int)strlen(options) - 1, options);
   snprintf(other_seed, sizeof other_seed, "%.*s, \"seed\": 5}", (int)strlen(resume) - 1, resume);
-  for (n = 1; n <= FOLDS; ++n) { /* leftovers of an earlier run of this test */
+  snprintf(path, sizeof path, "%s.cv", prefix); /* leftovers of an earlier run of this test */
+  remove(path);
+  for (n = 1; n <= FOLDS; ++n) {
     snprintf(path, sizeof path, "%s.fold%d.json", prefix, n);
     remove(path);
     snprintf(path, sizeof path, "%s.fold%d.ckpt", prefix, n);
@@ -199,6 +201,8 @@ static void test_interrupted_run_resumes_from_its_fold_files(void) {
   CHECK(!file_exists(path));
   snprintf(path, sizeof path, "%s.fold2.json", prefix);
   CHECK(!file_exists(path));
+  snprintf(path, sizeof path, "%s.cv", prefix); /* the run file: whose checkpoints these are */
+  CHECK(file_exists(path));
 
   /* Resumed: the first fold is read, not trained; the others train; all three are scored. */
   memset(&log, 0, sizeof log);
@@ -234,6 +238,22 @@ static void test_interrupted_run_resumes_from_its_fold_files(void) {
   CHECK_FAILS(wdc_cross_validate(model, resume, data, val, NULL, NULL, &report), WDC_E_FORMAT,
               "wdc_cross_validate");
   CHECK(report == STRING_SENTINEL);
+
+  /* A training checkpoint is continued only when the run file says it is this run's: without
+     the run file, fold 2's (here a garbage one) is not read and the fold trains afresh. */
+  snprintf(path, sizeof path, "%s.cv", prefix);
+  CHECK(remove(path) == 0);
+  snprintf(path, sizeof path, "%s.fold2.json", prefix);
+  remove(path);
+  snprintf(path, sizeof path, "%s.fold2.ckpt", prefix);
+  damaged = fopen(path, "w");
+  REQUIRE(damaged != NULL);
+  fputs("not a checkpoint", damaged);
+  fclose(damaged);
+  memset(&log, 0, sizeof log);
+  REQUIRE_OK(wdc_cross_validate(model, resume, data, val, record_progress, &log, &report));
+  CHECK(!log.folds_seen[1] && log.folds_seen[2] && !log.folds_seen[3]);
+  wdc_string_free(report);
 
   wdc_string_free(first);
   wdc_string_free(again);

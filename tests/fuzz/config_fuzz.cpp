@@ -58,7 +58,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   // wdc_cross_validate checks its options before any fold trains, and reads a resumed run's
-  // fold files (here: a fold of 4 maps of 3 labels, by a run of digest "0123456789abcdef").
+  // fold and run files (here: a fold of 4 maps of 3 labels, by a run of digest
+  // "0123456789abcdef").
   try {
     wdc::parse_cross_validation_options(parts[2]);
   } catch (const wdc::Error&) {
@@ -66,6 +67,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const std::string& part : parts) {
     try {
       wdc::parse_fold_file(part, "fold file", "0123456789abcdef", 2, 4, 3);
+    } catch (const wdc::Error&) {
+    }
+    try {
+      wdc::check_run_file(part, "run file", "0123456789abcdef");
     } catch (const wdc::Error&) {
     }
   }

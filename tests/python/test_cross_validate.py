@@ -90,8 +90,8 @@ def test_a_checkpointed_run_resumes_from_its_fold_files(tmp_path):
     first = model.cross_validate(
         (maps, classes), folds=2, checkpoint=prefix, keep_probabilities=True, **OPTIONS
     )
-    # The finished folds' files stay; their training checkpoints do not.
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cv.fold1.json", "cv.fold2.json"]
+    # The run file and the finished folds' files stay; their training checkpoints do not.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cv.cv", "cv.fold1.json", "cv.fold2.json"]
     seen = []
     again = model.cross_validate(
         (maps, classes), folds=2, checkpoint=prefix, resume=True, keep_probabilities=True,
