@@ -31,7 +31,7 @@
   "\"threads\": 1}"
 
 static char *const STRING_SENTINEL = (char *)"untouched";
-static const char* g_tmp = ".";
+static const char *g_tmp = ".";
 
 /* Progress as the callback saw it. */
 typedef struct {
@@ -145,14 +145,14 @@ static void test_cross_validation_holds_out_every_map_once(void) {
   wdc_dataset_free(val);
 }
 
-static int file_exists(const char* path) { return access(path, F_OK) == 0; }
+static int file_exists(const char *path) { return access(path, F_OK) == 0; }
 
 /* The text of `report` from `key` up to (not including) `next`, in a static buffer. */
-static const char* section(const char* report, const char* key, const char* next) {
+static const char *section(const char *report, const char *key, const char *next) {
   static char text[2][65536];
   static int which = 0;
   const char *from = strstr(report, key), *to = from ? strstr(from, next) : NULL;
-  char* out = text[which ^= 1];
+  char *out = text[which ^= 1];
   size_t n = from && to ? (size_t)(to - from) : 0;
   if (n >= sizeof text[0]) n = sizeof text[0] - 1;
   memcpy(out, from ? from : "", n);
@@ -161,15 +161,15 @@ static const char* section(const char* report, const char* key, const char* next
 }
 
 static void test_interrupted_run_resumes_from_its_fold_files(void) {
-  const char* names = "{\"labels\": [\"Center\", \"Ring\", \"None\"], \"single_label\": true}";
-  wdc_dataset* data = make_set(COUNT - 9, 1, names);
-  wdc_dataset* val = make_set(9, 500, names);
-  wdc_model* model = NULL;
+  const char *names = "{\"labels\": [\"Center\", \"Ring\", \"None\"], \"single_label\": true}";
+  wdc_dataset *data = make_set(COUNT - 9, 1, names);
+  wdc_dataset *val = make_set(9, 500, names);
+  wdc_model *model = NULL;
   progress_log log;
   char prefix[512], path[600], options[1024], resume[1024], other_seed[1024];
   char *first = NULL, *again = NULL, *report = STRING_SENTINEL;
-  const char* at;
-  FILE* damaged;
+  const char *at;
+  FILE *damaged;
   int n = 0;
   REQUIRE(data != NULL && val != NULL);
   REQUIRE_OK(wdc_create(CONFIG, &model));
@@ -270,20 +270,12 @@ static void test_refusals_leave_the_report_untouched(void) {
   wdc_dataset *freed = make_set(3, 4, names);
   wdc_model *model = NULL;
   char *report = STRING_SENTINEL;
-  static const char* const bad_options[] = {"{\"folds\": 1}",
-                                            "{\"folds\": 101}",
-                                            "{\"folds\": \"3\"}",
-                                            "{\"checkpoint\": \"\"}",
-                                            "{\"resume\": true}",
-                                            "{\"data\": \"x.npz\"}",
-                                            "{\"checkpoint\": 3}",
-                                            "{\"checkpoint\": \"x\", \"resume\": 1}",
-                                            "{\"val\": \"x.npz\"}",
-                                            "{\"world_size\": 2}",
-                                            "{\"epochs\": 0}",
-                                            "{\"no_such_option\": 1}",
-                                            "[3]",
-                                            "{\"folds\": 3"};
+  static const char *const bad_options[] = {
+      "{\"folds\": 1}",          "{\"folds\": 101}",         "{\"folds\": \"3\"}",
+      "{\"checkpoint\": \"\"}",  "{\"resume\": true}",       "{\"data\": \"x.npz\"}",
+      "{\"checkpoint\": 3}",   "{\"checkpoint\": \"x\", \"resume\": 1}",
+      "{\"val\": \"x.npz\"}",    "{\"world_size\": 2}",      "{\"epochs\": 0}",
+      "{\"no_such_option\": 1}", "[3]",                      "{\"folds\": 3"};
   size_t i;
   REQUIRE(data != NULL && other != NULL && two != NULL && freed != NULL);
   REQUIRE_OK(wdc_create(CONFIG, &model));

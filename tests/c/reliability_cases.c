@@ -376,7 +376,7 @@ static void cross_validation_cases(wdc_model *m) {
   };
   wdc_dataset *data = NULL, *other = NULL;
   char *report = NULL, options[1200];
-  FILE* file;
+  FILE *file;
   size_t i;
   if (wdc_dataset_synthesize(12, 1, &data) != WDC_OK ||
       wdc_dataset_create_ragged(map, 4, shape, 1, one_class, 2,
