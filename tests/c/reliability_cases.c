@@ -362,17 +362,23 @@ static void cross_validation_cases(wdc_model *m) {
   static const uint8_t map[4] = {1, 2, 2, 1};
   static const int64_t shape[2] = {2, 2};
   static const uint8_t one_class[2] = {1, 0};
-  /* Fold files a resumed run finds: another run's (its digest) and a damaged one. */
+  /* Files a resumed run finds: a fold file of another run (its digest), a damaged one, and a
+     run file of another run. */
   static const struct {
-    const char *prefix, *text, *what;
+    const char *prefix, *suffix, *text, *what;
     wdc_status expected;
   } fold_files[] = {
-      {"other",
+      {"other", ".fold1.json",
        "{\"format\": \"wdc cross-validation fold\", \"version\": 1, "
        "\"digest\": \"0000000000000000\", \"fold\": 1}",
        "cross-validate --resume: a fold file another cross-validation wrote", WDC_E_CONFIG},
-      {"damaged", "{\"format\": \"wdc cross-validation fold\", \"version\": 1, \"dig",
+      {"damaged", ".fold1.json",
+       "{\"format\": \"wdc cross-validation fold\", \"version\": 1, \"dig",
        "cross-validate --resume: a damaged fold file", WDC_E_FORMAT},
+      {"other_run", ".cv",
+       "{\"format\": \"wdc cross-validation run\", \"version\": 1, "
+       "\"digest\": \"0000000000000000\"}",
+       "cross-validate --resume: a run file another cross-validation wrote", WDC_E_CONFIG},
   };
   wdc_dataset *data = NULL, *other = NULL;
   char *report = NULL, options[1200];
@@ -395,7 +401,7 @@ static void cross_validation_cases(wdc_model *m) {
               wdc_cross_validate(m, "{\"folds\": 2}", data, other, NULL, NULL, &report));
   for (i = 0; i < sizeof fold_files / sizeof fold_files[0]; ++i) {
     char name[64];
-    snprintf(name, sizeof name, "%s.fold1.json", fold_files[i].prefix);
+    snprintf(name, sizeof name, "%s%s", fold_files[i].prefix, fold_files[i].suffix);
     file = fopen(path_in(g_tmp, name), "w");
     if (file == NULL || fputs(fold_files[i].text, file) < 0 || fclose(file) != 0) {
       fprintf(stderr, "cross_validation_cases: cannot write %s\n", path_in(g_tmp, name));
