@@ -23,9 +23,11 @@ void print_info(const json& info, const std::string& path) {
   const json config = info.value("config", json::object());
   if (config.contains("input")) {
     const json& in = config["input"];
-    rows.push_back({"input", std::to_string(in.value("height", 0)) + "x" +
-                                 std::to_string(in.value("width", 0)) + ", " +
-                                 in.value("encoding", std::string("raw")) + " encoding"});
+    rows.push_back(
+        {"input", std::to_string(in.value("height", 0)) + "x" +
+                      std::to_string(in.value("width", 0)) + ", " +
+                      in.value("encoding", std::string("raw")) + " encoding" +
+                      (in.value("fail_fraction", false) ? ", fail fraction plane" : "")});
   }
   if (config.contains("blocks") && config["blocks"].is_array()) {
     std::string blocks;

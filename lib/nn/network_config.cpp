@@ -71,7 +71,7 @@ NetworkConfig parse_network_config(const std::string& json_text) {
   if (j.contains("input")) {
     const json& in = j.at("input");
     if (!in.is_object()) config_error("input", "must be an object");
-    allow_only(in, "input.", {"height", "width", "encoding", "fit"});
+    allow_only(in, "input.", {"height", "width", "encoding", "fit", "fail_fraction"});
     c.input_height = get_int(in, "height", "input.", c.input_height, 4, 4096);
     c.input_width = get_int(in, "width", "input.", c.input_width, 4, 4096);
     if (in.contains("encoding")) {
@@ -86,6 +86,7 @@ NetworkConfig parse_network_config(const std::string& json_text) {
         config_error("input.fit", "must be \"resize\" or \"pad\", got " + f.dump());
       c.fit = f.get<std::string>();
     }
+    c.fail_fraction = get_bool(in, "fail_fraction", "input.", false);
   }
   if (j.contains("blocks")) {
     const json& blocks = j.at("blocks");
@@ -168,16 +169,14 @@ nlohmann::json to_json(const NetworkConfig& c) {
                       {"stride", b.stride},
                       {"modulated", b.modulated},
                       {"deformable", b.deformable}});
-  return json{{"input",
-               {{"height", c.input_height},
-                {"width", c.input_width},
-                {"encoding", c.encoding},
-                {"fit", c.fit}}},
-              {"blocks", blocks},
-              {"dropout", c.dropout},
-              {"labels", c.labels},
-              {"task", c.task},
-              {"seed", c.seed}};
+  json input{{"height", c.input_height},
+             {"width", c.input_width},
+             {"encoding", c.encoding},
+             {"fit", c.fit}};
+  // Written only when on, so that a model without it stays readable by libraries before it.
+  if (c.fail_fraction) input["fail_fraction"] = true;
+  return json{{"input", input},     {"blocks", blocks}, {"dropout", c.dropout},
+              {"labels", c.labels}, {"task", c.task},   {"seed", c.seed}};
 }
 
 }  // namespace wdc::nn

@@ -3,7 +3,7 @@
 // strides 2, 1, 2, 2 over a raw 52x52 map, eight MixedWM38 labels, multi-label).
 //
 //   {"input": {"height": 52, "width": 52, "encoding": "raw" | "onehot",
-//              "fit": "resize" | "pad"},
+//              "fit": "resize" | "pad", "fail_fraction": false},
 //    "blocks": [{"channels": 32, "kernel": 3, "stride": 2, "modulated": false,
 //                "deformable": true}, ...],
 //    "dropout": 0.0, "labels": ["Center", ...], "task": "multi_label" | "single_label",
@@ -14,6 +14,10 @@
 // Without "labels" the names (and, without "task", the task) come from the first training data.
 // fit: how a map of another size becomes the input: "resize" (nearest neighbour, so 0/1/2 stay)
 // or "pad" (centred on an off-wafer canvas; a larger map is first shrunk, keeping its aspect).
+// fail_fraction: one more input plane holding the share of failed dies among the map's wafer
+// dies, the same value everywhere. A sum over the whole map is what convolutions and an average
+// pool only approximate, and it is what separates some classes (MixedWM38's Near_Full from
+// Random lies at a share of about 0.69 to 0.73).
 #pragma once
 
 #include <cstdint>
@@ -36,6 +40,7 @@ struct NetworkConfig {
   int64_t input_width = 52;
   std::string encoding = "raw";  // "raw": one plane of 0/1/2; "onehot": three 0/1 planes
   std::string fit = "resize";    // "resize" or "pad"
+  bool fail_fraction = false;    // an input plane of the map's share of failed wafer dies
   std::vector<BlockConfig> blocks;
   double dropout = 0.0;
   std::vector<std::string> labels;
@@ -44,7 +49,9 @@ struct NetworkConfig {
   bool task_given = false;
   uint64_t seed = 0;  // initial weights
 
-  int64_t input_channels() const { return encoding == "onehot" ? 3 : 1; }
+  int64_t input_channels() const {
+    return (encoding == "onehot" ? 3 : 1) + (fail_fraction ? 1 : 0);
+  }
   bool single_label() const { return task == "single_label"; }
 };
 

@@ -22,9 +22,16 @@ WaferNetImpl::WaferNetImpl(const NetworkConfig& config)
 }
 
 torch::Tensor WaferNetImpl::encode(const torch::Tensor& maps) const {
-  if (config_.encoding == "onehot")
-    return torch::one_hot(maps.to(torch::kLong), 3).permute({0, 3, 1, 2}).to(torch::kFloat);
-  return maps.to(torch::kFloat).unsqueeze(1);
+  torch::Tensor planes =
+      config_.encoding == "onehot"
+          ? torch::one_hot(maps.to(torch::kLong), 3).permute({0, 3, 1, 2}).to(torch::kFloat)
+          : maps.to(torch::kFloat).unsqueeze(1);
+  if (!config_.fail_fraction) return planes;
+  // Failed dies over wafer dies (pass or fail); a map without wafer dies has none failed.
+  const torch::Tensor fails = maps.eq(2).sum({1, 2}).to(torch::kFloat);
+  const torch::Tensor dies = maps.gt(0).sum({1, 2}).to(torch::kFloat).clamp_min(1);
+  const torch::Tensor share = (fails / dies).view({-1, 1, 1, 1});
+  return torch::cat({planes, share.expand({maps.size(0), 1, maps.size(1), maps.size(2)})}, 1);
 }
 
 torch::Tensor WaferNetImpl::features(const torch::Tensor& encoded) {

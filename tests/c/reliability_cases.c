@@ -266,6 +266,8 @@ static void config_cases(void) {
       {"{\"blocks\": [{\"channels\": \"32\"}]}", NULL, "config: channels as a string",
        WDC_E_CONFIG},
       {"{\"input\": {\"encoding\": \"rgb\"}}", NULL, "config: an unknown encoding", WDC_E_CONFIG},
+      {"{\"input\": {\"fail_fraction\": 1}}", NULL, "config: fail_fraction as a number",
+       WDC_E_CONFIG},
       {"{\"dropout\": 1}", NULL, "config: dropout 1", WDC_E_CONFIG},
       {"{\"labels\": []}", NULL, "config: no labels", WDC_E_CONFIG},
       {"{\"blocks\": [{\"channels\": 4096, \"kernel\": 11}, {\"channels\": 4096, \"kernel\": 11}]}",
