@@ -209,6 +209,7 @@ TEST(ClassifierLimits, AreEnforcedBeforeAnythingIsAllocated) {
   const fs::path npz = temp_dir() / "limits.npz";
   wdc::data::save_wafer_npz(npz.string(), wdc::data::synthesize(20, 1));
   EXPECT_EQ(error_code_of([&] { model->evaluate_file(npz.string()); }), wdc::ErrorCode::kFormat);
+  fs::remove_all(temp_dir());  // the suite's teardown ran before this test
   // Generated training maps count against the same limit (20 maps of 52x52 > 1024 bytes).
   EXPECT_EQ(error_code_of([&] { model->train(R"({"synthetic": 20, "epochs": 1})", nullptr); }),
             wdc::ErrorCode::kConfig);
