@@ -16,31 +16,48 @@ std::string scalar_text(const json& v) {
   return v.dump();
 }
 
+std::string encoding_text(const json& input) {
+  return input.value("encoding", std::string("raw")) + " encoding" +
+         (input.value("fail_fraction", false) ? ", fail fraction plane" : "");
+}
+
+// "4 deformable: 32 ch 3x3 stride 2 modulated, ..." for a network's "blocks".
+std::string blocks_text(const json& network) {
+  const json blocks = network.value("blocks", json::array());
+  std::string text;
+  for (const auto& b : blocks) {
+    if (!text.empty()) text += ", ";
+    text += std::to_string(b.value("channels", 0)) + " ch " + std::to_string(b.value("kernel", 3)) +
+            "x" + std::to_string(b.value("kernel", 3)) + " stride " +
+            std::to_string(b.value("stride", 1)) +
+            (b.value("modulated", false) ? " modulated" : "");
+  }
+  return std::to_string(blocks.size()) + " deformable: " + text;
+}
+
 void print_info(const json& info, const std::string& path) {
   std::vector<std::pair<std::string, std::string>> rows{{"model", path}};
   if (info.contains("library_version"))
     rows.push_back({"library", scalar_text(info["library_version"])});
   const json config = info.value("config", json::object());
-  if (config.contains("input")) {
-    const json& in = config["input"];
-    rows.push_back(
-        {"input", std::to_string(in.value("height", 0)) + "x" +
-                      std::to_string(in.value("width", 0)) + ", " +
-                      in.value("encoding", std::string("raw")) + " encoding" +
-                      (in.value("fail_fraction", false) ? ", fail fraction plane" : "")});
+  const json in = config.value("input", json::object());
+  if (config.contains("ensemble") && config["ensemble"].is_array()) {
+    rows.push_back({"input", std::to_string(in.value("height", 0)) + "x" +
+                                 std::to_string(in.value("width", 0))});
+    rows.push_back({"ensemble", std::to_string(config["ensemble"].size()) +
+                                    " members, their probabilities averaged"});
+    int k = 0;
+    for (const json& member : config["ensemble"])
+      rows.push_back(
+          {"member " + std::to_string(++k), encoding_text(member.value("input", json::object())) +
+                                                "; " + blocks_text(member) + "; dropout " +
+                                                scalar_text(member.value("dropout", json(0.0)))});
+  } else {
+    rows.push_back({"input", std::to_string(in.value("height", 0)) + "x" +
+                                 std::to_string(in.value("width", 0)) + ", " + encoding_text(in)});
+    if (config.contains("blocks")) rows.push_back({"blocks", blocks_text(config)});
+    if (config.contains("dropout")) rows.push_back({"dropout", scalar_text(config["dropout"])});
   }
-  if (config.contains("blocks") && config["blocks"].is_array()) {
-    std::string blocks;
-    for (const auto& b : config["blocks"]) {
-      if (!blocks.empty()) blocks += ", ";
-      blocks += std::to_string(b.value("channels", 0)) + " ch " +
-                std::to_string(b.value("kernel", 3)) + "x" + std::to_string(b.value("kernel", 3)) +
-                " stride " + std::to_string(b.value("stride", 1)) +
-                (b.value("modulated", false) ? " modulated" : "");
-    }
-    rows.push_back({"blocks", std::to_string(config["blocks"].size()) + " deformable: " + blocks});
-  }
-  if (config.contains("dropout")) rows.push_back({"dropout", scalar_text(config["dropout"])});
   const bool single = config.value("task", std::string()) == "single_label";
   rows.push_back({"task", single ? "single-label: one class per map (softmax, the most probable "
                                    "class decides)"

@@ -354,7 +354,9 @@ std::string model_section(const json& info, const json& eval, bool single_label,
     if (input.is_object() && input.contains("height"))
       out +=
           kv_row("input", integer(number(input, "height")) + "x" + integer(number(input, "width")) +
-                              ", " + text(input, "encoding", "?") + " encoding");
+                              (input.contains("encoding")  // an ensemble's members have theirs
+                                   ? ", " + text(input, "encoding") + " encoding"
+                                   : ""));
     const json blocks = array(config, "blocks");
     if (!blocks.empty()) {
       std::vector<std::string> parts;
@@ -366,6 +368,15 @@ std::string model_section(const json& info, const json& eval, bool single_label,
     }
     if (std::isfinite(number(config, "dropout")))
       out += kv_row("dropout", fixed(number(config, "dropout"), 2));
+    const json members = array(config, "ensemble");
+    if (!members.empty()) {
+      std::vector<std::string> parts;
+      for (const json& m : members)
+        parts.push_back(text(m.value("input", json::object()), "encoding", "?") + " encoding, " +
+                        std::to_string(array(m, "blocks").size()) + " blocks");
+      out += kv_row("ensemble", std::to_string(members.size()) +
+                                    " members, probabilities averaged: " + join(parts, "; "));
+    }
   }
   if (std::isfinite(number(info, "parameters")))
     out += kv_row("parameters", integer(number(info, "parameters")));

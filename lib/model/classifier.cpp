@@ -282,7 +282,8 @@ void copy_weights(nn::WaferNet& from, nn::WaferNet& to, bool head, const std::st
   const io::NamedTensors source = named_state(from);
   std::vector<std::pair<torch::Tensor, torch::Tensor>> pairs;  // (destination, source)
   for (auto& [name, tensor] : named_state(to)) {
-    if (!head && name.rfind("fc.", 0) == 0) continue;
+    // The head: "fc.*", or an ensemble member's "members.K.fc.*".
+    if (!head && (name.rfind("fc.", 0) == 0 || name.find(".fc.") != std::string::npos)) continue;
     const auto it = std::find_if(source.begin(), source.end(),
                                  [&](const auto& entry) { return entry.first == name; });
     if (it == source.end() || !it->second.sizes().equals(tensor.sizes()))
@@ -525,6 +526,38 @@ std::vector<float> Classifier::predict_set_locked(const data::WaferSet& set) con
   return probabilities;
 }
 
+namespace {
+
+// Values scaled to [0, 1] (all zero where they are all equal).
+torch::Tensor unit_range(const torch::Tensor& t) {
+  const float lo = t.min().item<float>(), hi = t.max().item<float>();
+  return hi > lo ? (t - lo) / (hi - lo) : torch::zeros_like(t);
+}
+
+// One network's class activation map of `label` for the map `x` ([1, H, W] at the input size,
+// fitted from a height x width map as `c` says), at the map's own size, scaled to [0, 1].
+torch::Tensor network_cam(nn::WaferNet& net, const nn::FoldedNetwork* folded,
+                          const torch::Tensor& x, int label, const nn::NetworkConfig& c,
+                          int64_t height, int64_t width) {
+  const torch::Tensor features = nn::network_features(net, x, folded);  // [1, C, h, w]
+  // Zhou et al. 2016: the label's fully connected weights over the last feature maps.
+  torch::Tensor cam = torch::einsum("c,nchw->nhw", {net->classifier_weight()[label], features});
+  if (c.fit == "pad" && (height != c.input_height || width != c.input_width)) {
+    // Only the canvas part that holds the map: first at input resolution, then cropped.
+    const data::Placement at = data::pad_placement(height, width, c.input_height, c.input_width);
+    cam = torch::upsample_bilinear2d(cam.unsqueeze(1), {c.input_height, c.input_width}, false)
+              .squeeze(1)
+              .narrow(1, at.top, at.height)
+              .narrow(2, at.left, at.width);
+  }
+  cam = torch::upsample_bilinear2d(cam.unsqueeze(1), {height, width}, false)
+            .reshape({height, width})
+            .to(torch::kCPU, torch::kFloat);
+  return unit_range(cam);
+}
+
+}  // namespace
+
 std::vector<float> Classifier::cam(const uint8_t* map, int64_t height, int64_t width,
                                    int label) const {
   check_map_args(map, 1, height, width, state_->limits);
@@ -533,29 +566,28 @@ std::vector<float> Classifier::cam(const uint8_t* map, int64_t height, int64_t w
                                           " is out of range [0, " +
                                           std::to_string(num_labels()) + ")");
   auto lock = read_lock(state_->mutex, "cam");
-  const std::vector<uint8_t> input = prepare_maps(map, 1, height, width, state_->config);
+  const nn::NetworkConfig& c = state_->config;
+  const std::vector<uint8_t> input = prepare_maps(map, 1, height, width, c);
   use_threads(threads_for_work(state_->threads, input_height() * input_width()));
   c10::InferenceMode inference;
-  nn::WaferNet& net = state_->net;
   const torch::Tensor x =
       nn::maps_to_tensor(input.data(), 1, input_height(), input_width(), state_->device);
   const std::shared_ptr<const nn::FoldedNetwork> folded = folded_locked();
-  const torch::Tensor features = nn::network_features(net, x, folded.get());  // [1, C, h, w]
-  // Zhou et al. 2016: the label's fully connected weights over the last feature maps.
-  torch::Tensor cam = torch::einsum("c,nchw->nhw", {net->classifier_weight()[label], features});
-  if (state_->config.fit == "pad" && (height != input_height() || width != input_width())) {
-    // Only the canvas part that holds the map: first at input resolution, then cropped.
-    const data::Placement at = data::pad_placement(height, width, input_height(), input_width());
-    cam = torch::upsample_bilinear2d(cam.unsqueeze(1), {input_height(), input_width()}, false)
-              .squeeze(1)
-              .narrow(1, at.top, at.height)
-              .narrow(2, at.left, at.width);
+  torch::Tensor cam;
+  if (!state_->net->is_ensemble()) {
+    cam = network_cam(state_->net, folded.get(), x, label, c, height, width);
+  } else {
+    // An ensemble's: the mean of its members' maps, each scaled to [0, 1] first so that every
+    // member counts alike whatever the scale of its features.
+    const auto& members = state_->net->members();
+    for (size_t m = 0; m < members.size(); ++m) {
+      nn::WaferNet member(members[m]);
+      const torch::Tensor one =
+          network_cam(member, folded ? &folded->member(m) : nullptr, x, label, c, height, width);
+      cam = m == 0 ? one : cam + one;
+    }
+    cam = unit_range(cam);
   }
-  cam = torch::upsample_bilinear2d(cam.unsqueeze(1), {height, width}, false)
-            .reshape({height, width})
-            .to(torch::kCPU, torch::kFloat);
-  const float lo = cam.min().item<float>(), hi = cam.max().item<float>();
-  cam = hi > lo ? (cam - lo) / (hi - lo) : torch::zeros_like(cam);
   cam = cam.contiguous();
   return {cam.data_ptr<float>(), cam.data_ptr<float>() + cam.numel()};
 }

@@ -19,6 +19,11 @@ torch::Tensor find(const torch::OrderedDict<std::string, torch::Tensor>& tensors
 }  // namespace
 
 FoldedNetwork::FoldedNetwork(WaferNet& net, torch::ScalarType dtype) : dtype_(dtype) {
+  for (const auto& m : net->members()) {
+    WaferNet member(m);
+    members_.emplace_back(member, dtype);
+  }
+  if (net->is_ensemble()) return;
   torch::NoGradGuard no_grad;
   const auto parameters = net->named_parameters();
   const auto buffers = net->named_buffers();
@@ -56,6 +61,7 @@ FoldedNetwork::FoldedNetwork(WaferNet& net, torch::ScalarType dtype) : dtype_(dt
 }
 
 torch::Tensor FoldedNetwork::features(const torch::Tensor& encoded) const {
+  TORCH_CHECK(members_.empty(), "FoldedNetwork::features: an ensemble's members have the blocks");
   torch::Tensor x = encoded.to(dtype_);  // keeps the one-hot encoding's channels-last memory
   for (const Block& b : blocks_) {
     if (!b.deformable) {

@@ -20,8 +20,10 @@ class FoldedNetwork {
   FoldedNetwork(WaferNet& net, torch::ScalarType dtype);
 
   // What net->features(encoded) computes, as float32 [N, C_last, h, w]. Safe to call from
-  // several threads at once.
+  // several threads at once. Of one network: an ensemble's members each have theirs.
   torch::Tensor features(const torch::Tensor& encoded) const;
+  // An ensemble's member m, folded.
+  const FoldedNetwork& member(size_t m) const { return members_.at(m); }
 
  private:
   struct Block {
@@ -32,6 +34,7 @@ class FoldedNetwork {
     torch::Tensor weight, bias;                // the convolution with BatchNorm folded in
   };
   std::vector<Block> blocks_;
+  std::vector<FoldedNetwork> members_;  // an ensemble's
   torch::ScalarType dtype_;
 };
 

@@ -14,6 +14,10 @@
 // Without "labels" the names (and, without "task", the task) come from the first training data.
 // fit: how a map of another size becomes the input: "resize" (nearest neighbour, so 0/1/2 stay)
 // or "pad" (centred on an off-wafer canvas; a larger map is first shrunk, keeping its aspect).
+// ensemble: 2 to 16 member networks in place of "blocks", "dropout", "seed" and the input's
+// "encoding" and "fail_fraction" (each member has those keys); the members are trained together,
+// each on its own loss (so each learns as it would alone), and the ensemble's probabilities are
+// the mean of theirs.
 // fail_fraction: one more input plane holding the share of failed dies among the map's wafer
 // dies, the same value everywhere. A sum over the whole map is what convolutions and an average
 // pool only approximate, and it is what separates some classes (MixedWM38's Near_Full from
@@ -49,6 +53,15 @@ struct NetworkConfig {
   bool task_given = false;
   uint64_t seed = 0;  // initial weights
 
+  // An ensemble (`"ensemble": [member, ...]`): its member networks, each with its own input
+  // encoding and fail_fraction, blocks, dropout and seed; the input size, fit, labels and task
+  // are the ensemble's. Empty for one network.
+  std::vector<NetworkConfig> ensemble;
+
+  bool is_ensemble() const { return !ensemble.empty(); }
+  // Member i as a network of its own: its keys with the ensemble's input size, fit, labels and
+  // task.
+  NetworkConfig member(size_t i) const;
   int64_t input_channels() const {
     return (encoding == "onehot" ? 3 : 1) + (fail_fraction ? 1 : 0);
   }

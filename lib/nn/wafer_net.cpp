@@ -11,6 +11,16 @@ WaferNetImpl::WaferNetImpl(const NetworkConfig& config)
     : config_(config), dropout_generator_(at::make_generator<at::CPUGeneratorImpl>(config.seed)) {
   // The initial weights depend on the config's seed alone. LibTorch's modules initialise from
   // its process-wide generator, so the callers serialise construction (Classifier::create).
+  if (config.is_ensemble()) {
+    // Each member draws its initial weights from its own seed, as it would alone.
+    torch::nn::ModuleList members;
+    for (size_t i = 0; i < config.ensemble.size(); ++i) {
+      members_.push_back(std::make_shared<WaferNetImpl>(config.member(i)));
+      members->push_back(members_.back());
+    }
+    register_module("members", members);
+    return;
+  }
   torch::manual_seed(config.seed);
   int64_t channels = config.input_channels();
   for (const BlockConfig& block : config.blocks) {
@@ -22,6 +32,7 @@ WaferNetImpl::WaferNetImpl(const NetworkConfig& config)
 }
 
 torch::Tensor WaferNetImpl::encode(const torch::Tensor& maps) const {
+  TORCH_CHECK(!is_ensemble(), "WaferNet::encode: an ensemble's members encode their own input");
   torch::Tensor planes =
       config_.encoding == "onehot"
           ? torch::one_hot(maps.to(torch::kLong), 3).permute({0, 3, 1, 2}).to(torch::kFloat)
@@ -41,6 +52,7 @@ torch::Tensor WaferNetImpl::features(const torch::Tensor& encoded) {
 }
 
 torch::Tensor WaferNetImpl::head(const torch::Tensor& features) {
+  TORCH_CHECK(!is_ensemble(), "WaferNet::head: an ensemble's members have the heads");
   torch::Tensor pooled = pool(features);
   const double p = config_.dropout;
   if (is_training() && p > 0) {
@@ -66,25 +78,77 @@ torch::Tensor WaferNetImpl::embed(const torch::Tensor& pooled) {
 }
 
 void WaferNetImpl::seed_dropout(uint64_t seed) {
+  // Every member draws the masks it would draw alone.
+  for (const auto& member : members_) member->seed_dropout(seed);
   std::lock_guard<std::mutex> lock(dropout_generator_.mutex());
   dropout_generator_.set_current_seed(seed);
 }
 
 void WaferNetImpl::set_batch_share(const BatchShare& share) {
+  for (const auto& member : members_) member->set_batch_share(share);
   share_ = share;
   for (const auto& block : *blocks_)
     block->as<DeformBlock>()->sync_batch_norm(share.batch_norm_sum);
 }
 
 void WaferNetImpl::set_fixed_order_batch_norm(bool on) {
+  for (const auto& member : members_) member->set_fixed_order_batch_norm(on);
   for (const auto& block : *blocks_) block->as<DeformBlock>()->fixed_order_batch_norm(on);
 }
 
+namespace {
+
+// Member m's logits [N, labels] of an ensemble's [N, members, labels], contiguous as they are
+// when the member runs alone: ATen's vectorised and strided loops round exp and log
+// differently in the last bit, and a member must compute exactly what it computes alone.
+torch::Tensor member_logits(const torch::Tensor& logits, size_t m) {
+  return logits.select(1, static_cast<int64_t>(m)).contiguous();
+}
+
+}  // namespace
+
+int64_t WaferNetImpl::embedding_size() const {
+  int64_t size = 0;
+  for (const auto& member : members_) size += member->embedding_size();
+  return is_ensemble() ? size : fc_->weight.size(1);
+}
+
+int64_t WaferNetImpl::num_labels() const { return static_cast<int64_t>(config_.labels.size()); }
+
 torch::Tensor WaferNetImpl::probabilities(const torch::Tensor& logits) const {
+  if (is_ensemble()) {
+    // The mean of probabilities, not of logits: each member's vote counts as it would alone.
+    torch::Tensor sum;
+    for (size_t m = 0; m < members_.size(); ++m) {
+      const torch::Tensor p = members_[m]->probabilities(member_logits(logits, m));
+      sum = m == 0 ? p : sum + p;
+    }
+    return sum / static_cast<double>(members_.size());
+  }
   return config_.single_label() ? torch::softmax(logits, 1) : torch::sigmoid(logits);
 }
 
+torch::Tensor WaferNetImpl::loss(const torch::Tensor& logits, const torch::Tensor& labels,
+                                 const torch::Tensor& pos_weight) const {
+  if (is_ensemble()) {
+    torch::Tensor sum;
+    for (size_t m = 0; m < members_.size(); ++m) {
+      const torch::Tensor l = members_[m]->loss(member_logits(logits, m), labels, pos_weight);
+      sum = m == 0 ? l : sum + l;
+    }
+    return sum;
+  }
+  return config_.single_label()
+             ? torch::nn::functional::cross_entropy(logits, labels)
+             : torch::binary_cross_entropy_with_logits(logits, labels, {}, pos_weight);
+}
+
 torch::Tensor WaferNetImpl::forward(const torch::Tensor& maps) {
+  if (is_ensemble()) {
+    std::vector<torch::Tensor> logits;
+    for (const auto& member : members_) logits.push_back(member->forward(maps));
+    return torch::stack(logits, 1);
+  }
   return head(features(encode(maps)));
 }
 

@@ -1,5 +1,9 @@
 // The classifier network: input encoding -> deformable blocks -> global average pooling ->
-// (dropout) -> fully connected layer to one logit per label.
+// (dropout) -> fully connected layer to one logit per label. Or an ensemble of such networks
+// (NetworkConfig::ensemble), each a WaferNet of its own: forward gives every member's logits,
+// loss is the sum of the members' losses (each member learns as it would alone: they share no
+// weights), probabilities are the mean of the members'. The per-stage calls (encode, features,
+// head, classifier_weight) are one network's: for an ensemble, call them on its members.
 #pragma once
 
 #include <ATen/core/Generator.h>
@@ -28,13 +32,24 @@ class WaferNetImpl : public torch::nn::Module {
   // A map's embedding: its pooled features scaled to unit length, [N, C_last], so that the dot
   // product of two embeddings is their cosine similarity.
   static torch::Tensor embed(const torch::Tensor& pooled);
-  int64_t embedding_size() const { return fc_->weight.size(1); }
-  int64_t num_labels() const { return fc_->weight.size(0); }
-  // Logits [N, labels] from uint8 maps.
+  // An ensemble's embedding is its members' side by side, each scaled by 1/sqrt(members), so
+  // that it has unit length too and the cosine of two is the mean of the members' cosines.
+  int64_t embedding_size() const;
+  int64_t num_labels() const;
+  // Logits [N, labels] from uint8 maps; an ensemble's: [N, members, labels].
   torch::Tensor forward(const torch::Tensor& maps);
-  // Probabilities from logits: a sigmoid per label (multi-label), or a softmax over the classes
-  // (single-label).
+  // Probabilities from forward's logits: a sigmoid per label (multi-label), or a softmax over
+  // the classes (single-label); an ensemble's are the mean of its members', [N, labels].
   torch::Tensor probabilities(const torch::Tensor& logits) const;
+  // The training loss of forward's logits: binary cross-entropy with `pos_weight` (multi-label;
+  // labels [N, labels] of 0/1) or cross-entropy (single-label; labels [N] class indices), mean
+  // over the batch; an ensemble's is the sum of its members'.
+  torch::Tensor loss(const torch::Tensor& logits, const torch::Tensor& labels,
+                     const torch::Tensor& pos_weight) const;
+
+  bool is_ensemble() const { return !members_.empty(); }
+  // An ensemble's member networks (empty for one network); WaferNet(member) holds one.
+  const std::vector<std::shared_ptr<WaferNetImpl>>& members() const { return members_; }
 
   const NetworkConfig& config() const { return config_; }
 
@@ -64,6 +79,7 @@ class WaferNetImpl : public torch::nn::Module {
 
  private:
   NetworkConfig config_;
+  std::vector<std::shared_ptr<WaferNetImpl>> members_;  // also registered, as "members"
   torch::nn::ModuleList blocks_;
   torch::nn::Linear fc_{nullptr};
   at::Generator dropout_generator_;

@@ -373,10 +373,7 @@ TrainOutcome fit(nn::WaferNet& net, const data::WaferSet& train_set, const data:
               .lr(learning_rate(o, (epoch - 1) * steps + step, steps));
         optimizer.zero_grad();
         const torch::Tensor logits = net->forward(batch.maps);
-        const torch::Tensor loss =
-            single_label
-                ? torch::nn::functional::cross_entropy(logits, batch.labels)
-                : torch::binary_cross_entropy_with_logits(logits, batch.labels, {}, pos_weight);
+        const torch::Tensor loss = net->loss(logits, batch.labels, pos_weight);
         double step_loss = 0;
         if (group) {
           // This rank's part of the global batch's mean loss; the sum over ranks is that mean.

@@ -154,6 +154,30 @@ def test_limits_protect_the_process(tmp_path):
         wdc.Model.create(TINY, limits={"max_maps": 10})
 
 
+def test_an_ensemble_predicts_the_mean_of_its_members_trained_alone(tmp_path, synth_set):
+    # Two members that differ in encoding, the fail fraction plane and initial weights.
+    a = dict(TINY, seed=1)
+    b = {"input": {"encoding": "raw", "fail_fraction": True}, "blocks": TINY["blocks"], "seed": 2}
+    ensemble = wdc.Model.create({"ensemble": [a, b]}, threads=2)
+    assert len(ensemble.info["config"]["ensemble"]) == 2
+    options = dict(synthetic=200, epochs=1, batch_size=32, lr=0.05, seed=3)
+    ensemble.train(**options)
+    alone = []
+    for member in (a, b):
+        m = wdc.Model.create(member, threads=2)
+        m.train(**options)
+        alone.append(m.predict(synth_set[0][:20]))
+    # One epoch, so the ensemble's best epoch is each member's: its members are the models
+    # trained alone.
+    np.testing.assert_allclose(ensemble.predict(synth_set[0][:20]), (alone[0] + alone[1]) / 2,
+                               atol=1e-6)
+    path = tmp_path / "ensemble.wdcm"
+    ensemble.save(path)
+    loaded = wdc.Model.load(path)
+    assert loaded.fingerprint == ensemble.fingerprint
+    assert loaded.embed(synth_set[0][:3]).shape == (3, 16 + 16)
+
+
 def test_save_and_load_round_trip(trained, tmp_path, synth_set):
     model, _, path = trained
     loaded = wdc.Model.load(path)

@@ -264,7 +264,8 @@ class Model:
 
     @property
     def embedding_size(self) -> int:
-        """The length of a map's embedding (the channels of the network's last block)."""
+        """The length of a map's embedding (the channels of the network's last block; an
+        ensemble's: the sum of its members')."""
         return int(self._impl.embedding_size)
 
     @property
