@@ -61,13 +61,19 @@ def shares(rows, fail_share, most=12):
     return str(values[:most])[:-1] + (", ...]" if len(values) > most else "]")
 
 
+def type_accuracy(decided, y, names):
+    """Each pattern type's (label combination's) exact match over its maps, as lists."""
+    types = {}
+    for row, ok in zip(y, (decided == y).all(1)):
+        key = "+".join(n for n, on in zip(names, row) if on) or "Normal"
+        types.setdefault(key, []).append(ok)
+    return types
+
+
 def summarise(name, decided, y, fold_of, folds, names, fail_share, label):
     f1 = label_f1(decided, y)
     exact = (decided == y).all(1)
-    types = {}
-    for row, ok in zip(y, exact):
-        key = "+".join(n for n, on in zip(names, row) if on) or "Normal"
-        types.setdefault(key, []).append(ok)
+    types = type_accuracy(decided, y, names)
     worst_type = min(types, key=lambda t: np.mean(types[t]))
     weakest = int(np.argmin(f1)) if label is None else names.index(label)
     per_fold = []
@@ -100,6 +106,8 @@ def main():
     ap.add_argument("--threads", type=int, help="as the runs' wdc --threads, if they had it")
     ap.add_argument("--run", action="append", required=True, metavar="CONFIG=PREFIX")
     ap.add_argument("--label", help="the label whose errors are listed (default: the weakest)")
+    ap.add_argument("--types", action="store_true",
+                    help="also print every pattern type's out-of-fold exact match per recipe")
     args = ap.parse_args()
 
     sets = [np.load(path) for path in [args.data] + ([args.val] if args.val else [])]
@@ -109,7 +117,7 @@ def main():
     wafer = (maps > 0).sum((1, 2))
     fail_share = (maps == 2).sum((1, 2)) / np.maximum(wafer, 1)
 
-    runs, assignment = [], None
+    runs, assignment, columns = [], None, []
     for spec in args.run:
         config, _, prefix = spec.partition("=")
         p, fold_of, reported = out_of_fold(config, prefix, args.data, args.val, args.folds,
@@ -123,11 +131,19 @@ def main():
                   f"{100 * reported['exact_match']:.2f}%, this mirror {100 * mirrored:.2f}%)",
                   decided, y, fold_of, args.folds, names, fail_share, args.label)
         runs.append(p)
+        columns.append(type_accuracy(decided, y, names))
     if len(runs) > 1:
         p = np.mean(runs, axis=0)
-        summarise(f"ensemble: the mean of the {len(runs)} recipes' probabilities",
-                  decide_by_fold(p, y, assignment, args.folds), y, assignment, args.folds, names,
-                  fail_share, args.label)
+        decided = decide_by_fold(p, y, assignment, args.folds)
+        summarise(f"ensemble: the mean of the {len(runs)} recipes' probabilities", decided, y,
+                  assignment, args.folds, names, fail_share, args.label)
+        columns.append(type_accuracy(decided, y, names))
+    if args.types:
+        print("type, maps, out-of-fold exact match (%) per recipe" +
+              (" and the ensemble" if len(runs) > 1 else ""))
+        for key in sorted(columns[0], key=lambda t: (t.count("+"), t)):
+            cells = " ".join(f"{100 * np.mean(c[key]):6.1f}" for c in columns)
+            print(f"{key:<36} {len(columns[0][key]):5d} {cells}")
 
 
 if __name__ == "__main__":
