@@ -80,8 +80,11 @@ torch::Tensor WaferNetImpl::embed(const torch::Tensor& pooled) {
 void WaferNetImpl::seed_dropout(uint64_t seed) {
   // Every member draws the masks it would draw alone.
   for (const auto& member : members_) member->seed_dropout(seed);
+  // Networks of other initial weights (their config's seed) draw other masks too, so that an
+  // ensemble's members of one architecture differ in more than their start; seed 0 keeps the
+  // stream it always had, so the models trained before reproduce.
   std::lock_guard<std::mutex> lock(dropout_generator_.mutex());
-  dropout_generator_.set_current_seed(seed);
+  dropout_generator_.set_current_seed(seed + config_.seed * 0x9e3779b97f4a7c15ULL);
 }
 
 void WaferNetImpl::set_batch_share(const BatchShare& share) {

@@ -57,7 +57,8 @@ class WaferNetImpl : public torch::nn::Module {
   const torch::Tensor& classifier_weight() const { return fc_->weight; }
 
   // Reseeds the generator that draws this network's dropout masks, the one random draw of
-  // training that LibTorch makes. Each network owns its generator (LibTorch's Dropout module
+  // training that LibTorch makes (mixed with the config's seed, so that networks of other
+  // initial weights draw other masks). Each network owns its generator (LibTorch's Dropout module
   // draws from the process-wide one), so two models training at once in one process do not
   // take numbers from each other's stream.
   void seed_dropout(uint64_t seed);

@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -118,6 +121,39 @@ TEST(Ensemble, EachMemberLearnsExactlyWhatItLearnsAlone) {
     }
     EXPECT_TRUE(trained) << "member " << m;  // the comparison is of trained weights
   }
+}
+
+// Members of one architecture differ in their initial weights (their seeds) and, so that they
+// differ in more than their start, in their dropout masks; a network of seed 0 keeps the masks
+// it always drew: the generator seeded with the trainer's seed itself.
+TEST(Ensemble, NetworksOfOtherSeedsDrawOtherDropoutMasks) {
+  const char* config = R"({"input": {"height": 20, "width": 20}, "blocks": [{"channels": 16,
+      "stride": 2}], "dropout": 0.5, "seed": %d})";
+  char text[256];
+  std::snprintf(text, sizeof text, config, 0);
+  wdc::nn::WaferNet seed0(wdc::nn::parse_network_config(text));
+  std::snprintf(text, sizeof text, config, 1);
+  wdc::nn::WaferNet seed1(wdc::nn::parse_network_config(text));
+  {
+    torch::NoGradGuard no_grad;  // the same weights, so that only the masks can differ
+    const auto from = state_of(*seed0), to = state_of(*seed1);
+    for (size_t i = 0; i < from.size(); ++i) to[i].copy_(from[i]);
+  }
+  const torch::Tensor maps = torch::randint(0, 3, {4, 20, 20}, torch::kUInt8);
+  seed0->train();
+  seed1->train();
+  const torch::Tensor features = seed0->features(seed0->encode(maps)).detach();
+  seed0->seed_dropout(7);
+  seed1->seed_dropout(7);
+  const torch::Tensor out0 = seed0->head(features).detach();
+  const torch::Tensor out1 = seed1->head(features).detach();
+  const torch::Tensor pooled = wdc::nn::WaferNetImpl::pool(features);
+  torch::Tensor mask = torch::empty_like(pooled);
+  mask.bernoulli_(0.5, at::make_generator<at::CPUGeneratorImpl>(7)).div_(0.5);
+  const torch::Tensor by_hand = torch::nn::functional::linear(
+      pooled * mask, seed0->classifier_weight(), seed0->named_parameters()["fc.bias"]);
+  EXPECT_TRUE(torch::allclose(out0, by_hand.detach(), 1e-5, 1e-6));
+  EXPECT_FALSE(torch::allclose(out1, out0, 1e-3, 1e-4));
 }
 
 TEST(Ensemble, ProbabilitiesAreTheMembersMeanAndEmbeddingsTheirsSideBySide) {
