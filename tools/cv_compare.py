@@ -14,8 +14,8 @@ with their share of failed wafer dies. Multi-label (MixedWM38-style) data only. 
 binding (PYTHONPATH=build/python).
 
   PYTHONPATH=build/python /usr/bin/python3 tools/cv_compare.py \\
-      --data ../shared/data/mixedwm38/train.npz --val ../shared/data/mixedwm38/val.npz --threads 2 \\
-      --run examples/configs/mixedwm38-dcnv2-balanced.json=cv-balanced \\
+      --data ../shared/data/mixedwm38/train.npz --val ../shared/data/mixedwm38/val.npz \\
+      --run examples/configs/mixedwm38-dcnv2-balanced.json=cv-balanced@2 \\
       --run examples/configs/mixedwm38-fail-fraction.json=cv-fail-fraction
 """
 import argparse
@@ -103,8 +103,9 @@ def main():
     ap.add_argument("--folds", type=int, default=5)
     # Both are training options, which the fold files' digest covers.
     ap.add_argument("--epochs", type=int, help="as the runs' --epochs, if they were given one")
-    ap.add_argument("--threads", type=int, help="as the runs' wdc --threads, if they had it")
-    ap.add_argument("--run", action="append", required=True, metavar="CONFIG=PREFIX")
+    ap.add_argument("--threads", type=int,
+                    help="as the runs' wdc --threads, if they had it (PREFIX@N: one run's)")
+    ap.add_argument("--run", action="append", required=True, metavar="CONFIG=PREFIX[@THREADS]")
     ap.add_argument("--label", help="the label whose errors are listed (default: the weakest)")
     ap.add_argument("--types", action="store_true",
                     help="also print every pattern type's out-of-fold exact match per recipe")
@@ -120,8 +121,10 @@ def main():
     runs, assignment, columns = [], None, []
     for spec in args.run:
         config, _, prefix = spec.partition("=")
+        prefix, _, threads = prefix.partition("@")
         p, fold_of, reported = out_of_fold(config, prefix, args.data, args.val, args.folds,
-                                             args.epochs, args.threads)
+                                           args.epochs,
+                                           int(threads) if threads else args.threads)
         if assignment is not None and not (fold_of == assignment).all():
             raise SystemExit(f"{spec}: other folds than the first run's (another seed?)")
         assignment = fold_of
