@@ -164,7 +164,8 @@ namespace Wdc
         /// is optional; null gives the default MixedWM38 network. <c>"labels"</c> (names) and
         /// <c>"task"</c> (<c>"multi_label"</c> or <c>"single_label"</c>, which needs 2 or more
         /// labels) fix what the model predicts; without <c>"labels"</c> the first training data
-        /// names them (and, without <c>"task"</c>, sets the task).</param>
+        /// names them (and, without <c>"task"</c>, sets the task). <c>"ensemble"</c>: a list of
+        /// member networks averaged as one model (docs/TRAINING.md).</param>
         /// <exception cref="WdcException">Config (malformed JSON, unknown key, invalid
         /// value).</exception>
         public static Model Create(string configJson = null)

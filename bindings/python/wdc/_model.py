@@ -117,8 +117,9 @@ class Model:
 
         ``config``: None for the seed network; a network config as a dict or JSON text, e.g.
         ``{"input": {"encoding": "onehot"}, "blocks": [{"channels": 16, "stride": 2}]}`` (keys:
-        input {height, width, encoding "raw"|"onehot"}, blocks [{channels, kernel, stride,
-        modulated}], dropout, labels, seed); or the config file form ``{"network": {...},
+        input {height, width, encoding "raw"|"onehot", fit, fail_fraction}, blocks [{channels,
+        kernel, stride, modulated}], dropout, labels, task, seed; or an ensemble's "ensemble":
+        [member networks], docs/TRAINING.md); or the config file form ``{"network": {...},
         "train": {...}}`` (dict, JSON text, or the path of such a file), whose "train" part
         becomes the default options of :meth:`train`.
 
