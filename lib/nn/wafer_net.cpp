@@ -103,7 +103,7 @@ namespace {
 
 // Member m's logits [N, labels] of an ensemble's [N, members, labels], contiguous as they are
 // when the member runs alone: ATen's vectorised and strided loops round exp and log
-// differently in the last bit, and a member must compute exactly what it computes alone.
+// differently in the last bit, and a member must learn exactly what it learns alone.
 torch::Tensor member_logits(const torch::Tensor& logits, size_t m) {
   return logits.select(1, static_cast<int64_t>(m)).contiguous();
 }
@@ -119,15 +119,7 @@ int64_t WaferNetImpl::embedding_size() const {
 int64_t WaferNetImpl::num_labels() const { return static_cast<int64_t>(config_.labels.size()); }
 
 torch::Tensor WaferNetImpl::probabilities(const torch::Tensor& logits) const {
-  if (is_ensemble()) {
-    // The mean of probabilities, not of logits: each member's vote counts as it would alone.
-    torch::Tensor sum;
-    for (size_t m = 0; m < members_.size(); ++m) {
-      const torch::Tensor p = members_[m]->probabilities(member_logits(logits, m));
-      sum = m == 0 ? p : sum + p;
-    }
-    return sum / static_cast<double>(members_.size());
-  }
+  TORCH_CHECK(!is_ensemble(), "WaferNet::probabilities: an ensemble's members give theirs");
   return config_.single_label() ? torch::softmax(logits, 1) : torch::sigmoid(logits);
 }
 

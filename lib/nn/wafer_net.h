@@ -2,8 +2,8 @@
 // (dropout) -> fully connected layer to one logit per label. Or an ensemble of such networks
 // (NetworkConfig::ensemble), each a WaferNet of its own: forward gives every member's logits,
 // loss is the sum of the members' losses (each member learns as it would alone: they share no
-// weights), probabilities are the mean of the members'. The per-stage calls (encode, features,
-// head, classifier_weight) are one network's: for an ensemble, call them on its members.
+// weights). The per-stage calls (encode, features, head, probabilities, classifier_weight) are
+// one network's: for an ensemble, call them on its members.
 #pragma once
 
 #include <ATen/core/Generator.h>
@@ -38,8 +38,9 @@ class WaferNetImpl : public torch::nn::Module {
   int64_t num_labels() const;
   // Logits [N, labels] from uint8 maps; an ensemble's: [N, members, labels].
   torch::Tensor forward(const torch::Tensor& maps);
-  // Probabilities from forward's logits: a sigmoid per label (multi-label), or a softmax over
-  // the classes (single-label); an ensemble's are the mean of its members', [N, labels].
+  // Probabilities from one network's logits: a sigmoid per label (multi-label), or a softmax
+  // over the classes (single-label). An ensemble's are the mean of its members'
+  // (nn/inference.h's run_network takes it).
   torch::Tensor probabilities(const torch::Tensor& logits) const;
   // The training loss of forward's logits: binary cross-entropy with `pos_weight` (multi-label;
   // labels [N, labels] of 0/1) or cross-entropy (single-label; labels [N] class indices), mean
